@@ -1,0 +1,150 @@
+/**
+ * Every failure of the library is a {@link VerifyError} with a stable {@link ErrorCode}.
+ * Codes are the contract; messages are for people and may change.
+ */
+
+/** The stable error codes. Branch on these, never on messages. */
+export type ErrorCode =
+  | 'ERR_MALFORMED'
+  | 'ERR_ALG_NOT_ALLOWED'
+  | 'ERR_KEY_NOT_FOUND'
+  | 'ERR_SIGNATURE_INVALID'
+  | 'ERR_ISSUER'
+  | 'ERR_AUDIENCE'
+  | 'ERR_AZP'
+  | 'ERR_EXPIRED'
+  | 'ERR_NOT_BEFORE'
+  | 'ERR_IAT'
+  | 'ERR_NONCE'
+  | 'ERR_AUTH_TIME'
+  | 'ERR_ACR'
+  | 'ERR_AT_HASH'
+  | 'ERR_C_HASH'
+  | 'ERR_S_HASH'
+  | 'ERR_CLAIM_MISSING'
+  | 'ERR_CLAIM_INVALID'
+  | 'ERR_TYP'
+  | 'ERR_CONFIG'
+  | 'ERR_JWKS_FETCH'
+  | 'ERR_DISCOVERY'
+  | 'ERR_REPLAY'
+  | 'ERR_SCOPE'
+  | 'ERR_INACTIVE'
+  | 'ERR_INTROSPECTION';
+
+/** All codes, for documentation and exhaustive tests. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'ERR_MALFORMED',
+  'ERR_ALG_NOT_ALLOWED',
+  'ERR_KEY_NOT_FOUND',
+  'ERR_SIGNATURE_INVALID',
+  'ERR_ISSUER',
+  'ERR_AUDIENCE',
+  'ERR_AZP',
+  'ERR_EXPIRED',
+  'ERR_NOT_BEFORE',
+  'ERR_IAT',
+  'ERR_NONCE',
+  'ERR_AUTH_TIME',
+  'ERR_ACR',
+  'ERR_AT_HASH',
+  'ERR_C_HASH',
+  'ERR_S_HASH',
+  'ERR_CLAIM_MISSING',
+  'ERR_CLAIM_INVALID',
+  'ERR_TYP',
+  'ERR_CONFIG',
+  'ERR_JWKS_FETCH',
+  'ERR_DISCOVERY',
+  'ERR_REPLAY',
+  'ERR_SCOPE',
+  'ERR_INACTIVE',
+  'ERR_INTROSPECTION',
+];
+
+/** Base class of every error the library throws or rejects with. */
+export class VerifyError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VerifyError';
+    this.code = code;
+  }
+}
+
+/**
+ * A claim failed its rule. `claim` names it, `reason` says which rule
+ * (`missing`, `type`, `mismatch`, `expired`, ...), `expected`/`actual` carry the compared values.
+ */
+export class ClaimError extends VerifyError {
+  readonly claim: string;
+  readonly reason: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+
+  constructor(
+    code: ErrorCode,
+    claim: string,
+    reason: string,
+    message: string,
+    detail: { expected?: unknown; actual?: unknown } = {},
+  ) {
+    super(code, message);
+    this.name = 'ClaimError';
+    this.claim = claim;
+    this.reason = reason;
+    this.expected = detail.expected;
+    this.actual = detail.actual;
+  }
+}
+
+/** Why one key of a key set was not used for a token. */
+export interface KeyRejection {
+  /** The key's `kid`, when it has one. */
+  readonly kid?: string;
+  /** Index of the key in its JWKS. */
+  readonly index: number;
+  /** Human-readable reason, e.g. "kid differs" or "kty RSA cannot verify ES256". */
+  readonly reason: string;
+}
+
+/** No key could verify the token; `considered` explains every key passed over. */
+export class KeyNotFoundError extends VerifyError {
+  readonly considered: readonly KeyRejection[];
+
+  constructor(message: string, considered: readonly KeyRejection[] = []) {
+    super('ERR_KEY_NOT_FOUND', message);
+    this.name = 'KeyNotFoundError';
+    this.considered = considered;
+  }
+}
+
+/** A network operation failed (discovery, JWKS, introspection). `url` names the endpoint. */
+export class FetchError extends VerifyError {
+  readonly url: string;
+  readonly status?: number;
+
+  constructor(code: ErrorCode, url: string, message: string, options?: { cause?: unknown; status?: number }) {
+    super(code, message, options);
+    this.name = 'FetchError';
+    this.url = url;
+    if (options?.status !== undefined) this.status = options.status;
+  }
+}
+
+/** Shortens untrusted values for messages so a hostile token cannot flood logs. */
+export function describe(value: unknown, max = 80): string {
+  let s: string;
+  if (typeof value === 'string') s = JSON.stringify(value);
+  else if (value === undefined) s = 'undefined';
+  else {
+    try {
+      s = JSON.stringify(value) ?? String(value);
+    } catch {
+      s = Object.prototype.toString.call(value);
+    }
+  }
+  return s.length > max ? `${s.slice(0, max)}…(${s.length} chars)` : s;
+}

@@ -1,0 +1,61 @@
+import { VerifyError } from '../errors.js';
+import { decodeBase64url } from './base64url.js';
+import { parseJsonObject } from './json.js';
+import type { JoseHeader, JwtPayload } from './types.js';
+
+/** Default cap on the token length, checked before any decoding. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 64 * 1024;
+
+/** A compact JWS split and decoded, not yet verified. */
+export interface ParsedJws {
+  readonly header: JoseHeader;
+  readonly payload: JwtPayload;
+  /** ASCII bytes of `BASE64URL(header) || '.' || BASE64URL(payload)`. */
+  readonly signingInput: Buffer;
+  readonly signature: Buffer;
+}
+
+function malformed(message: string): VerifyError {
+  return new VerifyError('ERR_MALFORMED', message);
+}
+
+function decodeSegment(segment: string, part: 'header' | 'payload'): Record<string, unknown> {
+  if (segment.length === 0) throw malformed(`token ${part} is empty`);
+  const bytes = decodeBase64url(segment);
+  if (bytes === undefined) throw malformed(`token ${part} is not canonical base64url`);
+  const obj = parseJsonObject(bytes.toString('utf8'));
+  if (obj === undefined) throw malformed(`token ${part} is not a JSON object`);
+  return obj;
+}
+
+/**
+ * Splits and decodes a compact JWS (RFC 7515 §7.1) strictly: exactly three segments, canonical
+ * base64url, JSON object header and payload, a string `alg`, no `crit` (no extension is
+ * understood, RFC 7515 §4.1.11) and no unencoded payload (RFC 7797 `b64: false`).
+ */
+export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_TOKEN_LENGTH): ParsedJws {
+  if (typeof token !== 'string') throw malformed(`token must be a string, got ${token === null ? 'null' : typeof token}`);
+  if (token.length > maxLength) throw malformed(`token is ${token.length} characters, above the ${maxLength} limit`);
+  const d1 = token.indexOf('.');
+  const d2 = d1 === -1 ? -1 : token.indexOf('.', d1 + 1);
+  if (d2 === -1 || token.indexOf('.', d2 + 1) !== -1) {
+    const segments = token.length === 0 ? 0 : token.split('.').length;
+    if (segments === 5) throw malformed('token has 5 segments: encrypted tokens (JWE) are not supported');
+    throw malformed(`token must have 3 dot-separated segments, got ${segments}`);
+  }
+  const header = decodeSegment(token.slice(0, d1), 'header');
+  const alg = header.alg;
+  if (typeof alg !== 'string' || alg.length === 0) throw malformed('token header has no "alg" string');
+  if (header.crit !== undefined) throw malformed('token header has "crit": no critical extension is supported');
+  if (header.b64 !== undefined && header.b64 !== true) throw malformed('token header has "b64": unencoded payloads are not supported');
+  const payload = decodeSegment(token.slice(d1 + 1, d2), 'payload');
+  const sigSegment = token.slice(d2 + 1);
+  const signature = decodeBase64url(sigSegment);
+  if (signature === undefined) throw malformed('token signature is not canonical base64url');
+  return {
+    header: header as JoseHeader,
+    payload: payload as JwtPayload,
+    signingInput: Buffer.from(token.slice(0, d2), 'latin1'),
+    signature,
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * JSON parsing for untrusted token segments. Duplicate member names: the lexically last wins, as
+ * ECMAScript JSON.parse does and RFC 7519 §4 permits; callers only ever see that one parse.
+ * `__proto__` members are dropped so a later merge by the application cannot pollute prototypes.
+ */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = text.includes('"__proto__"') ? JSON.parse(text, dropProto) : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return value as Record<string, unknown>;
+}
+
+function dropProto(this: unknown, key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value;
+}

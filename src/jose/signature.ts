@@ -1,0 +1,66 @@
+import { verify as cryptoVerify, createHmac, timingSafeEqual, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+import { PSS_PADDING, type AlgorithmSpec } from './algorithms.js';
+
+/**
+ * The only place that touches signature primitives: node:crypto (OpenSSL). Kept small so another
+ * backend (WebCrypto for edge runtimes) can replace it without touching the layers above.
+ */
+
+type VerifyKey = KeyObject | VerifyKeyObjectInput;
+
+function keyInput(spec: AlgorithmSpec, key: KeyObject): VerifyKey {
+  switch (spec.family) {
+    case 'ecdsa':
+      return { key, dsaEncoding: 'ieee-p1363' };
+    case 'pss':
+      return { key, padding: PSS_PADDING, saltLength: spec.saltLength! };
+    default:
+      return key;
+  }
+}
+
+/**
+ * Rejects shapes that must never reach OpenSSL: ECDSA signatures that are not raw r||s of exactly
+ * the curve's length (DER, truncated, padded), and HMAC with anything but a secret key.
+ */
+function shapeOk(spec: AlgorithmSpec, key: KeyObject, signature: Uint8Array): boolean {
+  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
+  if (spec.family === 'hmac') return key.type === 'secret';
+  return key.type === 'public';
+}
+
+/** Verifies a JWS signature on the calling thread. Never throws: any failure is `false`. */
+export function verifySignature(spec: AlgorithmSpec, key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+  if (!shapeOk(spec, key, signature)) return false;
+  try {
+    if (spec.family === 'hmac') {
+      const mac = createHmac(spec.digest!, key).update(data).digest();
+      return mac.length === signature.length && timingSafeEqual(mac, signature);
+    }
+    return cryptoVerify(spec.digest, data, keyInput(spec, key), signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Verifies a JWS signature on the libuv threadpool. Calls back exactly once, with `false` for any
+ * failure. HMAC is cheap and always runs inline.
+ */
+export function verifySignatureAsync(
+  spec: AlgorithmSpec,
+  key: KeyObject,
+  data: Uint8Array,
+  signature: Uint8Array,
+  done: (ok: boolean) => void,
+): void {
+  if (spec.family === 'hmac' || !shapeOk(spec, key, signature)) {
+    done(verifySignature(spec, key, data, signature));
+    return;
+  }
+  try {
+    cryptoVerify(spec.digest, data, keyInput(spec, key), signature, (err, ok) => done(!err && ok));
+  } catch {
+    done(false);
+  }
+}

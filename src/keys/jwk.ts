@@ -1,0 +1,116 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { ALGORITHMS, MIN_RSA_BITS, algorithmSpec, type Algorithm, type AsymmetricAlgorithm } from '../jose/algorithms.js';
+import type { Jwk } from '../jose/types.js';
+
+/** A public key imported once from a JWK, ready for signature verification. */
+export interface VerificationKey {
+  /** Position of the key in its JWKS, for explanations. */
+  readonly index: number;
+  readonly kid?: string;
+  readonly kty: 'RSA' | 'EC' | 'OKP';
+  readonly crv?: string;
+  /** The JWK's own `alg`, when it declares one. */
+  readonly alg?: string;
+  readonly x5t?: string;
+  readonly x5tS256?: string;
+  /** RSA modulus length in bits. */
+  readonly bits?: number;
+  /** Algorithms this key may verify, after kty, curve and the JWK's `alg`. */
+  readonly algorithms: ReadonlySet<AsymmetricAlgorithm>;
+  readonly keyObject: KeyObject;
+  /** The public JWK as given (private members removed). */
+  readonly jwk: Jwk;
+}
+
+export type ImportResult = { readonly key: VerificationKey } | { readonly reason: string };
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const EC_CURVES = new Set(['P-256', 'P-384', 'P-521', 'secp256k1']);
+const OKP_CURVES = new Set(['Ed25519', 'Ed448']);
+
+function isString(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0;
+}
+
+function compatibleAlgorithms(kty: string, crv: string | undefined): AsymmetricAlgorithm[] {
+  const out: AsymmetricAlgorithm[] = [];
+  for (const spec of Object.values(ALGORITHMS)) {
+    if (spec.family === 'hmac' || spec.kty !== kty) continue;
+    if (spec.curves && (crv === undefined || !spec.curves.includes(crv))) continue;
+    out.push(spec.alg as AsymmetricAlgorithm);
+  }
+  return out;
+}
+
+/**
+ * Imports one JWK for signature verification. Keys the library cannot or must not use come back
+ * as `{ reason }` so one odd key never breaks a whole set.
+ */
+export function importJwk(input: unknown, index: number): ImportResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { reason: 'not a JSON object' };
+  const jwk = input as Record<string, unknown>;
+  const kty = jwk.kty;
+  if (!isString(kty)) return { reason: 'missing kty' };
+  if (jwk.use !== undefined && jwk.use !== 'sig') return { reason: `use is ${JSON.stringify(jwk.use)}, not "sig"` };
+  if (jwk.key_ops !== undefined) {
+    if (!Array.isArray(jwk.key_ops)) return { reason: 'key_ops is not an array' };
+    if (!jwk.key_ops.includes('verify')) return { reason: 'key_ops does not include "verify"' };
+  }
+  if (kty === 'oct') return { reason: 'symmetric (oct) keys are never taken from a key set' };
+  if (kty !== 'RSA' && kty !== 'EC' && kty !== 'OKP') return { reason: `unsupported kty ${JSON.stringify(kty)}` };
+  const crv = jwk.crv;
+  if (kty === 'EC' && !(isString(crv) && EC_CURVES.has(crv))) return { reason: `unsupported EC curve ${JSON.stringify(crv)}` };
+  if (kty === 'OKP' && !(isString(crv) && OKP_CURVES.has(crv))) {
+    return { reason: `unsupported OKP curve ${JSON.stringify(crv)} (signature keys are Ed25519 or Ed448)` };
+  }
+  let algorithms = compatibleAlgorithms(kty, isString(crv) ? crv : undefined);
+  if (jwk.alg !== undefined) {
+    const spec = isString(jwk.alg) ? algorithmSpec(jwk.alg) : undefined;
+    if (!spec || spec.family === 'hmac') return { reason: `unsupported alg ${JSON.stringify(jwk.alg)}` };
+    if (!algorithms.includes(spec.alg as AsymmetricAlgorithm)) {
+      return { reason: `alg ${spec.alg} does not fit kty ${kty}${isString(crv) ? ` crv ${crv}` : ''}` };
+    }
+    // Ed25519 (RFC 9864) and EdDSA name the same operation for an Ed25519 key.
+    algorithms = spec.alg === 'EdDSA' || spec.alg === 'Ed25519' ? algorithms : [spec.alg as AsymmetricAlgorithm];
+  }
+
+  const pub: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(jwk)) if (!PRIVATE_MEMBERS.includes(k)) pub[k] = v;
+  let keyObject: KeyObject;
+  try {
+    const material =
+      kty === 'RSA'
+        ? { kty, n: jwk.n, e: jwk.e }
+        : kty === 'EC'
+          ? { kty, crv, x: jwk.x, y: jwk.y }
+          : { kty, crv, x: jwk.x };
+    for (const [k, v] of Object.entries(material)) if (!isString(v)) return { reason: `missing or invalid "${k}"` };
+    keyObject = createPublicKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
+  } catch (err) {
+    return { reason: `cannot import: ${(err as Error).message}` };
+  }
+  let bits: number | undefined;
+  if (kty === 'RSA') {
+    bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) return { reason: `RSA key of ${bits} bits is below the ${MIN_RSA_BITS}-bit minimum` };
+  }
+  const key: VerificationKey = {
+    index,
+    ...(isString(jwk.kid) ? { kid: jwk.kid } : {}),
+    kty,
+    ...(isString(crv) ? { crv } : {}),
+    ...(isString(jwk.alg) ? { alg: jwk.alg } : {}),
+    ...(isString(jwk.x5t) ? { x5t: jwk.x5t } : {}),
+    ...(isString(jwk['x5t#S256']) ? { x5tS256: jwk['x5t#S256'] } : {}),
+    ...(bits !== undefined ? { bits } : {}),
+    algorithms: new Set(algorithms),
+    keyObject,
+    jwk: pub as unknown as Jwk,
+  };
+  return { key };
+}
+
+/** Whether `key` may verify `alg` (kty, curve and the JWK's own alg). */
+export function keyFitsAlgorithm(key: VerificationKey, alg: Algorithm): boolean {
+  return key.algorithms.has(alg as AsymmetricAlgorithm);
+}

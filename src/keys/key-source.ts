@@ -1,0 +1,32 @@
+import type { Algorithm } from '../jose/algorithms.js';
+import type { JoseHeader } from '../jose/types.js';
+import type { VerificationKey } from './jwk.js';
+import { KeySet, keyNotFound } from './key-set.js';
+
+/**
+ * Where a verifier gets its keys. One method, like go-oidc's KeySet: static sets answer
+ * synchronously; remote sets answer synchronously from a warm cache and return a promise only
+ * when they must fetch. Throws or rejects with `ERR_KEY_NOT_FOUND` (or a fetch error).
+ */
+export interface KeySource {
+  /** Candidate keys for this header and allowlisted alg; never empty. */
+  getKeys(header: JoseHeader, alg: Algorithm): readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
+  /** Whether `getKeys` never returns a promise (allows `verifyIdTokenSync`). */
+  readonly synchronous: boolean;
+}
+
+/** A fixed key set given in code. */
+export class StaticKeySource implements KeySource {
+  readonly synchronous = true;
+  readonly keySet: KeySet;
+
+  constructor(jwks: unknown, options: { maxKeys?: number } = {}) {
+    this.keySet = KeySet.fromJwks(jwks, { ...options, errorCode: 'ERR_CONFIG' });
+  }
+
+  getKeys(header: JoseHeader, alg: Algorithm): readonly VerificationKey[] {
+    const m = this.keySet.select(header, alg);
+    if (m.keys) return m.keys;
+    throw keyNotFound(header, alg, m.rejections, 'the configured JWKS');
+  }
+}
