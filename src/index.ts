@@ -1,1 +1,16 @@
-export {};
+/**
+ * oidc-verifier: verify OpenID Connect ID tokens and JWT access tokens.
+ * This file is the whole public API.
+ * @packageDocumentation
+ */
+export { createVerifier } from './verifier.js';
+export type { Verifier, VerifiedIdToken, IdTokenClaims } from './verifier.js';
+export type { IdTokenCheckOptions } from './claims/id-token.js';
+export type { VerifierOptions, IssuerOptions } from './options.js';
+export { VerifyError, ClaimError, KeyNotFoundError, FetchError, ERROR_CODES } from './errors.js';
+export type { ErrorCode, KeyRejection } from './errors.js';
+export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jose/algorithms.js';
+export type { JoseHeader, JwtPayload, Jwk, Jwks } from './jose/types.js';
+export type { KeySource } from './keys/key-source.js';
+export type { VerificationKey } from './keys/jwk.js';
+export { hashClaimValue } from './claims/hash-claim.js';

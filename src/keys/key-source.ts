@@ -13,6 +13,12 @@ export interface KeySource {
   getKeys(header: JoseHeader, alg: Algorithm): readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
   /** Whether `getKeys` never returns a promise (allows `verifyIdTokenSync`). */
   readonly synchronous: boolean;
+  /** Algorithms the key's owner advertises (discovery), once known; narrows the allowlist. */
+  advertisedAlgorithms?(): readonly string[] | undefined;
+  /** Loads keys ahead of the first token. */
+  warmUp?(): Promise<void>;
+  /** Counters for monitoring. */
+  stats?(): object;
 }
 
 /** A fixed key set given in code. */

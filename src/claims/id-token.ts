@@ -1,0 +1,95 @@
+import { describe } from '../errors.js';
+import type { JoseHeader, JwtPayload } from '../jose/types.js';
+import { checkHashClaim } from './hash-claim.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, numericDate, stringClaim, type ClaimClock } from './rules.js';
+
+/** Per-call expectations of an ID token, from the authentication request and response. */
+export interface IdTokenCheckOptions {
+  /** The `nonce` sent in the authentication request; the token must carry exactly this value. */
+  readonly nonce?: string;
+  /** `max_age` sent in the request, seconds: requires `auth_time` no older than this. */
+  readonly maxAge?: number;
+  /** Acceptable `acr` values (from `acr_values`); the token's `acr` must be one of them. */
+  readonly acrValues?: readonly string[];
+  /** Access token issued with the ID token: checks `at_hash` when present. */
+  readonly accessToken?: string;
+  /** Authorization code issued with the ID token: checks `c_hash` when present. */
+  readonly code?: string;
+  /** `state` of the response: checks `s_hash` when present. */
+  readonly state?: string;
+  /**
+   * The `response_type` the ID token came from, when it came from the authorization endpoint.
+   * `id_token token` and `code id_token token` require `at_hash`; `code id_token` and
+   * `code id_token token` require `c_hash` (OIDC Core §3.2.2.10, §3.3.2.11).
+   */
+  readonly responseType?: string;
+  /** Require `at_hash` whatever the response type. */
+  readonly requireAtHash?: boolean;
+  /** Require `c_hash` whatever the response type. */
+  readonly requireCHash?: boolean;
+  /** Require `s_hash` (FAPI 1.0 detached signature). */
+  readonly requireSHash?: boolean;
+}
+
+/** Verifier-wide ID token rules. */
+export interface IdTokenRules {
+  readonly audiences: ReadonlySet<string>;
+  readonly maxTokenAge?: number;
+  readonly requiredClaims: readonly string[];
+}
+
+const ID_TOKEN_TYPES = ['jwt'];
+
+function hasWord(responseType: string | undefined, word: string): boolean {
+  return responseType !== undefined && responseType.split(' ').includes(word);
+}
+
+/**
+ * Header and claims checks of OpenID Connect Core §3.1.3.7 (steps 2-5, 9-13), §3.2.2.9-11 and
+ * §3.3.2.11-12. The issuer (step 2) and the signature are checked by the verifier before this.
+ */
+export function checkIdTokenClaims(
+  header: JoseHeader,
+  payload: JwtPayload,
+  clock: ClaimClock,
+  rules: IdTokenRules,
+  opts: IdTokenCheckOptions,
+  alg: string,
+  crv: string | undefined,
+): void {
+  checkTyp(header, ID_TOKEN_TYPES, false);
+  const aud = checkAudience(payload, rules.audiences);
+  const azp = stringClaim(payload, 'azp', false);
+  if (aud.length > 1 && azp === undefined) {
+    throw fail('ERR_AZP', 'azp', 'missing', `"azp" is required when "aud" has ${aud.length} values`, [...rules.audiences], undefined);
+  }
+  if (azp !== undefined && !rules.audiences.has(azp)) {
+    throw fail('ERR_AZP', 'azp', 'mismatch', `"azp" mismatch: expected one of ${describe([...rules.audiences])}, got ${describe(azp)}`, [...rules.audiences], azp);
+  }
+  checkTimes(payload, clock, { requireExp: true, requireIat: true, ...(rules.maxTokenAge !== undefined ? { maxTokenAge: rules.maxTokenAge } : {}) });
+  stringClaim(payload, 'sub', true);
+  const nonce = stringClaim(payload, 'nonce', opts.nonce !== undefined, 'ERR_NONCE');
+  if (opts.nonce !== undefined && nonce !== opts.nonce) {
+    throw fail('ERR_NONCE', 'nonce', 'mismatch', `"nonce" mismatch: expected ${describe(opts.nonce)}, got ${describe(nonce)}`, opts.nonce, nonce);
+  }
+  const acr = stringClaim(payload, 'acr', opts.acrValues !== undefined, 'ERR_ACR');
+  if (opts.acrValues !== undefined && !opts.acrValues.includes(acr!)) {
+    throw fail('ERR_ACR', 'acr', 'mismatch', `"acr" mismatch: expected one of ${describe(opts.acrValues)}, got ${describe(acr)}`, opts.acrValues, acr);
+  }
+  const authTime = numericDate(payload, 'auth_time', opts.maxAge !== undefined, 'ERR_AUTH_TIME');
+  if (opts.maxAge !== undefined && authTime !== undefined) {
+    const age = clock.now - authTime;
+    if (age > opts.maxAge + clock.tolerance) {
+      throw fail('ERR_AUTH_TIME', 'auth_time', 'too old', `"auth_time" is ${authTime}, ${Math.floor(age)} s ago, above max_age ${opts.maxAge} s`, `>= ${Math.floor(clock.now - opts.maxAge - clock.tolerance)}`, authTime);
+    }
+  }
+  if (authTime !== undefined && authTime > clock.now + clock.tolerance) {
+    throw fail('ERR_AUTH_TIME', 'auth_time', 'in the future', `"auth_time" is in the future: ${authTime}, now is ${Math.floor(clock.now)}`, `<= ${Math.floor(clock.now + clock.tolerance)}`, authTime);
+  }
+  const rt = opts.responseType;
+  const fromAuthz = hasWord(rt, 'id_token');
+  checkHashClaim(payload, 'at_hash', opts.accessToken, opts.requireAtHash === true || (fromAuthz && hasWord(rt, 'token')), alg, crv);
+  checkHashClaim(payload, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv);
+  checkHashClaim(payload, 's_hash', opts.state, opts.requireSHash === true, alg, crv);
+  if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
+}

@@ -1,0 +1,138 @@
+import { ClaimError, describe, type ErrorCode } from '../errors.js';
+import type { JoseHeader, JwtPayload } from '../jose/types.js';
+
+/**
+ * Claim rules shared by every token profile (RFC 7519 §4.1). Pure functions over the decoded
+ * payload and an injected clock, so each rule is testable without keys or time travel.
+ */
+
+/** Time context of one verification, in seconds. */
+export interface ClaimClock {
+  /** Current time, seconds since the epoch (may be fractional). */
+  readonly now: number;
+  /** Allowed clock skew, seconds. */
+  readonly tolerance: number;
+}
+
+export function fail(code: ErrorCode, claim: string, reason: string, message: string, expected?: unknown, actual?: unknown): ClaimError {
+  return new ClaimError(code, claim, reason, message, { expected, actual });
+}
+
+function missing(claim: string, code: ErrorCode = 'ERR_CLAIM_MISSING'): ClaimError {
+  return fail(code, claim, 'missing', `"${claim}" claim is required but missing`);
+}
+
+function wrongType(claim: string, want: string, value: unknown): ClaimError {
+  return fail('ERR_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be ${want}, got ${describe(value)}`, want, value);
+}
+
+/** Returns the claim as a string, throwing when it has another JSON type; undefined when absent. */
+export function stringClaim(payload: JwtPayload, claim: string, required: boolean, missingCode?: ErrorCode): string | undefined {
+  const v = payload[claim];
+  if (v === undefined) {
+    if (required) throw missing(claim, missingCode);
+    return undefined;
+  }
+  if (typeof v !== 'string') throw wrongType(claim, 'a string', v);
+  return v;
+}
+
+/** Returns the claim as a NumericDate (RFC 7519 §2), throwing on other types. */
+export function numericDate(payload: JwtPayload, claim: string, required: boolean, missingCode?: ErrorCode): number | undefined {
+  const v = payload[claim];
+  if (v === undefined) {
+    if (required) throw missing(claim, missingCode);
+    return undefined;
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw wrongType(claim, 'a NumericDate (number of seconds)', v);
+  return v;
+}
+
+/** `iss` must equal the expected issuer exactly (OIDC Core §3.1.3.7 step 2). */
+export function checkIssuer(payload: JwtPayload, expected: string): void {
+  const iss = stringClaim(payload, 'iss', true);
+  if (iss !== expected) throw fail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(expected)}, got ${describe(iss)}`, expected, iss);
+}
+
+/**
+ * `aud` (string or non-empty array of strings) must contain one of the accepted audiences
+ * (OIDC Core §3.1.3.7 step 3). Returns the audiences as an array.
+ */
+export function checkAudience(payload: JwtPayload, accepted: ReadonlySet<string>): readonly string[] {
+  const aud = payload.aud;
+  if (aud === undefined) throw missing('aud');
+  let list: readonly string[];
+  if (typeof aud === 'string') list = [aud];
+  else if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) list = aud as string[];
+  else throw wrongType('aud', 'a string or a non-empty array of strings', aud);
+  for (const a of list) if (accepted.has(a)) return list;
+  const want = [...accepted];
+  throw fail(
+    'ERR_AUDIENCE',
+    'aud',
+    'mismatch',
+    `"aud" mismatch: expected ${want.length === 1 ? describe(want[0]) : `one of ${describe(want)}`}, got ${describe(aud)}`,
+    want.length === 1 ? want[0] : want,
+    aud,
+  );
+}
+
+/** Options of the time rules, all in seconds. */
+export interface TimeRules {
+  readonly requireExp: boolean;
+  readonly requireIat: boolean;
+  /** Reject tokens whose `iat` is older than this many seconds. */
+  readonly maxTokenAge?: number;
+}
+
+/** `exp`, `nbf` and `iat` against the clock (RFC 7519 §4.1.4-6, OIDC Core §3.1.3.7 steps 9-10). */
+export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRules): void {
+  const { now, tolerance } = clock;
+  const exp = numericDate(payload, 'exp', rules.requireExp);
+  if (exp !== undefined && now >= exp + tolerance) {
+    throw fail('ERR_EXPIRED', 'exp', 'expired', `token expired: "exp" is ${exp}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `> ${Math.floor(now - tolerance)}`, exp);
+  }
+  const nbf = numericDate(payload, 'nbf', false);
+  if (nbf !== undefined && nbf > now + tolerance) {
+    throw fail('ERR_NOT_BEFORE', 'nbf', 'not yet valid', `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `<= ${Math.floor(now + tolerance)}`, nbf);
+  }
+  const iat = numericDate(payload, 'iat', rules.requireIat);
+  if (iat !== undefined) {
+    if (iat > now + tolerance) {
+      throw fail('ERR_IAT', 'iat', 'in the future', `"iat" is in the future: ${iat}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `<= ${Math.floor(now + tolerance)}`, iat);
+    }
+    if (rules.maxTokenAge !== undefined && now - iat > rules.maxTokenAge + tolerance) {
+      throw fail('ERR_IAT', 'iat', 'too old', `token too old: issued at ${iat}, ${Math.floor(now - iat)} s ago, maxTokenAge is ${rules.maxTokenAge} s`, `>= ${Math.floor(now - rules.maxTokenAge - tolerance)}`, iat);
+    }
+  }
+}
+
+/**
+ * Header `typ` (RFC 8725 §3.11): absent, or one of the accepted media types compared
+ * case-insensitively with an optional `application/` prefix (RFC 7515 §4.1.9).
+ */
+export function checkTyp(header: JoseHeader, accepted: readonly string[], required: boolean): void {
+  const typ = header.typ;
+  if (typ === undefined) {
+    if (!required) return;
+    throw fail('ERR_TYP', 'typ', 'missing', `header "typ" is required: expected ${describe(accepted[0])}`, accepted[0], undefined);
+  }
+  if (typeof typ === 'string') {
+    let t = typ.toLowerCase();
+    if (t.startsWith('application/')) t = t.slice(12);
+    for (const a of accepted) if (a === t) return;
+  }
+  throw fail(
+    'ERR_TYP',
+    'typ',
+    'mismatch',
+    `header "typ" mismatch: expected ${accepted.length ? accepted.map((a) => describe(a)).join(' or ') : 'none'}${required ? '' : ' or absent'}, got ${describe(typ)}`,
+    accepted,
+    typ,
+  );
+}
+
+/** Every name in `required` must be present (any type). */
+export function checkRequired(payload: JwtPayload, required: readonly string[]): void {
+  for (const name of required) if (payload[name] === undefined) throw missing(name);
+}

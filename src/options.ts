@@ -1,0 +1,153 @@
+import { VerifyError } from './errors.js';
+import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorithm } from './jose/algorithms.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from './jose/compact.js';
+import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
+import type { KeySource } from './keys/key-source.js';
+
+/** Options of one trusted issuer. */
+export interface IssuerOptions {
+  /**
+   * The exact `iss` value. May contain the placeholder `{tenantid}` for multi-tenant IdPs
+   * (e.g. `https://login.microsoftonline.com/{tenantid}/v2.0`); then `tenants` is required.
+   */
+  readonly issuer: string;
+  /** Client id(s) this application accepts in `aud` (and `azp`). Required. */
+  readonly audience: string | readonly string[];
+  /** A static key set. Without `jwks` and `jwksUri`, keys come from discovery. */
+  readonly jwks?: Jwks;
+  /** JWKS URL; skips discovery. */
+  readonly jwksUri?: string;
+  /** A custom key source (advanced: your own cache or key store). */
+  readonly keySource?: KeySource;
+  /** Allowlist of JWS algorithms. Default: every asymmetric algorithm (plus HS* with `clientSecret`). */
+  readonly algorithms?: readonly Algorithm[];
+  /** Client secret: only then HS256/384/512 ID tokens are accepted (OIDC Core §10.1). */
+  readonly clientSecret?: string;
+  /** For issuer templates: the accepted tenant ids, or a predicate. */
+  readonly tenants?: readonly string[] | ((tenantId: string) => boolean);
+}
+
+/** Options of a verifier: one issuer inline, or several in `issuers`. */
+export interface VerifierOptions extends Partial<IssuerOptions> {
+  /** Several trusted issuers; the token's `iss` picks one before any key is fetched. */
+  readonly issuers?: readonly IssuerOptions[];
+  /** Allowed clock skew in seconds. Default 0. */
+  readonly clockTolerance?: number;
+  /** Clock in milliseconds since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Maximum token length in characters, checked before any decoding. Default 65536. */
+  readonly maxTokenLength?: number;
+  /** Reject tokens whose `iat` is older than this many seconds. Default: no limit. */
+  readonly maxTokenAge?: number;
+  /** Claims that must be present in every token, in addition to the profile's own. */
+  readonly requiredClaims?: readonly string[];
+  /**
+   * Extra rules, run after every built-in check passed. Throw (any error) to reject; a
+   * non-VerifyError becomes `ERR_CLAIM_INVALID` with its message.
+   */
+  readonly validate?: (token: { header: JoseHeader; payload: JwtPayload }) => void;
+  /** `fetch` used for discovery and JWKS (proxies, tests). Default: the platform fetch. */
+  readonly fetch?: typeof globalThis.fetch;
+  /** Timeout of every HTTP request, ms. Default 5000. */
+  readonly timeout?: number;
+  /** Maximum HTTP response size, bytes. Default 524288. */
+  readonly maxResponseSize?: number;
+  /** Allow plain http URLs for non-loopback hosts. Default false. */
+  readonly allowHttp?: boolean;
+  /** Minimum ms between two refetches of a JWKS for unknown `kid`s. Default 30000. */
+  readonly cooldown?: number;
+  /** How long the last good JWKS keeps serving while the endpoint fails, ms. Default 24 h. */
+  readonly maxStale?: number;
+  /** Maximum keys taken from one JWKS. Default 100. */
+  readonly maxKeys?: number;
+  /** Receives refresh, rotation and failure events of remote key sets. */
+  readonly onEvent?: (event: { readonly type: string; readonly [detail: string]: unknown }) => void;
+}
+
+/** Options shared by every issuer after defaults are applied. */
+export interface CommonConfig {
+  readonly clockTolerance: number;
+  readonly now: () => number;
+  readonly maxTokenLength: number;
+  readonly maxTokenAge?: number;
+  readonly requiredClaims: readonly string[];
+  readonly validate?: (token: { header: JoseHeader; payload: JwtPayload }) => void;
+}
+
+export const DEFAULTS = {
+  clockTolerance: 0,
+  maxTokenLength: DEFAULT_MAX_TOKEN_LENGTH,
+} as const;
+
+export function configError(message: string): VerifyError {
+  return new VerifyError('ERR_CONFIG', message);
+}
+
+function nonNegative(name: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+    throw configError(`${name} must be a non-negative number, got ${JSON.stringify(v)}`);
+  }
+}
+
+/** Checks one issuer's options; returns its audience list and algorithm allowlist. */
+export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; algorithms: Algorithm[] } {
+  if (typeof o.issuer !== 'string' || o.issuer.length === 0) throw configError('issuer must be a non-empty string');
+  const audiences = typeof o.audience === 'string' ? [o.audience] : Array.isArray(o.audience) ? [...o.audience] : [];
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a.length === 0)) {
+    throw configError(`audience of ${o.issuer} must be a non-empty string or array of non-empty strings`);
+  }
+  if (o.clientSecret !== undefined && (typeof o.clientSecret !== 'string' || o.clientSecret.length === 0)) {
+    throw configError('clientSecret must be a non-empty string');
+  }
+  const sources = [o.jwks, o.jwksUri, o.keySource].filter((s) => s !== undefined).length;
+  if (sources > 1) throw configError(`give at most one of jwks, jwksUri, keySource for ${o.issuer}`);
+  if (o.jwksUri !== undefined && typeof o.jwksUri !== 'string') throw configError('jwksUri must be a string');
+  let algorithms: Algorithm[];
+  if (o.algorithms !== undefined) {
+    if (!Array.isArray(o.algorithms) || o.algorithms.length === 0) throw configError('algorithms must be a non-empty array');
+    for (const a of o.algorithms) {
+      if (!isAlgorithm(a)) throw configError(`algorithm ${JSON.stringify(a)} is not supported (never "none")`);
+      if ((SYMMETRIC_ALGORITHMS as readonly string[]).includes(a) && o.clientSecret === undefined) {
+        throw configError(`algorithm ${a} needs clientSecret: HMAC is never checked against a public key`);
+      }
+    }
+    algorithms = [...o.algorithms];
+  } else {
+    algorithms = [...ASYMMETRIC_ALGORITHMS, ...(o.clientSecret !== undefined ? SYMMETRIC_ALGORITHMS : [])];
+  }
+  const isTemplate = o.issuer.includes('{tenantid}');
+  if (isTemplate && o.tenants === undefined) {
+    throw configError(`issuer template ${o.issuer} needs "tenants" (a list of tenant ids or a predicate)`);
+  }
+  if (o.tenants !== undefined && !isTemplate) throw configError(`"tenants" is only for issuer templates with {tenantid}`);
+  if (o.tenants !== undefined && typeof o.tenants !== 'function' && !Array.isArray(o.tenants)) {
+    throw configError('tenants must be an array of tenant ids or a function');
+  }
+  return { audiences, algorithms };
+}
+
+/** Validates the options shared by every issuer and applies defaults. */
+export function commonConfig(o: VerifierOptions): CommonConfig {
+  if (typeof o !== 'object' || o === null) throw configError('options must be an object');
+  nonNegative('clockTolerance', o.clockTolerance);
+  nonNegative('maxTokenAge', o.maxTokenAge);
+  nonNegative('timeout', o.timeout);
+  nonNegative('cooldown', o.cooldown);
+  nonNegative('maxStale', o.maxStale);
+  if (o.maxTokenLength !== undefined && (!Number.isInteger(o.maxTokenLength) || o.maxTokenLength < 16)) {
+    throw configError('maxTokenLength must be an integer >= 16');
+  }
+  if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
+  if (o.validate !== undefined && typeof o.validate !== 'function') throw configError('validate must be a function');
+  if (o.requiredClaims !== undefined && (!Array.isArray(o.requiredClaims) || o.requiredClaims.some((c) => typeof c !== 'string'))) {
+    throw configError('requiredClaims must be an array of claim names');
+  }
+  return {
+    clockTolerance: o.clockTolerance ?? DEFAULTS.clockTolerance,
+    now: o.now ?? Date.now,
+    maxTokenLength: o.maxTokenLength ?? DEFAULTS.maxTokenLength,
+    ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
+    requiredClaims: o.requiredClaims ?? [],
+    ...(o.validate !== undefined ? { validate: o.validate } : {}),
+  };
+}

@@ -1,0 +1,213 @@
+import { VerifyError } from './errors.js';
+import { checkIdTokenClaims, type IdTokenCheckOptions } from './claims/id-token.js';
+import { ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
+import { parseCompactJws, type ParsedJws } from './jose/compact.js';
+import { dispatchSignature, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
+import type { JoseHeader, JwtPayload } from './jose/types.js';
+import type { VerificationKey } from './keys/jwk.js';
+import { IssuerRegistry, noRemoteSource, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
+import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
+
+/** Claims of a verified ID token (OIDC Core §2). */
+export interface IdTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly auth_time?: number;
+  readonly nonce?: string;
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  readonly azp?: string;
+  readonly at_hash?: string;
+  readonly c_hash?: string;
+  readonly s_hash?: string;
+  readonly sid?: string;
+}
+
+/** A token that passed every check. */
+export interface VerifiedIdToken {
+  readonly header: JoseHeader;
+  readonly payload: IdTokenClaims;
+  /** The configured issuer that matched (the concrete one for templates). */
+  readonly issuer: string;
+  /** The key that verified the signature. */
+  readonly key: { readonly kid?: string; readonly alg: Algorithm };
+}
+
+/** Verifies OpenID Connect ID tokens for one or several issuers. */
+export interface Verifier {
+  /**
+   * Verifies an ID token as OpenID Connect Core §3.1.3.7 requires (plus §3.2.2.9-11 and
+   * §3.3.2.11-12 for the hash claims). Rejects with {@link VerifyError}.
+   */
+  verifyIdToken(token: string, options?: IdTokenCheckOptions): Promise<VerifiedIdToken>;
+  /** The same, synchronously; only for static key sets (`jwks`), else throws `ERR_CONFIG`. */
+  verifyIdTokenSync(token: string, options?: IdTokenCheckOptions): VerifiedIdToken;
+  /** Loads remote keys (discovery and JWKS) ahead of the first token. */
+  warmUp(): Promise<void>;
+  /** Counters of the remote key sources, per issuer. */
+  stats(): Record<string, object>;
+}
+
+interface Prepared {
+  readonly jws: ParsedJws;
+  readonly alg: Algorithm;
+  readonly spec: AlgorithmSpec;
+  readonly ctx: IssuerContext;
+}
+
+const NO_OPTIONS: IdTokenCheckOptions = Object.freeze({});
+
+function describeKid(header: JoseHeader): string {
+  return typeof header.kid === 'string' ? ` with kid ${JSON.stringify(header.kid)}` : '';
+}
+
+function checkCallOptions(o: IdTokenCheckOptions): void {
+  if (typeof o !== 'object' || o === null) throw new VerifyError('ERR_CONFIG', 'verify options must be an object');
+  for (const name of ['nonce', 'accessToken', 'code', 'state', 'responseType'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'string') throw new VerifyError('ERR_CONFIG', `option ${name} must be a string`);
+  }
+  if (o.maxAge !== undefined && (typeof o.maxAge !== 'number' || !(o.maxAge >= 0))) {
+    throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');
+  }
+  if (o.acrValues !== undefined && (!Array.isArray(o.acrValues) || o.acrValues.some((a) => typeof a !== 'string'))) {
+    throw new VerifyError('ERR_CONFIG', 'option acrValues must be an array of strings');
+  }
+}
+
+class OidcVerifier implements Verifier {
+  readonly #common: CommonConfig;
+  readonly #issuers: IssuerRegistry;
+
+  constructor(options: VerifierOptions, remote: RemoteSourceFactory) {
+    this.#common = commonConfig(options);
+    this.#issuers = new IssuerRegistry(options, this.#common, remote);
+  }
+
+  /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
+  #prepare(token: string, options: IdTokenCheckOptions): Prepared {
+    if (options !== NO_OPTIONS) checkCallOptions(options);
+    const jws = parseCompactJws(token, this.#common.maxTokenLength);
+    const alg = jws.header.alg;
+    if (alg.toLowerCase() === 'none') {
+      throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'alg "none" (unsecured JWS) is never accepted');
+    }
+    const ctx = this.#issuers.select(jws.payload);
+    if (!ctx.allowed.has(alg)) {
+      throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
+    }
+    return { jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
+  }
+
+  #keys(p: Prepared): readonly KeyHolder[] | Promise<readonly KeyHolder[]> {
+    if (p.spec.family === 'hmac') return p.ctx.hmacKeys!;
+    return p.ctx.keySource.getKeys(p.jws.header, p.alg);
+  }
+
+  #signatureError(p: Prepared, tried: number): VerifyError {
+    return new VerifyError(
+      'ERR_SIGNATURE_INVALID',
+      `signature of ${p.alg} token${describeKid(p.jws.header)} is invalid (checked against ${tried} key${tried === 1 ? '' : 's'})`,
+    );
+  }
+
+  #finish(p: Prepared, key: KeyHolder, options: IdTokenCheckOptions): VerifiedIdToken {
+    const { header, payload } = p.jws;
+    const advertised = p.ctx.keySource.advertisedAlgorithms?.();
+    if (advertised !== undefined && p.spec.family !== 'hmac' && !advertised.includes(p.alg)) {
+      throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${p.alg} is not in the issuer's id_token_signing_alg_values_supported: ${advertised.join(', ')}`);
+    }
+    const crv = (key as Partial<VerificationKey>).crv;
+    const clock = { now: this.#common.now() / 1000, tolerance: this.#common.clockTolerance };
+    checkIdTokenClaims(header, payload, clock, p.ctx.rules, options, p.alg, crv);
+    const validate = this.#common.validate;
+    if (validate !== undefined) {
+      try {
+        validate({ header, payload });
+      } catch (err) {
+        if (err instanceof VerifyError) throw err;
+        throw new VerifyError('ERR_CLAIM_INVALID', `custom validation failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      }
+    }
+    const kid = (key as Partial<VerificationKey>).kid;
+    return {
+      header,
+      payload: payload as IdTokenClaims,
+      issuer: p.ctx.issuer,
+      key: kid !== undefined ? { kid, alg: p.alg } : { alg: p.alg },
+    };
+  }
+
+  #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], options: IdTokenCheckOptions): Promise<VerifiedIdToken> {
+    return new Promise((resolve, reject) => {
+      dispatchSignature({
+        spec: p.spec,
+        keys,
+        data: p.jws.signingInput,
+        signature: p.jws.signature,
+        done: (i) => {
+          if (i < 0) reject(this.#signatureError(p, keys.length));
+          else {
+            try {
+              resolve(this.#finish(p, keys[i]!, options));
+            } catch (err) {
+              reject(err);
+            }
+          }
+        },
+      });
+    });
+  }
+
+  verifyIdToken(token: string, options: IdTokenCheckOptions = NO_OPTIONS): Promise<VerifiedIdToken> {
+    let p: Prepared;
+    let keys: readonly KeyHolder[] | Promise<readonly KeyHolder[]>;
+    try {
+      p = this.#prepare(token, options);
+      keys = this.#keys(p);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (keys instanceof Promise) return keys.then((k) => this.#verifyWithKeys(p, k, options));
+    return this.#verifyWithKeys(p, keys, options);
+  }
+
+  verifyIdTokenSync(token: string, options: IdTokenCheckOptions = NO_OPTIONS): VerifiedIdToken {
+    const p = this.#prepare(token, options);
+    if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
+      throw new VerifyError('ERR_CONFIG', `verifyIdTokenSync needs static keys (jwks) for ${p.ctx.issuer}; use verifyIdToken`);
+    }
+    const keys = this.#keys(p) as readonly KeyHolder[];
+    const i = verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature);
+    if (i < 0) throw this.#signatureError(p, keys.length);
+    return this.#finish(p, keys[i]!, options);
+  }
+
+  async warmUp(): Promise<void> {
+    await Promise.all(this.#issuers.contexts().map((c) => c.keySource.warmUp?.()));
+  }
+
+  stats(): Record<string, object> {
+    const out: Record<string, object> = {};
+    for (const c of this.#issuers.contexts()) {
+      const s = c.keySource.stats?.();
+      if (s !== undefined) out[c.issuer] = s;
+    }
+    return out;
+  }
+}
+
+const remoteFactory: RemoteSourceFactory = noRemoteSource;
+
+/**
+ * Creates a verifier. Options are checked at once: bad ones throw {@link VerifyError} `ERR_CONFIG`.
+ *
+ * @example
+ * const verifier = createVerifier({ issuer: 'https://login.example.com', audience: 'my-client-id' });
+ * const { payload } = await verifier.verifyIdToken(idToken, { nonce });
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  return new OidcVerifier(options, remoteFactory);
+}
