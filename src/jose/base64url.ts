@@ -1,12 +1,32 @@
 /**
  * Strict, canonical base64url (RFC 7515 §2, RFC 4648 §5 without padding). Node's decoder skips
- * unknown characters and ignores spare bits, so one value would have many spellings; a token that
- * is not spelled canonically could slip past replay and result caches keyed by the token text.
+ * unknown characters, accepts '+' and '/', and ignores spare bits, so one value would have many
+ * spellings; a token not spelled canonically could slip past replay and result caches keyed by
+ * the token text.
  */
+
+// Value of each base64url character, -1 for anything else.
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
+
 export function decodeBase64url(segment: string): Buffer | undefined {
+  const len = segment.length;
+  const rem = len & 3;
+  if (rem === 1) return undefined;
+  // Non-ASCII code units are truncated to their low byte by Node's decoder ('Ł' reads as 'A').
+  if (Buffer.byteLength(segment, 'utf8') !== len) return undefined;
   const buf = Buffer.from(segment, 'base64url');
-  // Re-encoding is native and cheap; equality proves alphabet, no padding and zero spare bits.
-  return buf.toString('base64url') === segment ? buf : undefined;
+  // Skipped characters (whitespace, '=', anything outside the alphabet) shorten the output.
+  if (buf.length !== ((len * 3) >> 2)) return undefined;
+  // '+' and '/' decode like '-' and '_' without shortening it.
+  if (segment.includes('+') || segment.includes('/')) return undefined;
+  if (rem !== 0) {
+    const last = segment.charCodeAt(len - 1);
+    const v = last < 128 ? VALUE[last]! : -1;
+    // The spare low bits of the last character must be zero: 4 bits when rem is 2, 2 when 3.
+    if (v < 0 || (v & (rem === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  }
+  return buf;
 }
 
 export function encodeBase64url(data: Uint8Array | string): string {

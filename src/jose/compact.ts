@@ -6,6 +6,13 @@ import type { JoseHeader, JwtPayload } from './types.js';
 /** Default cap on the token length, checked before any decoding. */
 export const DEFAULT_MAX_TOKEN_LENGTH = 64 * 1024;
 
+/**
+ * Decoded headers by their segment text. Tokens from one key share one header, so decoding it once
+ * saves a base64 and a JSON pass per token. Bounded: cleared when full.
+ */
+const headerCache = new Map<string, JoseHeader>();
+const HEADER_CACHE_SIZE = 256;
+
 /** A compact JWS split and decoded, not yet verified. */
 export interface ParsedJws {
   readonly header: JoseHeader;
@@ -28,6 +35,24 @@ function decodeSegment(segment: string, part: 'header' | 'payload'): Record<stri
   return obj;
 }
 
+function decodeHeader(segment: string): JoseHeader {
+  const header = decodeSegment(segment, 'header');
+  const alg = header.alg;
+  if (typeof alg !== 'string' || alg.length === 0) throw malformed('token header has no "alg" string');
+  if (header.crit !== undefined) throw malformed('token header has "crit": no critical extension is supported');
+  if (header.b64 !== undefined && header.b64 !== true) throw malformed('token header has "b64": unencoded payloads are not supported');
+  // Frozen because cached headers are shared between results.
+  deepFreeze(header);
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  headerCache.set(segment, header as JoseHeader);
+  return header as JoseHeader;
+}
+
+function deepFreeze(o: object): void {
+  Object.freeze(o);
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) deepFreeze(v);
+}
+
 /**
  * Splits and decodes a compact JWS (RFC 7515 §7.1) strictly: exactly three segments, canonical
  * base64url, JSON object header and payload, a string `alg`, no `crit` (no extension is
@@ -43,17 +68,14 @@ export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_
     if (segments === 5) throw malformed('token has 5 segments: encrypted tokens (JWE) are not supported');
     throw malformed(`token must have 3 dot-separated segments, got ${segments}`);
   }
-  const header = decodeSegment(token.slice(0, d1), 'header');
-  const alg = header.alg;
-  if (typeof alg !== 'string' || alg.length === 0) throw malformed('token header has no "alg" string');
-  if (header.crit !== undefined) throw malformed('token header has "crit": no critical extension is supported');
-  if (header.b64 !== undefined && header.b64 !== true) throw malformed('token header has "b64": unencoded payloads are not supported');
+  const headerSegment = token.slice(0, d1);
+  const header = headerCache.get(headerSegment) ?? decodeHeader(headerSegment);
   const payload = decodeSegment(token.slice(d1 + 1, d2), 'payload');
   const sigSegment = token.slice(d2 + 1);
   const signature = decodeBase64url(sigSegment);
   if (signature === undefined) throw malformed('token signature is not canonical base64url');
   return {
-    header: header as JoseHeader,
+    header,
     payload: payload as JwtPayload,
     signingInput: Buffer.from(token.slice(0, d2), 'latin1'),
     signature,

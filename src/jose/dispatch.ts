@@ -23,8 +23,8 @@ export interface SignatureJob {
   readonly done: (keyIndex: number) => void;
 }
 
-/** Most pool jobs in flight at once; beyond it the main thread verifies too. */
-const POOL_LIMIT = Math.max(2, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '4', 10) || 4) * 2;
+/** Most pool jobs in flight at once; beyond it the main thread verifies too (bounds libuv's queue). */
+const POOL_LIMIT = 256;
 
 let queue: SignatureJob[] = [];
 let scheduled = false;
