@@ -1,0 +1,214 @@
+/**
+ * importJwk: which JWKs become verification keys, for which algorithms, and why others are refused.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../../src/keys/jwk.js';
+import { makeIssuer } from '../helpers/sign.js';
+
+type J = Record<string, unknown>;
+
+function ok(jwk: unknown): VerificationKey {
+  const r = importJwk(jwk, 0);
+  assert.ok('key' in r, `refused: ${'reason' in r ? r.reason : ''}`);
+  return r.key;
+}
+
+function refused(jwk: unknown, reason: RegExp): void {
+  let r: ReturnType<typeof importJwk> | undefined;
+  assert.doesNotThrow(() => {
+    r = importJwk(jwk, 3);
+  });
+  assert.ok(r && 'reason' in r, `accepted: ${JSON.stringify(jwk)?.slice(0, 120)}`);
+  assert.match(r.reason, reason);
+}
+
+function nodeJwk(type: 'ec' | 'ed25519' | 'ed448', namedCurve?: string): J {
+  const { publicKey } =
+    type === 'ec' ? generateKeyPairSync('ec', { namedCurve: namedCurve! }) : type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ed448');
+  return publicKey.export({ format: 'jwk' }) as J;
+}
+
+function rsaJwk(bits: number): J {
+  return generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }) as J;
+}
+
+const P256 = nodeJwk('ec', 'P-256');
+const P384 = nodeJwk('ec', 'P-384');
+const P521 = nodeJwk('ec', 'P-521');
+const K256 = nodeJwk('ec', 'secp256k1');
+const ED25519 = nodeJwk('ed25519');
+const ED448 = nodeJwk('ed448');
+
+describe('importJwk: key types and the algorithms they may verify', () => {
+  test('RSA ≥ 2048 without alg: every RS* and PS*', async () => {
+    const rsa = (await makeIssuer('RS256')).jwk!;
+    const k = ok({ kty: 'RSA', n: rsa.n, e: rsa.e, kid: 'r1' });
+    assert.deepEqual([...k.algorithms].sort(), ['PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512']);
+    assert.equal(k.bits, 2048);
+    assert.equal(k.kid, 'r1');
+    assert.equal(k.keyObject.type, 'public');
+    assert.equal(k.index, 0);
+  });
+
+  test('RSA with alg PS256: only PS256', async () => {
+    const rsa = (await makeIssuer('RS256')).jwk!;
+    const k = ok({ kty: 'RSA', n: rsa.n, e: rsa.e, alg: 'PS256' });
+    assert.deepEqual([...k.algorithms], ['PS256']);
+    assert.equal(keyFitsAlgorithm(k, 'PS256'), true);
+    assert.equal(keyFitsAlgorithm(k, 'RS256'), false);
+  });
+
+  const curves: [string, J, string[]][] = [
+    ['P-256', P256, ['ES256']],
+    ['P-384', P384, ['ES384']],
+    ['P-521', P521, ['ES512']],
+    ['secp256k1', K256, ['ES256K']],
+    ['Ed25519', ED25519, ['EdDSA', 'Ed25519']],
+    ['Ed448', ED448, ['EdDSA']],
+  ];
+  for (const [name, jwk, algs] of curves) {
+    test(`${name}: ${algs.join(', ')}`, () => {
+      const k = ok(jwk);
+      assert.deepEqual([...k.algorithms].sort(), [...algs].sort());
+      assert.equal(k.crv, jwk.crv);
+      for (const alg of ['RS256', 'PS256', 'HS256', 'ES256', 'ES384', 'ES512', 'ES256K', 'EdDSA', 'Ed25519'] as const) {
+        assert.equal(keyFitsAlgorithm(k, alg), algs.includes(alg), `${name} fits ${alg}`);
+      }
+    });
+  }
+
+  test('Ed25519 key with alg EdDSA or Ed25519 keeps both names (same operation)', () => {
+    for (const alg of ['EdDSA', 'Ed25519']) {
+      assert.deepEqual([...ok({ ...ED25519, alg }).algorithms].sort(), ['Ed25519', 'EdDSA']);
+    }
+  });
+
+  test('private members are removed from the stored JWK and the key is public', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const priv = privateKey.export({ format: 'jwk' }) as J;
+    assert.ok(typeof priv.d === 'string');
+    const k = ok({ ...priv, kid: 'p' });
+    assert.equal(k.jwk.d, undefined);
+    assert.equal(k.keyObject.type, 'public');
+    const rsaPriv = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as J;
+    const r = ok(rsaPriv);
+    for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(r.jwk[m], undefined, m);
+    assert.equal(r.keyObject.type, 'public');
+  });
+
+  test('kid, alg, x5t and x5t#S256 are recorded', () => {
+    const k = ok({ ...P256, kid: 'e1', alg: 'ES256', x5t: 'abc', 'x5t#S256': 'def' });
+    assert.equal(k.kid, 'e1');
+    assert.equal(k.alg, 'ES256');
+    assert.equal(k.x5t, 'abc');
+    assert.equal(k.x5tS256, 'def');
+  });
+});
+
+describe('importJwk: refusals', () => {
+  test('not an object', () => {
+    for (const v of [null, undefined, 'RSA', 3, [P256], true]) refused(v, /not a JSON object/);
+  });
+
+  test('missing or empty kty', () => {
+    refused({ ...P256, kty: undefined }, /missing kty/);
+    refused({ ...P256, kty: '' }, /missing kty/);
+    refused({ ...P256, kty: 1 }, /missing kty/);
+  });
+
+  test('use: "enc" (and anything but "sig") is skipped', () => {
+    refused({ ...P256, use: 'enc' }, /use is "enc", not "sig"/);
+    refused({ ...P256, use: 'SIG' }, /use/);
+    refused({ ...P256, use: null }, /use/);
+    assert.ok(ok({ ...P256, use: 'sig' }));
+  });
+
+  test('key_ops without "verify" is skipped', () => {
+    refused({ ...P256, key_ops: ['encrypt'] }, /key_ops does not include "verify"/);
+    refused({ ...P256, key_ops: ['sign'] }, /key_ops does not include "verify"/);
+    refused({ ...P256, key_ops: [] }, /key_ops does not include "verify"/);
+    refused({ ...P256, key_ops: 'verify' }, /key_ops is not an array/);
+    assert.ok(ok({ ...P256, key_ops: ['verify'] }));
+    assert.ok(ok({ ...P256, key_ops: ['sign', 'verify'] }));
+  });
+
+  test('unknown kty', () => {
+    refused({ kty: 'AKP', pub: 'x' }, /unsupported kty "AKP"/);
+    refused({ kty: 'rsa', n: 'x', e: 'AQAB' }, /unsupported kty "rsa"/);
+    refused({ kty: 'DSA' }, /unsupported kty/);
+  });
+
+  test('oct (symmetric) keys are never taken, whatever they declare', () => {
+    const k = Buffer.alloc(32, 1).toString('base64url');
+    refused({ kty: 'oct', k }, /symmetric \(oct\) keys are never taken/);
+    refused({ kty: 'oct', k, alg: 'HS256', use: 'sig', key_ops: ['verify'] }, /symmetric \(oct\)/);
+  });
+
+  test('RSA keys under 2048 bits are refused', () => {
+    refused(rsaJwk(1024), /RSA key of 1024 bits is below the 2048-bit minimum/);
+    refused(rsaJwk(1536), /1536 bits/);
+    refused(rsaJwk(2040), /2040 bits/);
+  });
+
+  test('alg that does not fit kty/crv', async () => {
+    const rsa = (await makeIssuer('RS256')).jwk!;
+    const rsaPub = { kty: 'RSA', n: rsa.n, e: rsa.e };
+    refused({ ...rsaPub, alg: 'ES256' }, /alg ES256 does not fit kty RSA/);
+    refused({ ...rsaPub, alg: 'EdDSA' }, /alg EdDSA does not fit kty RSA/);
+    refused({ ...P256, alg: 'ES384' }, /alg ES384 does not fit kty EC crv P-256/);
+    refused({ ...P256, alg: 'ES256K' }, /does not fit kty EC crv P-256/);
+    refused({ ...K256, alg: 'ES256' }, /does not fit kty EC crv secp256k1/);
+    refused({ ...P521, alg: 'ES256' }, /does not fit/);
+    refused({ ...ED448, alg: 'Ed25519' }, /alg Ed25519 does not fit kty OKP crv Ed448/);
+    refused({ ...ED25519, alg: 'RS256' }, /does not fit/);
+  });
+
+  test('alg that is symmetric, none, unknown or not a signature alg', () => {
+    for (const alg of ['HS256', 'none', 'RSA-OAEP', 'rs256', 'ES256 ', '', 5]) {
+      refused({ ...P256, alg }, /unsupported alg/);
+    }
+  });
+
+  test('unsupported curves', () => {
+    refused({ ...P256, crv: 'P-192' }, /unsupported EC curve "P-192"/);
+    refused({ ...P256, crv: undefined }, /unsupported EC curve/);
+    refused({ kty: 'OKP', crv: 'X25519', x: ED25519.x }, /unsupported OKP curve "X25519"/);
+    refused({ ...ED25519, crv: 'ed25519' }, /unsupported OKP curve/);
+  });
+
+  test('missing or invalid key material', () => {
+    refused({ kty: 'RSA', e: 'AQAB' }, /missing or invalid "n"/);
+    refused({ kty: 'RSA', n: 5, e: 'AQAB' }, /"n"/);
+    refused({ ...P256, y: undefined }, /missing or invalid "y"/);
+    refused({ ...ED25519, x: '' }, /missing or invalid "x"/);
+  });
+
+  test('material that does not import (off-curve point, wrong length, junk)', () => {
+    const x = Buffer.from(P256.x as string, 'base64url');
+    const y = Buffer.from(P256.y as string, 'base64url');
+    y[31]! ^= 1;
+    refused({ kty: 'EC', crv: 'P-256', x: x.toString('base64url'), y: y.toString('base64url') }, /cannot import/);
+    refused({ ...ED25519, x: Buffer.alloc(31).toString('base64url') }, /cannot import/);
+    refused({ kty: 'RSA', n: '!!!', e: 'AQAB' }, /cannot import|bits/);
+  });
+
+  test('never throws on hostile input', () => {
+    const hostile: unknown[] = [
+      { kty: 'RSA', n: 'A'.repeat(10_000), e: 'AQAB' },
+      { kty: 'RSA', n: '', e: '' },
+      { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' },
+      { kty: 'OKP', crv: 'Ed448', x: 'AA' },
+      Object.create(null),
+      { kty: 'EC', crv: 'P-256', x: {}, y: [] },
+      { kty: 'RSA', n: (P256.x as string), e: 'AAAA' },
+      { kty: 'EC', crv: '__proto__' },
+      { kty: 'toString' },
+    ];
+    for (const j of hostile) {
+      const r = importJwk(j, 0);
+      assert.ok('reason' in r || 'key' in r);
+    }
+  });
+});
