@@ -49,6 +49,9 @@ export type Claims = Record<string, unknown> | string | Uint8Array;
 /** Header members to add or replace; a member set to `undefined` is removed (e.g. `{ kid: undefined }`). */
 export type HeaderOverrides = Record<string, unknown>;
 
+/** A published public JWK: always has kty, kid, alg and use. */
+export type PublicJwk = JWK & { kty: string; kid: string; alg: string; use: 'sig' };
+
 export interface TestIssuer {
   readonly alg: SigningAlgorithm;
   readonly crv?: 'Ed25519' | 'Ed448';
@@ -57,9 +60,9 @@ export interface TestIssuer {
    * Public JWK with `kid`, `alg` and `use: "sig"`. For HS* it is undefined: a client secret is never
    * published in a JWKS.
    */
-  readonly jwk: JWK | undefined;
+  readonly jwk: PublicJwk | undefined;
   /** `{ keys: [jwk] }`, or `{ keys: [] }` for HS*. */
-  readonly jwks: { keys: JWK[] };
+  readonly jwks: { keys: PublicJwk[] };
   /** node:crypto public key (asymmetric only). */
   readonly publicKey: KeyObject | undefined;
   /** The client secret (HS* only). */
@@ -160,7 +163,7 @@ function hmacIssuer(alg: 'HS256' | 'HS384' | 'HS512', kid: string): TestIssuer {
 async function joseIssuer(alg: Exclude<AsymmetricSigningAlgorithm, 'ES256K'>, kid: string): Promise<TestIssuer> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const pubJwk = await exportJWK(publicKey);
-  const jwk: JWK = { ...pubJwk, kid, alg, use: 'sig' };
+  const jwk: PublicJwk = { ...pubJwk, kty: pubJwk.kty!, kid, alg, use: 'sig' };
   const nodePublic = createPublicKey({ key: pubJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
   return {
     alg,
@@ -202,7 +205,7 @@ function nodeIssuer(alg: 'ES256K' | 'EdDSA', crv: 'Ed25519' | 'Ed448' | undefine
   const pair =
     alg === 'ES256K' ? generateKeyPairSync('ec', { namedCurve: 'secp256k1' }) : generateKeyPairSync('ed448');
   const exported = pair.publicKey.export({ format: 'jwk' }) as JWK;
-  const jwk: JWK = { ...exported, kid, alg, use: 'sig' };
+  const jwk: PublicJwk = { ...exported, kty: exported.kty!, kid, alg, use: 'sig' };
   const digest = alg === 'ES256K' ? 'sha256' : null;
   const rawSign = (input: Uint8Array | string): Buffer =>
     cryptoSign(digest, Buffer.from(input), alg === 'ES256K' ? { key: pair.privateKey, dsaEncoding: 'ieee-p1363' } : pair.privateKey);
