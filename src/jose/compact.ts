@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { VerifyError } from '../errors.js';
 import { decodeBase64url } from './base64url.js';
 import { parseJsonObject } from './json.js';
@@ -30,6 +31,8 @@ function decodeSegment(segment: string, part: 'header' | 'payload'): Record<stri
   if (segment.length === 0) throw malformed(`token ${part} is empty`);
   const bytes = decodeBase64url(segment);
   if (bytes === undefined) throw malformed(`token ${part} is not canonical base64url`);
+  // Decoding would silently turn invalid UTF-8 into U+FFFD; RFC 7519 §7.2 step 6 requires UTF-8.
+  if (!isUtf8(bytes)) throw malformed(`token ${part} is not valid UTF-8`);
   const obj = parseJsonObject(bytes.toString('utf8'));
   if (obj === undefined) throw malformed(`token ${part} is not a JSON object`);
   return obj;

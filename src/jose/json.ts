@@ -6,7 +6,8 @@
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
-    value = text.includes('"__proto__"') ? JSON.parse(text, dropProto) : JSON.parse(text);
+    // A member may spell the name with escapes ("\u005f_proto__"), so any escape takes the slow path.
+    value = text.includes('__proto__') || text.includes('\\u') ? JSON.parse(text, dropProto) : JSON.parse(text);
   } catch {
     return undefined;
   }
