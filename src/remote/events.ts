@@ -1,0 +1,102 @@
+import type { KeyRejection, VerifyError } from '../errors.js';
+import type { Freshness } from './cache-control.js';
+import type { RemoteErrorCode } from './http.js';
+
+/** Why a JWKS fetch started. */
+export type RefreshReason =
+  /** No keys yet: a token or `warmUp()` needs them. */
+  | 'cold'
+  /** Keys past freshness (and stale-while-revalidate): revalidated before answering. */
+  | 'expired'
+  /** Keys close to expiry: refreshed in the background while they keep serving. */
+  | 'refresh-ahead'
+  /** A token named a key the cached set does not have. */
+  | 'unknown-kid';
+
+/**
+ * What the remote key layer reports through `onEvent`. Plain objects; a listener that throws is
+ * ignored. The union is open for new `type`s: switch on `type` with a default branch.
+ */
+export type RemoteKeyEvent =
+  | {
+      readonly type: 'discovery';
+      readonly issuer: string;
+      /** The discovery document URL. */
+      readonly url: string;
+      readonly jwksUri: string;
+      /** `id_token_signing_alg_values_supported`, when advertised. */
+      readonly algorithms?: readonly string[];
+    }
+  | {
+      readonly type: 'refresh';
+      readonly jwksUri: string;
+      readonly reason: RefreshReason;
+      /** Usable keys in the new set. */
+      readonly keys: number;
+      /** Their identifiers (kid, else a thumbprint or key prefix). */
+      readonly kids: readonly string[];
+      /** Keys skipped at import (use enc, unknown kty, too weak, beyond the cap...) with the reason. */
+      readonly skipped: readonly KeyRejection[];
+      /** How long the set is fresh, ms, and where that came from. */
+      readonly freshFor: number;
+      readonly freshnessSource: Freshness['source'];
+      readonly durationMs: number;
+    }
+  | {
+      /** The set of key identifiers changed between two successful fetches. */
+      readonly type: 'rotation';
+      readonly jwksUri: string;
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | {
+      readonly type: 'fetch-error';
+      readonly url: string;
+      readonly code: RemoteErrorCode;
+      readonly reason: RefreshReason | 'discovery';
+      readonly error: VerifyError;
+      /** No new attempt before this many ms (backoff). */
+      readonly retryInMs: number;
+      /** Whether the last good keys keep serving (stale-if-error). */
+      readonly servingStale: boolean;
+    }
+  | {
+      /** Warning: tokens are verified with keys past their freshness because refreshing fails. */
+      readonly type: 'stale-served';
+      readonly jwksUri: string;
+      /** Time since the keys were fetched, ms. */
+      readonly ageMs: number;
+      /** Time left before they stop serving (maxStale / stale-if-error), ms. */
+      readonly remainingMs: number;
+      readonly error: VerifyError;
+    }
+  | {
+      /** A token with an unknown key arrived inside the cooldown: rejected without a request. Once per window. */
+      readonly type: 'unknown-kid-cooldown';
+      readonly jwksUri: string;
+      readonly kid?: string;
+      /** When the next refetch for an unknown key is allowed, ms from now. */
+      readonly retryInMs: number;
+    };
+
+/** Counters of a remote key source. Network counters are those of the shared per-URI cache. */
+export interface RemoteKeyStats {
+  /** JWKS requests started (successful or not). */
+  readonly fetches: number;
+  /** Discovery requests started by this source. */
+  readonly discoveryFetches: number;
+  /** Lookups answered from the cached set without waiting. */
+  readonly cacheHits: number;
+  /** Failed JWKS and discovery requests. */
+  readonly errors: number;
+  /** When the JWKS was last fetched successfully (ms, by the injected clock), if ever. */
+  readonly lastRefresh: number | undefined;
+  /** Usable keys in the cached set. */
+  readonly keys: number;
+  /** Lookups answered with keys past freshness while the endpoint failed. */
+  readonly staleServed: number;
+  /** Unknown-kid lookups rejected inside the cooldown without a request. */
+  readonly cooldownRejections: number;
+}
+
+export type RemoteKeyListener = (event: RemoteKeyEvent) => void;

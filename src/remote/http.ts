@@ -1,0 +1,289 @@
+import { FetchError } from '../errors.js';
+import { parseJsonObject } from '../jose/json.js';
+import { checkUrl } from './url-policy.js';
+
+/**
+ * The one HTTP client of the library: GET (or POST for introspection) of a JSON object over the
+ * platform `fetch`, with a deadline, a response-size cap, manual redirects re-checked at every hop
+ * and the https rule of {@link checkUrl}. Split oauth4webapi-style into sending
+ * ({@link fetchJson}) and processing ({@link processJsonResponse}), so every response rule is
+ * testable on a hand-built `Response` without a network.
+ */
+
+/** Error codes a remote operation fails with. */
+export type RemoteErrorCode = 'ERR_JWKS_FETCH' | 'ERR_DISCOVERY' | 'ERR_INTROSPECTION';
+
+/** The subset of `fetch` the library calls; the platform `fetch` fits, so do proxies' wrappers. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Transport options shared by discovery, JWKS and introspection. */
+export interface HttpOptions {
+  /** `fetch` implementation (proxies, tests). Default: `globalThis.fetch` at call time. */
+  readonly fetch?: FetchLike;
+  /** Deadline for the whole exchange (every redirect hop and the body), ms. Default 5000. */
+  readonly timeout?: number;
+  /** Maximum response body size, bytes. Default 524288 (512 KiB). */
+  readonly maxResponseSize?: number;
+  /** Allow plain http to non-loopback hosts. Default false. */
+  readonly allowHttp?: boolean;
+  /** Maximum redirects followed. Default 3. */
+  readonly maxRedirects?: number;
+}
+
+export interface RequestOptions extends HttpOptions {
+  /** The code every failure of this request carries. */
+  readonly code: RemoteErrorCode;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Request body (POST only), e.g. a form-encoded introspection request. */
+  readonly body?: string;
+}
+
+/** A successful JSON response. */
+export interface JsonResponse {
+  /** The URL that finally answered (after redirects). */
+  readonly url: string;
+  readonly status: number;
+  readonly headers: Headers;
+  /** The parsed JSON object (`__proto__` members dropped). */
+  readonly body: Record<string, unknown>;
+}
+
+export const HTTP_DEFAULTS = {
+  timeout: 5000,
+  maxResponseSize: 512 * 1024,
+  maxRedirects: 3,
+} as const;
+
+const LABELS: Record<RemoteErrorCode, string> = {
+  ERR_JWKS_FETCH: 'JWKS',
+  ERR_DISCOVERY: 'discovery',
+  ERR_INTROSPECTION: 'introspection',
+};
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Builds the error of a failed request: the code, the URL asked for, and the reason. */
+export function fetchFailure(code: RemoteErrorCode, url: string, reason: string, options?: { cause?: unknown; status?: number }): FetchError {
+  return new FetchError(code, url, `${LABELS[code]} request to ${url} failed: ${reason}`, options);
+}
+
+/**
+ * One deadline for a whole exchange. Besides aborting the signal it rejects a race, so a custom
+ * `fetch` (or body stream) that ignores the signal still cannot hang the caller.
+ */
+export class Deadline {
+  readonly #controller = new AbortController();
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #aborted: Promise<never>;
+  #expired = false;
+
+  constructor(readonly ms: number) {
+    this.#aborted = new Promise<never>((_, reject) => {
+      this.#controller.signal.addEventListener('abort', () => reject(this.#controller.signal.reason), { once: true });
+    });
+    this.#aborted.catch(() => undefined);
+    this.#timer = setTimeout(() => {
+      this.#expired = true;
+      this.#controller.abort(new Error(`timed out after ${ms} ms`));
+    }, ms);
+    // A pending request must never be what keeps the process alive.
+    this.#timer.unref?.();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether the deadline passed (as opposed to a cancel). */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  race<T>(p: Promise<T>): Promise<T> {
+    p.catch(() => undefined);
+    return Promise.race([p, this.#aborted]);
+  }
+
+  /** Tears the connection down early (oversized body, refused redirect). */
+  cancel(): void {
+    clearTimeout(this.#timer);
+    if (!this.#controller.signal.aborted) this.#controller.abort(new Error('cancelled'));
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+function positive(v: number | undefined, dflt: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : dflt;
+}
+
+function networkReason(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  const msg = err instanceof Error ? err.message : String(err);
+  return `network error: ${detail !== undefined ? `${msg} (${detail})` : msg}`;
+}
+
+async function discardBody(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // Nothing to do: the body is unwanted anyway.
+  }
+}
+
+/**
+ * Fetches `url` and returns its JSON object body. Every failure is a {@link FetchError} with
+ * `options.code`, the URL and the reason (status, timeout, too large, not JSON, refused URL, ...).
+ */
+export async function fetchJson(url: string, options: RequestOptions): Promise<JsonResponse> {
+  const code = options.code;
+  const timeout = positive(options.timeout, HTTP_DEFAULTS.timeout);
+  const maxResponseSize = positive(options.maxResponseSize, HTTP_DEFAULTS.maxResponseSize);
+  const maxRedirects = options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects;
+  const allowHttp = options.allowHttp === true;
+  const fetchFn: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const method = options.method ?? 'GET';
+  let headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+
+  const deadline = new Deadline(timeout);
+  let current = url;
+  let hops = 0;
+  const fail = (reason: string, extra?: { cause?: unknown; status?: number }): FetchError =>
+    fetchFailure(code, url, hops > 0 ? `${reason} (at redirect hop ${hops}: ${current})` : reason, extra);
+  try {
+    for (;;) {
+      const checked = checkUrl(current, allowHttp);
+      if (typeof checked === 'string') throw fail(checked);
+      let response: Response;
+      try {
+        response = await deadline.race(
+          fetchFn(checked.href, {
+            method,
+            headers,
+            ...(options.body !== undefined ? { body: options.body } : {}),
+            redirect: 'manual',
+            signal: deadline.signal,
+          }),
+        );
+      } catch (err) {
+        if (deadline.expired) throw fail(`timed out after ${timeout} ms`, { cause: err });
+        throw fail(networkReason(err), { cause: err });
+      }
+      if (!REDIRECT_STATUSES.has(response.status)) {
+        return await processJsonResponse(response, { code, url, maxResponseSize, deadline, ...(hops > 0 ? { finalUrl: current } : {}) });
+      }
+      await discardBody(response);
+      const location = response.headers.get('location');
+      if (location === null) throw fail(`HTTP ${response.status} redirect without a Location header`, { status: response.status });
+      if (method !== 'GET') throw fail(`HTTP ${response.status} redirect not followed for a ${method} request`, { status: response.status });
+      if (hops >= maxRedirects) throw fail(`more than ${maxRedirects} redirects`, { status: response.status });
+      let next: URL;
+      try {
+        next = new URL(location, checked);
+      } catch {
+        throw fail(`HTTP ${response.status} redirect to an invalid Location`, { status: response.status });
+      }
+      // Credentials configured for one origin never travel to another.
+      if (next.origin !== checked.origin) headers = { accept: headers.accept ?? 'application/json' };
+      hops++;
+      current = next.href;
+    }
+  } catch (err) {
+    if (err instanceof FetchError) throw err;
+    if (deadline.expired) throw fail(`timed out after ${timeout} ms`, { cause: err });
+    throw fail(networkReason(err), { cause: err });
+  } finally {
+    deadline.clear();
+  }
+}
+
+export interface ProcessOptions {
+  readonly code: RemoteErrorCode;
+  /** The URL that was asked for (named in errors). */
+  readonly url: string;
+  /** The URL that answered, when redirects were followed. */
+  readonly finalUrl?: string;
+  /** Default 524288. */
+  readonly maxResponseSize?: number;
+  /** Bounds the body read; without one the read is bounded by size only. */
+  readonly deadline?: Deadline;
+}
+
+/**
+ * Checks a response and parses its body: a 2xx status, a body within the size cap (the declared
+ * Content-Length and the bytes actually streamed), valid UTF-8, a JSON object.
+ */
+export async function processJsonResponse(response: Response, options: ProcessOptions): Promise<JsonResponse> {
+  const { code, url, deadline } = options;
+  const max = positive(options.maxResponseSize, HTTP_DEFAULTS.maxResponseSize);
+  const status = response.status;
+  const fail = (reason: string, cause?: unknown): FetchError =>
+    fetchFailure(code, url, reason, { status, ...(cause !== undefined ? { cause } : {}) });
+
+  if (status < 200 || status > 299) {
+    await discardBody(response);
+    throw fail(`HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`);
+  }
+  const declared = response.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > max) {
+    await discardBody(response);
+    deadline?.cancel();
+    throw fail(`response too large: Content-Length ${declared} exceeds the ${max}-byte limit`);
+  }
+
+  let bytes: Buffer;
+  const body = response.body;
+  if (body === null) {
+    bytes = Buffer.alloc(0);
+  } else {
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for (;;) {
+        const step = await (deadline ? deadline.race(reader.read()) : reader.read());
+        if (step.done) break;
+        total += step.value.byteLength;
+        if (total > max) {
+          reader.cancel().catch(() => undefined);
+          deadline?.cancel();
+          throw fail(`response too large: more than ${max} bytes`);
+        }
+        chunks.push(step.value);
+      }
+    } catch (err) {
+      if (err instanceof FetchError) throw err;
+      reader.cancel().catch(() => undefined);
+      if (deadline?.expired) throw fail(`timed out after ${deadline.ms} ms while reading the body`, err);
+      throw fail(networkReason(err), err);
+    }
+    bytes = Buffer.concat(chunks, total);
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw fail('body is not valid UTF-8', err);
+  }
+  const parsed = parseJsonObject(text);
+  if (parsed === undefined) {
+    const type = response.headers.get('content-type');
+    const what = type ? ` (content-type ${type.slice(0, 60)})` : '';
+    throw fail(`${isJson(text) ? 'body is JSON but not an object' : 'body is not JSON'}${what}`);
+  }
+  return { url: options.finalUrl ?? url, status, headers: response.headers, body: parsed };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

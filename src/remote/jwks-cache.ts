@@ -1,0 +1,528 @@
+import { FetchError, VerifyError, type KeyRejection } from '../errors.js';
+import type { Algorithm } from '../jose/algorithms.js';
+import type { JoseHeader } from '../jose/types.js';
+import type { VerificationKey } from '../keys/jwk.js';
+import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
+import { freshness } from './cache-control.js';
+import type { RefreshReason, RemoteKeyEvent, RemoteKeyListener } from './events.js';
+import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.js';
+
+/**
+ * The cache of one JWKS URL, shared by every source that uses it (see {@link sharedJwksCache}).
+ *
+ * Lifecycle of the cached set, with t = now():
+ *   t < refreshAt        served from memory; the hot path (a Map lookup, no promise)
+ *   t < freshUntil       served, and a background refresh starts (refresh ahead of expiry)
+ *   t < swrUntil         served stale while a background refresh runs (stale-while-revalidate)
+ *   later                revalidated before answering; if that fails, served stale until
+ *                        staleUntil (stale-if-error, at most maxStale) with a warning event
+ * An unknown `kid` refetches at once, then not again for `cooldown`; a kid missing from a fetch
+ * made after its token arrived is remembered until the next refresh. All fetches are single-flight.
+ */
+
+export const REMOTE_DEFAULTS = {
+  /** Minimum ms between two refetches for unknown kids. */
+  cooldown: 30_000,
+  /** How long the last good keys serve while refreshing fails, ms past freshness. */
+  maxStale: 86_400_000,
+  /** Keys taken from one JWKS. */
+  maxKeys: 100,
+} as const;
+
+/** Kids remembered as absent until the next refresh; beyond this, cooldown alone limits requests. */
+const MAX_NEGATIVE = 1000;
+/** Refresh this long before expiry at most (a quarter of the lifetime for short lifetimes). */
+const MAX_REFRESH_AHEAD = 60_000;
+/** First retry delay after a failed fetch; doubles up to max(cooldown, 1 s). */
+const FIRST_BACKOFF = 1000;
+const MAX_TIMER = 2 ** 31 - 1;
+
+export interface JwksCacheOptions {
+  readonly fetch?: FetchLike;
+  readonly timeout?: number;
+  readonly maxResponseSize?: number;
+  readonly allowHttp?: boolean;
+  readonly maxRedirects?: number;
+  readonly cooldown?: number;
+  readonly maxStale?: number;
+  readonly maxKeys?: number;
+  /** Clock in ms for every TTL and cooldown decision. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+type Keys = readonly VerificationKey[];
+
+const noop = (): void => undefined;
+
+function keyId(k: VerificationKey): string {
+  if (k.kid !== undefined) return k.kid;
+  if (k.x5tS256 !== undefined) return `x5t#S256:${k.x5tS256}`;
+  const j = k.jwk as { n?: unknown; x?: unknown };
+  const material = typeof j.n === 'string' ? j.n : typeof j.x === 'string' ? j.x : '';
+  return `${k.kty}:${material.slice(0, 16)}`;
+}
+
+/**
+ * What a miss is remembered by, or undefined when a refetch cannot help: the token names a kid
+ * the set has, but that key does not fit the alg (an alg-confusion attempt must cost no request).
+ */
+function missKey(header: JoseHeader, alg: Algorithm, m: KeyMatch): string | undefined {
+  if (typeof header.kid === 'string') return m.keys === undefined && m.unknownKid !== undefined ? `kid:${header.kid}` : undefined;
+  if (typeof header['x5t#S256'] === 'string') return `x5t#S256:${header['x5t#S256']}`;
+  if (typeof header.x5t === 'string') return `x5t:${header.x5t}`;
+  return `alg:${alg}`;
+}
+
+function seconds(ms: number): string {
+  return `${Math.max(0, Math.round(ms / 1000))} s`;
+}
+
+export class JwksCache {
+  readonly uri: string;
+  readonly #http: {
+    fetch?: FetchLike;
+    timeout: number;
+    maxResponseSize: number;
+    allowHttp: boolean;
+    maxRedirects: number;
+  };
+  readonly #now: () => number;
+  readonly #cooldown: number;
+  readonly #maxStale: number;
+  readonly #maxKeys: number;
+  readonly #listeners = new Set<RemoteKeyListener>();
+  readonly #onClose: () => void;
+
+  #set: KeySet | undefined;
+  #setSeq = 0;
+  #fetchedAt = 0;
+  #refreshAt = -Infinity;
+  #freshUntil = -Infinity;
+  #swrUntil = -Infinity;
+  #staleUntil = -Infinity;
+
+  /** Fetches started so far; a fetch with a higher number started after a caller arrived. */
+  #seq = 0;
+  #inflight: Promise<KeySet> | undefined;
+  #lastUnknownFetchAt = -Infinity;
+  #cooldownNotifiedFor = -Infinity;
+  readonly #negative = new Set<string>();
+
+  #failing = false;
+  #failures = 0;
+  #retryAt = -Infinity;
+  #lastError: VerifyError | undefined;
+  #staleNotified = false;
+
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #reads = 0;
+  #readsAtAttempt = 0;
+  #refs = 0;
+  #closed = false;
+
+  #fetches = 0;
+  #hits = 0;
+  #errors = 0;
+  #staleServed = 0;
+  #cooldownRejections = 0;
+  #lastRefresh: number | undefined;
+
+  constructor(uri: string, options: JwksCacheOptions = {}, onClose: () => void = noop) {
+    this.uri = uri;
+    this.#http = {
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      timeout: options.timeout ?? HTTP_DEFAULTS.timeout,
+      maxResponseSize: options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
+      allowHttp: options.allowHttp === true,
+      maxRedirects: options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
+    };
+    this.#now = options.now ?? Date.now;
+    this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
+    this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
+    this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
+    this.#onClose = onClose;
+  }
+
+  /** The current key set, if one was ever fetched. */
+  get keySet(): KeySet | undefined {
+    return this.#set;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Candidate keys for a token: the array itself when the cached set can answer now, a promise
+   * only when a fetch is needed. Throws / rejects with ERR_KEY_NOT_FOUND or ERR_JWKS_FETCH.
+   */
+  getKeys(header: JoseHeader, alg: Algorithm): Keys | Promise<Keys> {
+    this.#reads++;
+    const set = this.#set;
+    if (set !== undefined && this.#now() < this.#refreshAt) {
+      const m = set.select(header, alg);
+      if (m.keys !== undefined) {
+        this.#hits++;
+        return m.keys;
+      }
+      return this.#miss(header, alg, m, this.#seq);
+    }
+    return this.#slow(header, alg, this.#seq);
+  }
+
+  /** Loads the set if it is missing or expired; resolves when usable keys (maybe stale) are cached. */
+  async ensure(): Promise<void> {
+    if (this.#set !== undefined && this.#now() < this.#freshUntil) return;
+    try {
+      await (this.#inflight ?? this.#refresh(this.#set === undefined ? 'cold' : 'expired'));
+    } catch (err) {
+      if (this.#set !== undefined && this.#now() < this.#staleUntil) {
+        this.#noteStale(this.#now());
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** Adds an event listener; returns its remover. */
+  subscribe(listener: RemoteKeyListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Counts a user; {@link release} the same number of times to stop timers and free the cache. */
+  acquire(): this {
+    this.#refs++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.#refs > 0 || this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#listeners.clear();
+    this.#onClose();
+  }
+
+  stats(): {
+    fetches: number;
+    cacheHits: number;
+    errors: number;
+    lastRefresh: number | undefined;
+    keys: number;
+    staleServed: number;
+    cooldownRejections: number;
+  } {
+    return {
+      fetches: this.#fetches,
+      cacheHits: this.#hits,
+      errors: this.#errors,
+      lastRefresh: this.#lastRefresh,
+      keys: this.#set?.keys.length ?? 0,
+      staleServed: this.#staleServed,
+      cooldownRejections: this.#cooldownRejections,
+    };
+  }
+
+  // ---- lookups ----------------------------------------------------------------------------
+
+  #slow(header: JoseHeader, alg: Algorithm, seq: number): Keys | Promise<Keys> {
+    const t = this.#now();
+    const set = this.#set;
+    if (set === undefined) {
+      if (this.#inflight !== undefined) return this.#inflight.then(() => this.#lookup(header, alg, seq));
+      // A failing endpoint is asked again only after the backoff: a stampede must not become a DoS.
+      if (t < this.#retryAt && this.#lastError !== undefined) throw this.#lastError;
+      return this.#refresh('cold').then(() => this.#lookup(header, alg, seq));
+    }
+    if (t < this.#refreshAt) return this.#serve(set, header, alg, seq);
+    if (t < this.#swrUntil || (this.#failing && t < this.#staleUntil)) {
+      this.#kick(t, t < this.#freshUntil ? 'refresh-ahead' : 'expired');
+      if (t >= this.#freshUntil && this.#failing) this.#noteStale(t);
+      return this.#serve(set, header, alg, seq);
+    }
+    if (this.#inflight === undefined && t < this.#retryAt) throw this.#expiredError(t);
+    const p = this.#inflight ?? this.#refresh('expired');
+    return p.then(
+      () => this.#lookup(header, alg, seq),
+      (err: unknown) => {
+        const t2 = this.#now();
+        if (this.#set !== undefined && t2 < this.#staleUntil) {
+          this.#noteStale(t2);
+          return this.#lookup(header, alg, seq);
+        }
+        throw this.#set !== undefined ? this.#expiredError(t2) : err;
+      },
+    );
+  }
+
+  #serve(set: KeySet, header: JoseHeader, alg: Algorithm, seq: number): Keys | Promise<Keys> {
+    const m = set.select(header, alg);
+    if (m.keys !== undefined) {
+      this.#hits++;
+      return m.keys;
+    }
+    return this.#miss(header, alg, m, seq);
+  }
+
+  /** After a fetch settled: answer from whatever set is cached now. */
+  #lookup(header: JoseHeader, alg: Algorithm, seq: number): Keys | Promise<Keys> {
+    const set = this.#set;
+    if (set === undefined) throw this.#lastError ?? fetchFailure('ERR_JWKS_FETCH', this.uri, 'no key set loaded');
+    const m = set.select(header, alg);
+    if (m.keys !== undefined) return m.keys;
+    return this.#miss(header, alg, m, seq);
+  }
+
+  /** The set has no key for this token: refetch at once, unless the cooldown or memory says no. */
+  #miss(header: JoseHeader, alg: Algorithm, m: KeyMatch, seq: number): Keys | Promise<Keys> {
+    const rejections = m.rejections ?? [];
+    const key = missKey(header, alg, m);
+    if (key === undefined) throw this.#notFound(header, alg, rejections);
+    if (this.#setSeq > seq) {
+      // This set was fetched after the token arrived, so it is the IdP's answer for this kid.
+      if (this.#negative.size < MAX_NEGATIVE) this.#negative.add(key);
+      throw this.#notFound(header, alg, rejections, 'not found in a fetch made after the token arrived');
+    }
+    if (this.#negative.has(key)) {
+      throw this.#notFound(header, alg, rejections, 'absent from the last fetch; not refetched before the next refresh');
+    }
+    const inflight = this.#inflight;
+    if (inflight !== undefined) {
+      return inflight.then(
+        () => this.#lookup(header, alg, seq),
+        (err: unknown) => {
+          throw this.#notFound(header, alg, rejections, `refetch failed: ${(err as Error).message}`);
+        },
+      );
+    }
+    const t = this.#now();
+    const wait = this.#lastUnknownFetchAt + this.#cooldown - t;
+    if (wait > 0) {
+      this.#cooldownRejections++;
+      if (this.#cooldownNotifiedFor !== this.#lastUnknownFetchAt) {
+        this.#cooldownNotifiedFor = this.#lastUnknownFetchAt;
+        this.#emit({
+          type: 'unknown-kid-cooldown',
+          jwksUri: this.uri,
+          ...(typeof header.kid === 'string' ? { kid: header.kid } : {}),
+          retryInMs: wait,
+        });
+      }
+      throw this.#notFound(header, alg, rejections, `refetch for unknown keys paused for ${seconds(wait)} (cooldown)`);
+    }
+    if (t < this.#retryAt) {
+      throw this.#notFound(header, alg, rejections, `the JWKS endpoint is failing, next attempt in ${seconds(this.#retryAt - t)}`);
+    }
+    this.#lastUnknownFetchAt = t;
+    return this.#refresh('unknown-kid').then(
+      () => this.#lookup(header, alg, seq),
+      (err: unknown) => {
+        throw this.#notFound(header, alg, rejections, `refetch failed: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  #notFound(header: JoseHeader, alg: Algorithm, rejections: readonly KeyRejection[], note?: string): VerifyError {
+    const age = seconds(this.#now() - this.#fetchedAt);
+    return keyNotFound(header, alg, rejections, `the JWKS from ${this.uri} (fetched ${age} ago${note ? `; ${note}` : ''})`);
+  }
+
+  #noteStale(t: number): void {
+    this.#staleServed++;
+    if (this.#staleNotified) return;
+    this.#staleNotified = true;
+    this.#emit({
+      type: 'stale-served',
+      jwksUri: this.uri,
+      ageMs: t - this.#fetchedAt,
+      remainingMs: this.#staleUntil - t,
+      error: this.#lastError ?? fetchFailure('ERR_JWKS_FETCH', this.uri, 'refresh failed'),
+    });
+  }
+
+  #expiredError(t: number): FetchError {
+    const last = this.#lastError;
+    return new FetchError(
+      'ERR_JWKS_FETCH',
+      this.uri,
+      `${last?.message ?? `JWKS request to ${this.uri} failed`}; the last good keys (fetched ${seconds(t - this.#fetchedAt)} ago) are past their stale-if-error limit`,
+      { ...(last ? { cause: last } : {}), ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}) },
+    );
+  }
+
+  // ---- fetching ---------------------------------------------------------------------------
+
+  /** Starts a background refresh unless one runs or the failure backoff says wait. */
+  #kick(t: number, reason: RefreshReason): void {
+    if (this.#inflight === undefined && t >= this.#retryAt) this.#refresh(reason).catch(noop);
+  }
+
+  /** Single flight: every caller during a fetch shares it. */
+  #refresh(reason: RefreshReason): Promise<KeySet> {
+    if (this.#inflight !== undefined) return this.#inflight;
+    const id = ++this.#seq;
+    this.#fetches++;
+    this.#readsAtAttempt = this.#reads;
+    const p = this.#fetch(reason, id).finally(() => {
+      this.#inflight = undefined;
+    });
+    p.catch(noop);
+    this.#inflight = p;
+    return p;
+  }
+
+  async #fetch(reason: RefreshReason, id: number): Promise<KeySet> {
+    const started = performance.now();
+    let set: KeySet;
+    let headers: Headers;
+    try {
+      const res = await fetchJson(this.uri, { ...this.#http, code: 'ERR_JWKS_FETCH' });
+      headers = res.headers;
+      try {
+        set = KeySet.fromJwks(res.body, { maxKeys: this.#maxKeys, errorCode: 'ERR_JWKS_FETCH' });
+      } catch (err) {
+        throw fetchFailure('ERR_JWKS_FETCH', this.uri, (err as Error).message, { status: res.status, cause: err });
+      }
+    } catch (err) {
+      throw this.#failed(reason, err);
+    }
+    this.#install(set, headers, reason, id, performance.now() - started);
+    return set;
+  }
+
+  #install(set: KeySet, headers: Headers, reason: RefreshReason, id: number, durationMs: number): void {
+    const t = this.#now();
+    const f = freshness(headers, t);
+    const prev = this.#set;
+    this.#set = set;
+    this.#setSeq = id;
+    this.#fetchedAt = t;
+    this.#lastRefresh = t;
+    this.#freshUntil = t + f.freshFor;
+    this.#refreshAt = this.#freshUntil - Math.min(f.freshFor / 4, MAX_REFRESH_AHEAD);
+    this.#swrUntil = this.#freshUntil + Math.min(f.staleWhileRevalidate, this.#maxStale);
+    this.#staleUntil = this.#freshUntil + Math.min(f.staleIfError ?? this.#maxStale, this.#maxStale);
+    this.#negative.clear();
+    this.#failing = false;
+    this.#failures = 0;
+    this.#retryAt = -Infinity;
+    this.#lastError = undefined;
+    this.#staleNotified = false;
+
+    const kids = set.keys.map(keyId);
+    this.#emit({
+      type: 'refresh',
+      jwksUri: this.uri,
+      reason,
+      keys: set.keys.length,
+      kids,
+      skipped: set.skipped,
+      freshFor: f.freshFor,
+      freshnessSource: f.source,
+      durationMs: Math.round(durationMs * 10) / 10,
+    });
+    if (prev !== undefined) {
+      const before = new Set(prev.keys.map(keyId));
+      const after = new Set(kids);
+      const added = kids.filter((k) => !before.has(k));
+      const removed = [...before].filter((k) => !after.has(k));
+      if (added.length > 0 || removed.length > 0) this.#emit({ type: 'rotation', jwksUri: this.uri, added, removed });
+    }
+    this.#schedule(this.#refreshAt);
+  }
+
+  #failed(reason: RefreshReason, err: unknown): VerifyError {
+    const e = err instanceof VerifyError ? err : fetchFailure('ERR_JWKS_FETCH', this.uri, String(err), { cause: err });
+    const t = this.#now();
+    this.#errors++;
+    this.#failures++;
+    const backoff = Math.min(FIRST_BACKOFF * 2 ** Math.min(this.#failures - 1, 20), Math.max(this.#cooldown, FIRST_BACKOFF));
+    this.#retryAt = t + backoff;
+    this.#lastError = e;
+    this.#failing = true;
+    this.#staleNotified = false;
+    this.#emit({
+      type: 'fetch-error',
+      url: this.uri,
+      code: e.code === 'ERR_DISCOVERY' || e.code === 'ERR_INTROSPECTION' ? e.code : 'ERR_JWKS_FETCH',
+      reason,
+      error: e,
+      retryInMs: backoff,
+      servingStale: this.#set !== undefined && t < this.#staleUntil,
+    });
+    this.#schedule(this.#retryAt);
+    return e;
+  }
+
+  // ---- background refresh -----------------------------------------------------------------
+
+  /** Wakes up at `at` (by the injected clock) to refresh, if the cache was read since the last attempt. */
+  #schedule(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#closed) return;
+    const delay = Math.min(Math.max(at - this.#now(), FIRST_BACKOFF), MAX_TIMER);
+    this.#timer = setTimeout(() => this.#onTimer(), delay);
+    // Never what keeps a process alive.
+    this.#timer.unref?.();
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    // An idle cache goes quiet instead of polling the IdP forever; the next token revalidates.
+    if (this.#closed || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
+    const t = this.#now();
+    if (t < this.#retryAt) return this.#schedule(this.#retryAt);
+    if (t < this.#refreshAt) return this.#schedule(this.#refreshAt);
+    this.#refresh(t < this.#freshUntil ? 'refresh-ahead' : 'expired').catch(noop);
+  }
+
+  #emit(event: RemoteKeyEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(event);
+      } catch {
+        // A faulty listener must not break verification.
+      }
+    }
+  }
+}
+
+const DEFAULT_FETCH: object = {};
+const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
+
+/**
+ * The process-wide cache for `uri`: every source with the same URI, `fetch`, clock and cache
+ * options shares one set, one single-flight fetch and one cooldown. Call `acquire()` on it and
+ * `release()` when done.
+ */
+export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
+  const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
+  const nowKey: object = options.now ?? Date.now;
+  let byNow = registry.get(fetchKey);
+  if (byNow === undefined) registry.set(fetchKey, (byNow = new WeakMap()));
+  let byKey = byNow.get(nowKey);
+  if (byKey === undefined) byNow.set(nowKey, (byKey = new Map()));
+  const key = JSON.stringify([
+    uri,
+    options.timeout ?? HTTP_DEFAULTS.timeout,
+    options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
+    options.allowHttp === true,
+    options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
+    options.cooldown ?? REMOTE_DEFAULTS.cooldown,
+    options.maxStale ?? REMOTE_DEFAULTS.maxStale,
+    options.maxKeys ?? REMOTE_DEFAULTS.maxKeys,
+  ]);
+  let cache = byKey.get(key);
+  if (cache === undefined || cache.closed) {
+    const map = byKey;
+    const created: JwksCache = new JwksCache(uri, options, () => {
+      if (map.get(key) === created) map.delete(key);
+    });
+    cache = created;
+    map.set(key, cache);
+  }
+  return cache;
+}

@@ -1,0 +1,43 @@
+import { VerifyError, describe, type ErrorCode } from '../errors.js';
+
+/**
+ * The one rule for which URLs the library may fetch: https always; plain http only for loopback
+ * hosts (a local IdP in development or tests) or when `allowHttp: true` is set on purpose. Applied
+ * to configured URLs, to discovered `jwks_uri`s and to every redirect hop.
+ */
+
+/** Whether `hostname` (as `URL.hostname` gives it) is a loopback host: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  if (h === 'localhost' || h === 'localhost.' || h === '[::1]') return true;
+  // URL has already canonicalised IPv4 forms such as 2130706433 or 0x7f.1 to dotted decimal.
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Parses `url` and checks the scheme rule; returns the reason it is refused, or the URL.
+ * Credentials in URLs are refused too: they would end up in logs and error messages.
+ */
+export function checkUrl(url: string, allowHttp: boolean): URL | string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `${describe(url)} is not an absolute URL`;
+  }
+  if (u.username !== '' || u.password !== '') return 'URLs with credentials are not allowed';
+  if (u.protocol === 'https:') return u;
+  if (u.protocol === 'http:') {
+    if (allowHttp || isLoopbackHost(u.hostname)) return u;
+    return `plain http is only allowed for loopback hosts (set allowHttp: true to allow ${u.host})`;
+  }
+  return `scheme ${u.protocol} is not allowed (https only)`;
+}
+
+/** {@link checkUrl} for configuration values: a refused URL is `code` (usually ERR_CONFIG). */
+export function requireUrl(name: string, url: unknown, allowHttp: boolean, code: ErrorCode = 'ERR_CONFIG'): URL {
+  if (typeof url !== 'string' || url.length === 0) throw new VerifyError(code, `${name} must be a non-empty URL string`);
+  const r = checkUrl(url, allowHttp);
+  if (typeof r === 'string') throw new VerifyError(code, `${name} ${describe(url)} refused: ${r}`);
+  return r;
+}
