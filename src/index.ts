@@ -4,8 +4,19 @@
  * @packageDocumentation
  */
 export { createVerifier } from './verifier.js';
-export type { Verifier, VerifiedIdToken, IdTokenClaims } from './verifier.js';
+export type {
+  Verifier,
+  VerifiedToken,
+  VerifiedIdToken,
+  VerifiedAccessToken,
+  VerifiedLogoutToken,
+  IdTokenClaims,
+  AccessTokenClaims,
+  LogoutTokenClaims,
+} from './verifier.js';
 export type { IdTokenCheckOptions } from './claims/id-token.js';
+export type { AccessTokenCheckOptions } from './claims/access-token.js';
+export { BACKCHANNEL_LOGOUT_EVENT } from './claims/logout-token.js';
 export type { VerifierOptions, IssuerOptions } from './options.js';
 export { VerifyError, ClaimError, KeyNotFoundError, FetchError, ERROR_CODES } from './errors.js';
 export type { ErrorCode, KeyRejection } from './errors.js';

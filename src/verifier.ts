@@ -1,5 +1,7 @@
 import { VerifyError } from './errors.js';
+import { checkAccessTokenClaims, type AccessTokenCheckOptions } from './claims/access-token.js';
 import { checkIdTokenClaims, type IdTokenCheckOptions } from './claims/id-token.js';
+import { checkLogoutTokenClaims } from './claims/logout-token.js';
 import { ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { dispatchSignature, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
@@ -26,15 +28,43 @@ export interface IdTokenClaims extends JwtPayload {
   readonly sid?: string;
 }
 
+/** Claims of a verified JWT access token (RFC 9068 §2.2). */
+export interface AccessTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly jti: string;
+  readonly client_id: string;
+  readonly scope?: string;
+}
+
+/** Claims of a verified logout token (Back-Channel Logout §2.4). */
+export interface LogoutTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly aud: string | readonly string[];
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly events: { readonly 'http://schemas.openid.net/event/backchannel-logout': object };
+  readonly sub?: string;
+  readonly sid?: string;
+}
+
 /** A token that passed every check. */
-export interface VerifiedIdToken {
+export interface VerifiedToken<C extends JwtPayload> {
   readonly header: JoseHeader;
-  readonly payload: IdTokenClaims;
+  readonly payload: C;
   /** The configured issuer that matched (the concrete one for templates). */
   readonly issuer: string;
   /** The key that verified the signature. */
   readonly key: { readonly kid?: string; readonly alg: Algorithm };
 }
+
+export type VerifiedIdToken = VerifiedToken<IdTokenClaims>;
+export type VerifiedAccessToken = VerifiedToken<AccessTokenClaims>;
+export type VerifiedLogoutToken = VerifiedToken<LogoutTokenClaims>;
 
 /** Verifies OpenID Connect ID tokens for one or several issuers. */
 export interface Verifier {
@@ -45,6 +75,17 @@ export interface Verifier {
   verifyIdToken(token: string, options?: IdTokenCheckOptions): Promise<VerifiedIdToken>;
   /** The same, synchronously; only for static key sets (`jwks`), else throws `ERR_CONFIG`. */
   verifyIdTokenSync(token: string, options?: IdTokenCheckOptions): VerifiedIdToken;
+  /**
+   * Verifies a JWT access token (RFC 9068 §4): `typ` `at+jwt`, `aud` one of the configured
+   * audiences (your resource server), `sub`, `client_id`, `jti`, times, and `requiredScopes`.
+   */
+  verifyAccessToken(token: string, options?: AccessTokenCheckOptions): Promise<VerifiedAccessToken>;
+  /** Synchronous {@link Verifier.verifyAccessToken} for static key sets. */
+  verifyAccessTokenSync(token: string, options?: AccessTokenCheckOptions): VerifiedAccessToken;
+  /** Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6). */
+  verifyLogoutToken(token: string): Promise<VerifiedLogoutToken>;
+  /** Synchronous {@link Verifier.verifyLogoutToken} for static key sets. */
+  verifyLogoutTokenSync(token: string): VerifiedLogoutToken;
   /** Loads remote keys (discovery and JWKS) ahead of the first token. */
   warmUp(): Promise<void>;
   /** Counters of the remote key sources, per issuer. */
@@ -58,13 +99,16 @@ interface Prepared {
   readonly ctx: IssuerContext;
 }
 
-const NO_OPTIONS: IdTokenCheckOptions = Object.freeze({});
+type Profile = 'id' | 'access' | 'logout';
+type CallOptions = IdTokenCheckOptions & AccessTokenCheckOptions;
+
+const NO_OPTIONS: CallOptions = Object.freeze({});
 
 function describeKid(header: JoseHeader): string {
   return typeof header.kid === 'string' ? ` with kid ${JSON.stringify(header.kid)}` : '';
 }
 
-function checkCallOptions(o: IdTokenCheckOptions): void {
+function checkCallOptions(o: CallOptions): void {
   if (typeof o !== 'object' || o === null) throw new VerifyError('ERR_CONFIG', 'verify options must be an object');
   for (const name of ['nonce', 'accessToken', 'code', 'state', 'responseType'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'string') throw new VerifyError('ERR_CONFIG', `option ${name} must be a string`);
@@ -72,8 +116,11 @@ function checkCallOptions(o: IdTokenCheckOptions): void {
   if (o.maxAge !== undefined && (typeof o.maxAge !== 'number' || !(o.maxAge >= 0))) {
     throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');
   }
-  if (o.acrValues !== undefined && (!Array.isArray(o.acrValues) || o.acrValues.some((a) => typeof a !== 'string'))) {
-    throw new VerifyError('ERR_CONFIG', 'option acrValues must be an array of strings');
+  for (const name of ['acrValues', 'requiredScopes'] as const) {
+    const v = o[name];
+    if (v !== undefined && (!Array.isArray(v) || v.some((a) => typeof a !== 'string'))) {
+      throw new VerifyError('ERR_CONFIG', `option ${name} must be an array of strings`);
+    }
   }
 }
 
@@ -87,7 +134,7 @@ class OidcVerifier implements Verifier {
   }
 
   /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
-  #prepare(token: string, options: IdTokenCheckOptions): Prepared {
+  #prepare(token: string, options: CallOptions): Prepared {
     if (options !== NO_OPTIONS) checkCallOptions(options);
     const jws = parseCompactJws(token, this.#common.maxTokenLength);
     const alg = jws.header.alg;
@@ -113,15 +160,18 @@ class OidcVerifier implements Verifier {
     );
   }
 
-  #finish(p: Prepared, key: KeyHolder, options: IdTokenCheckOptions): VerifiedIdToken {
+  #finish(p: Prepared, key: KeyHolder, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     const { header, payload } = p.jws;
-    const advertised = p.ctx.keySource.advertisedAlgorithms?.();
+    // id_token_signing_alg_values_supported speaks of ID tokens only.
+    const advertised = profile === 'id' ? p.ctx.keySource.advertisedAlgorithms?.() : undefined;
     if (advertised !== undefined && p.spec.family !== 'hmac' && !advertised.includes(p.alg)) {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${p.alg} is not in the issuer's id_token_signing_alg_values_supported: ${advertised.join(', ')}`);
     }
     const crv = (key as Partial<VerificationKey>).crv;
     const clock = { now: this.#common.now() / 1000, tolerance: this.#common.clockTolerance };
-    checkIdTokenClaims(header, payload, clock, p.ctx.rules, options, p.alg, crv);
+    if (profile === 'id') checkIdTokenClaims(header, payload, clock, p.ctx.rules, options, p.alg, crv);
+    else if (profile === 'access') checkAccessTokenClaims(header, payload, clock, p.ctx.rules, options);
+    else checkLogoutTokenClaims(header, payload, clock, p.ctx.rules);
     const validate = this.#common.validate;
     if (validate !== undefined) {
       try {
@@ -134,13 +184,13 @@ class OidcVerifier implements Verifier {
     const kid = (key as Partial<VerificationKey>).kid;
     return {
       header,
-      payload: payload as IdTokenClaims,
+      payload,
       issuer: p.ctx.issuer,
       key: kid !== undefined ? { kid, alg: p.alg } : { alg: p.alg },
     };
   }
 
-  #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], options: IdTokenCheckOptions): Promise<VerifiedIdToken> {
+  #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
     return new Promise((resolve, reject) => {
       dispatchSignature({
         spec: p.spec,
@@ -151,7 +201,7 @@ class OidcVerifier implements Verifier {
           if (i < 0) reject(this.#signatureError(p, keys.length));
           else {
             try {
-              resolve(this.#finish(p, keys[i]!, options));
+              resolve(this.#finish(p, keys[i]!, profile, options));
             } catch (err) {
               reject(err);
             }
@@ -161,7 +211,7 @@ class OidcVerifier implements Verifier {
     });
   }
 
-  verifyIdToken(token: string, options: IdTokenCheckOptions = NO_OPTIONS): Promise<VerifiedIdToken> {
+  #verify(token: string, profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
     let p: Prepared;
     let keys: readonly KeyHolder[] | Promise<readonly KeyHolder[]>;
     try {
@@ -170,11 +220,11 @@ class OidcVerifier implements Verifier {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (keys instanceof Promise) return keys.then((k) => this.#verifyWithKeys(p, k, options));
-    return this.#verifyWithKeys(p, keys, options);
+    if (keys instanceof Promise) return keys.then((k) => this.#verifyWithKeys(p, k, profile, options));
+    return this.#verifyWithKeys(p, keys, profile, options);
   }
 
-  verifyIdTokenSync(token: string, options: IdTokenCheckOptions = NO_OPTIONS): VerifiedIdToken {
+  #verifySync(token: string, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     const p = this.#prepare(token, options);
     if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
       throw new VerifyError('ERR_CONFIG', `verifyIdTokenSync needs static keys (jwks) for ${p.ctx.issuer}; use verifyIdToken`);
@@ -182,7 +232,31 @@ class OidcVerifier implements Verifier {
     const keys = this.#keys(p) as readonly KeyHolder[];
     const i = verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature);
     if (i < 0) throw this.#signatureError(p, keys.length);
-    return this.#finish(p, keys[i]!, options);
+    return this.#finish(p, keys[i]!, profile, options);
+  }
+
+  verifyIdToken(token: string, options: IdTokenCheckOptions = NO_OPTIONS): Promise<VerifiedIdToken> {
+    return this.#verify(token, 'id', options) as Promise<VerifiedIdToken>;
+  }
+
+  verifyIdTokenSync(token: string, options: IdTokenCheckOptions = NO_OPTIONS): VerifiedIdToken {
+    return this.#verifySync(token, 'id', options) as VerifiedIdToken;
+  }
+
+  verifyAccessToken(token: string, options: AccessTokenCheckOptions = NO_OPTIONS): Promise<VerifiedAccessToken> {
+    return this.#verify(token, 'access', options) as Promise<VerifiedAccessToken>;
+  }
+
+  verifyAccessTokenSync(token: string, options: AccessTokenCheckOptions = NO_OPTIONS): VerifiedAccessToken {
+    return this.#verifySync(token, 'access', options) as VerifiedAccessToken;
+  }
+
+  verifyLogoutToken(token: string): Promise<VerifiedLogoutToken> {
+    return this.#verify(token, 'logout', NO_OPTIONS) as Promise<VerifiedLogoutToken>;
+  }
+
+  verifyLogoutTokenSync(token: string): VerifiedLogoutToken {
+    return this.#verifySync(token, 'logout', NO_OPTIONS) as VerifiedLogoutToken;
   }
 
   async warmUp(): Promise<void> {

@@ -1,0 +1,35 @@
+import { describe } from '../errors.js';
+import type { JoseHeader, JwtPayload } from '../jose/types.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock } from './rules.js';
+import type { IdTokenRules } from './id-token.js';
+
+/** Per-call expectations of a JWT access token. */
+export interface AccessTokenCheckOptions {
+  /** Scopes the request needs; every one must be in the token's `scope` (space-separated). */
+  readonly requiredScopes?: readonly string[];
+}
+
+// RFC 9068 §2.1: "at+jwt"; "application/at+jwt" is accepted by the prefix rule of checkTyp.
+const ACCESS_TOKEN_TYPES = ['at+jwt'];
+
+/**
+ * JWT profile for OAuth 2.0 access tokens (RFC 9068 §4): `typ` must be `at+jwt`; `iss`, `exp`,
+ * `aud`, `sub`, `client_id`, `iat`, `jti` are required; `aud` must name this resource server.
+ */
+export function checkAccessTokenClaims(header: JoseHeader, payload: JwtPayload, clock: ClaimClock, rules: IdTokenRules, opts: AccessTokenCheckOptions): void {
+  checkTyp(header, ACCESS_TOKEN_TYPES, true);
+  checkAudience(payload, rules.audiences);
+  checkTimes(payload, clock, { requireExp: true, requireIat: true, ...(rules.maxTokenAge !== undefined ? { maxTokenAge: rules.maxTokenAge } : {}) });
+  stringClaim(payload, 'sub', true);
+  stringClaim(payload, 'client_id', true);
+  stringClaim(payload, 'jti', true);
+  const scope = stringClaim(payload, 'scope', opts.requiredScopes !== undefined && opts.requiredScopes.length > 0, 'ERR_SCOPE');
+  if (opts.requiredScopes !== undefined && opts.requiredScopes.length > 0) {
+    const granted = new Set(scope!.split(' '));
+    const missing = opts.requiredScopes.filter((s) => !granted.has(s));
+    if (missing.length > 0) {
+      throw fail('ERR_SCOPE', 'scope', 'insufficient', `"scope" lacks ${describe(missing)}: expected ${describe(opts.requiredScopes.join(' '))}, got ${describe(scope)}`, opts.requiredScopes, scope);
+    }
+  }
+  if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
+}

@@ -1,0 +1,32 @@
+import type { JoseHeader, JwtPayload } from '../jose/types.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock } from './rules.js';
+import type { IdTokenRules } from './id-token.js';
+
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+// Back-Channel Logout §2.4 only recommends "logout+jwt": absent and "JWT" are accepted too; the
+// required `events` member keeps ID and access tokens from passing as logout tokens.
+const LOGOUT_TOKEN_TYPES = ['logout+jwt', 'jwt'];
+
+/**
+ * Logout token validation, OpenID Connect Back-Channel Logout 1.0 §2.6 steps 3-7 (the signature and
+ * `iss` are checked by the verifier): `aud`, `iat`, `exp`, `jti` required; `events` holds the
+ * back-channel logout member with a JSON object value; `sub` or `sid` present; no `nonce`.
+ */
+export function checkLogoutTokenClaims(header: JoseHeader, payload: JwtPayload, clock: ClaimClock, rules: IdTokenRules): void {
+  checkTyp(header, LOGOUT_TOKEN_TYPES, false);
+  checkAudience(payload, rules.audiences);
+  checkTimes(payload, clock, { requireExp: true, requireIat: true, ...(rules.maxTokenAge !== undefined ? { maxTokenAge: rules.maxTokenAge } : {}) });
+  stringClaim(payload, 'jti', true);
+  const events = payload.events;
+  if (events === undefined) throw fail('ERR_CLAIM_MISSING', 'events', 'missing', '"events" claim is required in a logout token');
+  const event = typeof events === 'object' && events !== null && !Array.isArray(events) ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw fail('ERR_CLAIM_INVALID', 'events', 'type', `"events" must hold "${BACKCHANNEL_LOGOUT_EVENT}" with a JSON object value`, BACKCHANNEL_LOGOUT_EVENT, events);
+  }
+  const sub = stringClaim(payload, 'sub', false);
+  const sid = stringClaim(payload, 'sid', false);
+  if (sub === undefined && sid === undefined) throw fail('ERR_CLAIM_MISSING', 'sub', 'missing', 'a logout token needs "sub" or "sid"');
+  if (payload.nonce !== undefined) throw fail('ERR_CLAIM_INVALID', 'nonce', 'forbidden', '"nonce" must not be present in a logout token (§2.4)', undefined, payload.nonce);
+  if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
+}
