@@ -1,5 +1,5 @@
 import { createSecretKey } from 'node:crypto';
-import { ClaimError, VerifyError, describe } from './errors.js';
+import { ClaimError, describe } from './errors.js';
 import type { IdTokenRules } from './claims/id-token.js';
 import type { KeyHolder } from './jose/dispatch.js';
 import type { JwtPayload } from './jose/types.js';
@@ -140,8 +140,3 @@ export class IssuerRegistry {
     };
   }
 }
-
-/** Used until a remote key source is configured: explains what is missing. */
-export const noRemoteSource: RemoteSourceFactory = (issuer) => {
-  throw new VerifyError('ERR_CONFIG', `no keys for ${issuer}: give jwks, jwksUri or keySource`);
-};

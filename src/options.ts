@@ -3,6 +3,8 @@ import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorith
 import { DEFAULT_MAX_TOKEN_LENGTH } from './jose/compact.js';
 import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
+import type { RemoteKeyListener } from './remote/events.js';
+import type { FetchLike } from './remote/http.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -47,7 +49,7 @@ export interface VerifierOptions extends Partial<IssuerOptions> {
    */
   readonly validate?: (token: { header: JoseHeader; payload: JwtPayload }) => void;
   /** `fetch` used for discovery and JWKS (proxies, tests). Default: the platform fetch. */
-  readonly fetch?: typeof globalThis.fetch;
+  readonly fetch?: FetchLike;
   /** Timeout of every HTTP request, ms. Default 5000. */
   readonly timeout?: number;
   /** Maximum HTTP response size, bytes. Default 524288. */
@@ -61,7 +63,7 @@ export interface VerifierOptions extends Partial<IssuerOptions> {
   /** Maximum keys taken from one JWKS. Default 100. */
   readonly maxKeys?: number;
   /** Receives refresh, rotation and failure events of remote key sets. */
-  readonly onEvent?: (event: { readonly type: string; readonly [detail: string]: unknown }) => void;
+  readonly onEvent?: RemoteKeyListener;
 }
 
 /** Options shared by every issuer after defaults are applied. */

@@ -7,7 +7,8 @@ import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { dispatchSignature, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
-import { IssuerRegistry, noRemoteSource, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
+import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
+import { createRemoteKeySource } from './remote/remote-key-source.js';
 import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
@@ -273,7 +274,20 @@ class OidcVerifier implements Verifier {
   }
 }
 
-const remoteFactory: RemoteSourceFactory = noRemoteSource;
+/** Issuers without static keys get a remote source: `jwksUri`, else discovery on the issuer. */
+const remoteFactory: RemoteSourceFactory = (issuer, o, v) =>
+  createRemoteKeySource({
+    ...(o.jwksUri !== undefined ? { jwksUri: o.jwksUri } : { issuer }),
+    ...(v.fetch !== undefined ? { fetch: v.fetch } : {}),
+    ...(v.timeout !== undefined ? { timeout: v.timeout } : {}),
+    ...(v.maxResponseSize !== undefined ? { maxResponseSize: v.maxResponseSize } : {}),
+    ...(v.allowHttp !== undefined ? { allowHttp: v.allowHttp } : {}),
+    ...(v.cooldown !== undefined ? { cooldown: v.cooldown } : {}),
+    ...(v.maxStale !== undefined ? { maxStale: v.maxStale } : {}),
+    ...(v.maxKeys !== undefined ? { maxKeys: v.maxKeys } : {}),
+    ...(v.onEvent !== undefined ? { onEvent: v.onEvent } : {}),
+    ...(v.now !== undefined ? { now: v.now } : {}),
+  });
 
 /**
  * Creates a verifier. Options are checked at once: bad ones throw {@link VerifyError} `ERR_CONFIG`.
