@@ -1,0 +1,104 @@
+/** Command-line options of `npm run bench`, with the defaults that keep a full run near 2-3 minutes on 2 cores. */
+
+export const BENCH_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type BenchAlg = (typeof BENCH_ALGS)[number];
+
+export interface BenchOptions {
+  readonly algs: readonly BenchAlg[];
+  /** Measured rounds per alg and mode; the median over rounds is reported. */
+  readonly rounds: number;
+  /** Time slice per contender per round, ms. */
+  readonly sliceMs: number;
+  /** Distinct tokens per alg. */
+  readonly poolSize: number;
+  /** Verifications kept outstanding in concurrent mode. */
+  readonly inFlight: number;
+  /** Distinct tokens in the memory check (0 = skip). */
+  readonly memoryTokens: number;
+  readonly markdown: boolean;
+  readonly remote: boolean;
+  readonly quick: boolean;
+}
+
+const USAGE = `usage: npm run bench -- [options]
+  --alg RS256,ES256   algorithms (default ${BENCH_ALGS.join(',')})
+  --rounds N          measured rounds per alg and mode (default 7, --quick 3)
+  --slice MS          time slice per contender per round (default 200, --quick 80)
+  --pool N            distinct tokens per alg (default 1000, --quick 200)
+  --in-flight N       outstanding verifications in concurrent mode (default 64)
+  --memory N          distinct tokens for the memory check, 0 skips it (default 100000, --quick 20000)
+  --quick             few short rounds: a smoke run, numbers are rough
+  --markdown          print Markdown tables (for the README)
+  --remote            run bench/remote.ts after the tables (default when the file exists, except --quick)
+  --no-remote         skip bench/remote.ts
+  --help`;
+
+function intArg(name: string, raw: string | undefined, min: number): number {
+  const n = Number(raw);
+  if (raw === undefined || !Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}, got ${raw}\n${USAGE}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const quick = argv.includes('--quick');
+  let algs: readonly BenchAlg[] = BENCH_ALGS;
+  let rounds = quick ? 3 : 7;
+  let sliceMs = quick ? 80 : 200;
+  let poolSize = quick ? 200 : 1000;
+  let inFlight = 64;
+  let memoryTokens = quick ? 20_000 : 100_000;
+  let markdown = false;
+  // The remote scenarios take ~40 s of mostly waiting: on by default, off in --quick unless asked.
+  let remote = !quick;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--alg':
+      case '--algs': {
+        const list = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        for (const a of list) {
+          if (!(BENCH_ALGS as readonly string[]).includes(a)) throw new Error(`unknown alg ${a}; choose from ${BENCH_ALGS.join(', ')}`);
+        }
+        if (list.length === 0) throw new Error(`--alg needs a list\n${USAGE}`);
+        algs = list as BenchAlg[];
+        break;
+      }
+      case '--rounds':
+        rounds = intArg('--rounds', value(), 1);
+        break;
+      case '--slice':
+        sliceMs = intArg('--slice', value(), 10);
+        break;
+      case '--pool':
+        poolSize = intArg('--pool', value(), 1);
+        break;
+      case '--in-flight':
+        inFlight = intArg('--in-flight', value(), 1);
+        break;
+      case '--memory':
+        memoryTokens = intArg('--memory', value(), 0);
+        break;
+      case '--quick':
+        break;
+      case '--markdown':
+        markdown = true;
+        break;
+      case '--remote':
+        remote = true;
+        break;
+      case '--no-remote':
+        remote = false;
+        break;
+      case '--help':
+      case '-h':
+        return 'help';
+      default:
+        throw new Error(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  return { algs, rounds, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick };
+}
+
+export { USAGE };
