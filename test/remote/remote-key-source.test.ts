@@ -57,7 +57,7 @@ function setup(opts: Partial<RemoteKeySourceOptions> = {}, body: unknown = jwks(
 
 /** Waits for background work (a refresh started without a caller waiting on it). */
 async function settle(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(cond(), 'background work did not settle');
 }
 
