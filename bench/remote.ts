@@ -195,14 +195,16 @@ interface Row {
   withdrawn: string;
 }
 
-const STAMPEDE = 200;
-const STORM_TOKENS = 10_000;
-const STORM_MS = 2000;
+const FULL = { stampede: 200, stormTokens: 10_000, stormMs: 2000, stormCapMs: 8000, rotationCapMs: 5000, outageTokens: 200 };
+const QUICK = { stampede: 200, stormTokens: 2000, stormMs: 1000, stormCapMs: 3000, rotationCapMs: 2000, outageTokens: 100 };
+let STAMPEDE = FULL.stampede;
+let STORM_TOKENS = FULL.stormTokens;
+let STORM_MS = FULL.stormMs;
+let STORM_CAP_MS = FULL.stormCapMs;
+let ROTATION_CAP_MS = FULL.rotationCapMs;
+let OUTAGE_TOKENS = FULL.outageTokens;
 const STORM_BATCHES = 50;
-const STORM_CAP_MS = 8000;
-const ROTATION_CAP_MS = 5000;
 const ROTATION_EVERY_MS = 20;
-const OUTAGE_TOKENS = 200;
 
 async function stampede(lib: Lib, srv: JwksServer, key: Key, tag: string): Promise<string> {
   const { url, ep } = srv.endpoint(`/${tag}/stampede`, [key.jwk]);
@@ -317,8 +319,18 @@ async function withdrawn(lib: Lib, srv: JwksServer, a: Key, b: Key, tag: string)
   return accepted ? 'still accepted' : 'rejected';
 }
 
-/** Runs every scenario for every library; returns the Markdown table. */
-export async function runRemoteBench(): Promise<string> {
+/**
+ * Runs every scenario for every library; returns the Markdown table (progress goes to stderr).
+ * `quick`: a smaller storm and shorter caps, for CI.
+ */
+export async function runRemoteBench(options: { quick?: boolean } = {}): Promise<string> {
+  const c = options.quick ? QUICK : FULL;
+  STAMPEDE = c.stampede;
+  STORM_TOKENS = c.stormTokens;
+  STORM_MS = c.stormMs;
+  STORM_CAP_MS = c.stormCapMs;
+  ROTATION_CAP_MS = c.rotationCapMs;
+  OUTAGE_TOKENS = c.outageTokens;
   const srv = new JwksServer();
   await srv.start();
   const [a, b] = await Promise.all([makeKey('key-a'), makeKey('key-b')]);
@@ -326,6 +338,7 @@ export async function runRemoteBench(): Promise<string> {
   try {
     for (const [i, lib] of LIBS.entries()) {
       const tag = `lib${i}`;
+      process.stderr.write(`remote bench: ${lib.name}\n`);
       const stampedeRow = await stampede(lib, srv, a, tag);
       const rotationRow = await rotation(lib, srv, a, b, tag);
       const outageRow = await outage(lib, srv, a, tag);
@@ -354,6 +367,6 @@ export async function runRemoteBench(): Promise<string> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
-  console.log(await runRemoteBench());
+  console.log(await runRemoteBench({ quick: process.argv.includes('--quick') }));
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
 }
