@@ -91,6 +91,8 @@ export interface Verifier {
   warmUp(): Promise<void>;
   /** Counters of the remote key sources, per issuer. */
   stats(): Record<string, object>;
+  /** Detaches from shared JWKS caches (stops their refresh timers when no one else uses them). */
+  close(): void;
 }
 
 interface Prepared {
@@ -262,6 +264,10 @@ class OidcVerifier implements Verifier {
 
   async warmUp(): Promise<void> {
     await Promise.all(this.#issuers.contexts().map((c) => c.keySource.warmUp?.()));
+  }
+
+  close(): void {
+    for (const c of this.#issuers.contexts()) c.keySource.close?.();
   }
 
   stats(): Record<string, object> {

@@ -19,6 +19,8 @@ export interface KeySource {
   warmUp?(): Promise<void>;
   /** Counters for monitoring. */
   stats?(): object;
+  /** Releases timers and shared caches. */
+  close?(): void;
 }
 
 /** A fixed key set given in code. */
