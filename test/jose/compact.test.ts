@@ -36,7 +36,7 @@ function withSpareBit(seg: string): string {
   const last = ALPHABET.indexOf(seg.at(-1)!);
   const variant = seg.slice(0, -1) + ALPHABET[last ^ 1];
   // Prove the point: Node's own decoder would accept the variant silently.
-  assert.ok(Buffer.from(variant, 'base64url').equals(Buffer.from(seg, 'base64url')));
+  assert.ok(Buffer.from(variant, 'base64url').equals(Buffer.from(seg, 'base64url')), 'Buffer.from(variant, \'base64url\').equals(Buffer.from(seg, \'base6...');
   return variant;
 }
 
@@ -54,7 +54,7 @@ describe('parseCompactJws: happy path', () => {
     assert.deepEqual(r.header, HEADER);
     assert.deepEqual(r.payload, PAYLOAD);
     assert.equal(r.signingInput.toString('latin1'), `${H}.${P}`);
-    assert.ok(r.signature.equals(SIG));
+    assert.ok(r.signature.equals(SIG), 'r.signature.equals(SIG)');
   });
 
   test('an empty signature segment parses (it is the signature layer that rejects it)', () => {
@@ -122,10 +122,10 @@ describe('parseCompactJws: canonical base64url only', () => {
   test("'+' and '/' (base64, not base64url) are rejected even though Node decodes them", () => {
     // '>>>' encodes to 'Pj4-' and '???' to 'Pz8_'.
     const payload = b64u(JSON.stringify({ ...PAYLOAD, s: '>>>???' }));
-    assert.ok(payload.includes('-') && payload.includes('_'));
+    assert.ok(payload.includes('-') && payload.includes('_'), 'payload.includes(\'-\') && payload.includes(\'_\')');
     assert.doesNotThrow(() => parseCompactJws(`${H}.${payload}.${S}`));
     const std = payload.replaceAll('-', '+').replaceAll('_', '/');
-    assert.ok(Buffer.from(std, 'base64url').equals(Buffer.from(payload, 'base64url')));
+    assert.ok(Buffer.from(std, 'base64url').equals(Buffer.from(payload, 'base64url')), 'Buffer.from(std, \'base64url\').equals(Buffer.from(payload, \'base6...');
     rejects(`${H}.${std}.${S}`, /payload is not canonical base64url/);
     const sigStd = b64u(Buffer.from([0xfb, 0xff, 0xfe, 0xfb, 0xef, 0xff]));
     assert.match(sigStd, /[-_]/);
@@ -144,7 +144,7 @@ describe('parseCompactJws: canonical base64url only', () => {
 
   test('decodeBase64url round-trips only canonical input', () => {
     assert.deepEqual(decodeBase64url(''), Buffer.alloc(0));
-    assert.ok(decodeBase64url('QQ')?.equals(Buffer.from('A')));
+    assert.ok(decodeBase64url('QQ')?.equals(Buffer.from('A')), 'decodeBase64url(\'QQ\')?.equals(Buffer.from(\'A\'))');
     assert.equal(decodeBase64url('QR'), undefined);
     assert.equal(decodeBase64url('QQ=='), undefined);
     assert.equal(decodeBase64url('Q'), undefined);
@@ -153,7 +153,7 @@ describe('parseCompactJws: canonical base64url only', () => {
   test('the error message never contains the signature segment', () => {
     const bad = `${S.slice(0, -2)}==`;
     const err = rejects(`${H}.${P}.${bad}`, /signature is not canonical/);
-    assert.ok(!err.message.includes(bad.slice(0, 16)));
+    assert.ok(!err.message.includes(bad.slice(0, 16)), '!err.message.includes(bad.slice(0, 16))');
   });
 });
 
@@ -244,14 +244,14 @@ describe('parseCompactJws: size cap before decoding', () => {
     const base = compose(HEADER, { ...PAYLOAD, pad: '' }, SIG);
     // Each 3 padding characters add 4 base64url characters; find a padding that lands on a limit.
     const token = compose(HEADER, { ...PAYLOAD, pad: 'x'.repeat(3000) }, SIG);
-    assert.ok(token.length > base.length);
+    assert.ok(token.length > base.length, 'token.length > base.length');
     assert.doesNotThrow(() => parseCompactJws(token, token.length));
     rejects(token, new RegExp(`${token.length} characters, above the ${token.length - 1} limit`), token.length - 1);
   });
 
   test('over 64 KiB is refused by default', () => {
     const token = compose(HEADER, { ...PAYLOAD, pad: 'x'.repeat(50_000) }, SIG);
-    assert.ok(token.length > DEFAULT_MAX_TOKEN_LENGTH);
+    assert.ok(token.length > DEFAULT_MAX_TOKEN_LENGTH, 'token.length > DEFAULT_MAX_TOKEN_LENGTH');
     rejects(token, /above the 65536 limit/);
   });
 

@@ -33,20 +33,20 @@ describe('test issuers sign verifiable tokens', () => {
       if (iss.secret !== undefined) {
         assert.equal(iss.jwk, undefined);
         assert.deepEqual(iss.jwks, { keys: [] });
-        assert.ok(createHmac(`sha${kind.alg.slice(2)}`, iss.secret).update(`${h}.${p}`).digest().equals(sig));
+        assert.ok(createHmac(`sha${kind.alg.slice(2)}`, iss.secret).update(`${h}.${p}`).digest().equals(sig), 'createHmac(`sha${kind.alg.slice(2)}`, iss.secret).update(`${h}.${p}...');
       } else {
-        assert.ok(iss.publicKey);
+        assert.ok(iss.publicKey, 'iss.publicKey');
         assert.equal(iss.jwk?.kid, iss.kid);
         assert.equal(iss.jwk?.use, 'sig');
         assert.equal(iss.jwk?.d, undefined, 'no private member in the published JWK');
-        assert.ok(nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, sig));
+        assert.ok(nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, sig), 'nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, sig)');
         if (kind.alg !== 'ES256K' && kind.crv !== 'Ed448') {
           const key = await importJWK(iss.jwk!, kind.alg);
           await compactVerify(token, key);
         }
         // signRaw produces a signature over any input that verifies the same way.
         const raw = await iss.signRaw(`${h}.${p}`);
-        assert.ok(nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, raw));
+        assert.ok(nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, raw), 'nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, raw)');
         for (const v of tamperedVariants(token)) {
           const [vh, vp, vs] = v.token.split('.') as [string, string, string];
           assert.equal(nodeVerify(kind.alg, iss.publicKey, `${vh}.${vp}`, Buffer.from(vs, 'base64url')), false, v.name);

@@ -163,7 +163,7 @@ describe('Wycheproof vectors through verifySignature / verifySignatureAsync', ()
       assert.deepEqual(failures, [], `${file}: ${failures.length} disagreements`);
       assert.equal(counts.tests, data.numberOfTests, `${file}: executed ${counts.tests} of numberOfTests ${data.numberOfTests}`);
       assert.deepEqual(counts, { tests: exp.tests, valid: exp.valid, invalid: exp.invalid, acceptable: exp.acceptable });
-      assert.ok(counts.tests > 0);
+      assert.ok(counts.tests > 0, 'counts.tests > 0');
       t.diagnostic(
         `${file}: ${counts.tests} tests (${counts.valid} valid verified, ${counts.invalid} invalid rejected, ` +
           `${counts.acceptable} acceptable: ${acceptableOutcome.verified} verified / ${acceptableOutcome.rejected} rejected); ` +

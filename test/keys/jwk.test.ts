@@ -88,7 +88,7 @@ describe('importJwk: key types and the algorithms they may verify', () => {
   test('private members are removed from the stored JWK and the key is public', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const priv = privateKey.export({ format: 'jwk' }) as J;
-    assert.ok(typeof priv.d === 'string');
+    assert.ok(typeof priv.d === 'string', 'typeof priv.d === \'string\'');
     const k = ok({ ...priv, kid: 'p' });
     assert.equal(k.jwk.d, undefined);
     assert.equal(k.keyObject.type, 'public');
@@ -122,7 +122,7 @@ describe('importJwk: refusals', () => {
     refused({ ...P256, use: 'enc' }, /use is "enc", not "sig"/);
     refused({ ...P256, use: 'SIG' }, /use/);
     refused({ ...P256, use: null }, /use/);
-    assert.ok(ok({ ...P256, use: 'sig' }));
+    assert.ok(ok({ ...P256, use: 'sig' }), 'ok({ ...P256, use: \'sig\' })');
   });
 
   test('key_ops without "verify" is skipped', () => {
@@ -130,8 +130,8 @@ describe('importJwk: refusals', () => {
     refused({ ...P256, key_ops: ['sign'] }, /key_ops does not include "verify"/);
     refused({ ...P256, key_ops: [] }, /key_ops does not include "verify"/);
     refused({ ...P256, key_ops: 'verify' }, /key_ops is not an array/);
-    assert.ok(ok({ ...P256, key_ops: ['verify'] }));
-    assert.ok(ok({ ...P256, key_ops: ['sign', 'verify'] }));
+    assert.ok(ok({ ...P256, key_ops: ['verify'] }), 'ok({ ...P256, key_ops: [\'verify\'] })');
+    assert.ok(ok({ ...P256, key_ops: ['sign', 'verify'] }), 'ok({ ...P256, key_ops: [\'sign\', \'verify\'] })');
   });
 
   test('unknown kty', () => {
@@ -208,7 +208,7 @@ describe('importJwk: refusals', () => {
     ];
     for (const j of hostile) {
       const r = importJwk(j, 0);
-      assert.ok('reason' in r || 'key' in r);
+      assert.ok('reason' in r || 'key' in r, '\'reason\' in r || \'key\' in r');
     }
   });
 });

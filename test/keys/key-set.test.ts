@@ -222,8 +222,8 @@ describe('keyNotFound / StaticKeySource', () => {
     const header = h({ alg: 'ES384', kid: 'a' });
     const m = set.select(header, 'ES384');
     const err = keyNotFound(header, 'ES384', m.rejections!, 'the configured JWKS');
-    assert.ok(err instanceof KeyNotFoundError);
-    assert.ok(err instanceof VerifyError);
+    assert.ok(err instanceof KeyNotFoundError, 'err instanceof KeyNotFoundError');
+    assert.ok(err instanceof VerifyError, 'err instanceof VerifyError');
     assert.equal(err.code, 'ERR_KEY_NOT_FOUND');
     assert.equal(err.considered.length, 4);
     assert.deepEqual(err.considered.map((r) => r.index), [0, 1, 2, 3]);
@@ -258,7 +258,7 @@ describe('keyNotFound / StaticKeySource', () => {
     const set = KeySet.fromJwks({ keys: [{ ...P256, kid: 'a' }] });
     const header = h({ alg: 'ES256', kid: 'k'.repeat(5000) });
     const err = keyNotFound(header, 'ES256', set.select(header, 'ES256').rejections!, 'x');
-    assert.ok(err.message.length < 12_000);
+    assert.ok(err.message.length < 12_000, 'err.message.length < 12_000');
   });
 
   test('StaticKeySource: synchronous, ERR_CONFIG on a bad JWKS, KeyNotFoundError on a miss', () => {
