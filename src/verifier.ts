@@ -4,7 +4,7 @@ import { checkIdTokenClaims, type IdTokenCheckOptions } from './claims/id-token.
 import { checkLogoutTokenClaims } from './claims/logout-token.js';
 import { ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
-import { dispatchSignature, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
+import { runInline, verifyOnPool, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
@@ -194,24 +194,29 @@ class OidcVerifier implements Verifier {
   }
 
   #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
+    const { signingInput, signature } = p.jws;
+    if (runInline()) {
+      try {
+        return Promise.resolve(this.#checked(p, keys, verifyWithKeys(p.spec, keys, signingInput, signature), profile, options));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return new Promise((resolve, reject) => {
-      dispatchSignature({
-        spec: p.spec,
-        keys,
-        data: p.jws.signingInput,
-        signature: p.jws.signature,
-        done: (i) => {
-          if (i < 0) reject(this.#signatureError(p, keys.length));
-          else {
-            try {
-              resolve(this.#finish(p, keys[i]!, profile, options));
-            } catch (err) {
-              reject(err);
-            }
-          }
-        },
+      verifyOnPool(p.spec, keys, signingInput, signature, (i) => {
+        try {
+          resolve(this.#checked(p, keys, i, profile, options));
+        } catch (err) {
+          reject(err);
+        }
       });
     });
+  }
+
+  /** Turns the index of the key that verified (-1: none) into the result or the first failure. */
+  #checked(p: Prepared, keys: readonly KeyHolder[], i: number, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
+    if (i < 0) throw this.#signatureError(p, keys.length);
+    return this.#finish(p, keys[i]!, profile, options);
   }
 
   #verify(token: string, profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
@@ -233,9 +238,7 @@ class OidcVerifier implements Verifier {
       throw new VerifyError('ERR_CONFIG', `verifyIdTokenSync needs static keys (jwks) for ${p.ctx.issuer}; use verifyIdToken`);
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
-    const i = verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature);
-    if (i < 0) throw this.#signatureError(p, keys.length);
-    return this.#finish(p, keys[i]!, profile, options);
+    return this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
   }
 
   verifyIdToken(token: string, options: IdTokenCheckOptions = NO_OPTIONS): Promise<VerifiedIdToken> {

@@ -51,9 +51,14 @@ function decodeHeader(segment: string): JoseHeader {
   return header as JoseHeader;
 }
 
-function deepFreeze(o: object): void {
-  Object.freeze(o);
-  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) deepFreeze(v);
+function deepFreeze(root: object): void {
+  // Iterative: a hostile header may nest deeper than the call stack.
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const o = stack.pop()!;
+    Object.freeze(o);
+    for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
+  }
 }
 
 /**
