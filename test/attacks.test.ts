@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createVerifier, VerifyError, type ErrorCode, type Jwks, type Verifier, type VerifierOptions } from '../src/index.js';
+import { importJwk } from '../src/keys/jwk.js';
 import {
   ASYMMETRIC_KINDS,
   AUDIENCE,
@@ -542,6 +543,34 @@ describe('key type binding', () => {
     const k = await makeIssuer('ES256K');
     const input = compose({ alg: 'ES256K', kid: es256.kid }, idTokenClaims()).slice(0, -1);
     await fails(victim, `${input}.${b64u(await k.signRaw(input))}`, 'ERR_KEY_NOT_FOUND');
+  });
+
+  test('a custom keySource returning an unfit key cannot bypass the alg/kty/crv binding', async () => {
+    // KeySource is a public extension point; a naive one returns every key it has. The verifier
+    // must still refuse a key that does not fit the token's alg (curve, kty, the JWK's own alg).
+    const k1 = await makeIssuer('ES256K');
+    const ps = await makeIssuer('PS256');
+    const imported = (jwk: unknown) => {
+      const r = importJwk(jwk, 0);
+      assert.ok('key' in r, 'importJwk');
+      return r.key;
+    };
+    const cases: [TestIssuer, Record<string, unknown>, string][] = [
+      [k1, k1.jwk!, 'ES256'], // secp256k1 key, ES256 (P-256) header: same digest and length
+      [ps, { ...ps.jwk!, alg: 'RS256' }, 'PS256'], // JWK restricted to RS256, PS256 token
+      [es256, es256.jwk!, 'ES256K'],
+    ];
+    for (const [signer, jwk, alg] of cases) {
+      const key = imported(jwk);
+      const v = createVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: () => NOW_MS,
+        keySource: { synchronous: true, getKeys: () => [key] },
+      });
+      const input = compose({ alg, kid: signer.kid }, idTokenClaims()).slice(0, -1);
+      await fails(v, `${input}.${b64u(await signer.signRaw(input))}`, 'ERR_KEY_NOT_FOUND');
+    }
   });
 
   test('kid injection strings are just unknown kids', async () => {
