@@ -1,4 +1,4 @@
-import { VerifyError } from './errors.js';
+import { VerifyError, describe } from './errors.js';
 import { checkAccessTokenClaims, type AccessTokenCheckOptions } from './claims/access-token.js';
 import { checkIdTokenClaims, type IdTokenCheckOptions } from './claims/id-token.js';
 import { checkLogoutTokenClaims } from './claims/logout-token.js';
@@ -6,7 +6,8 @@ import { ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithm
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { runInline, verifyOnPool, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
-import type { VerificationKey } from './keys/jwk.js';
+import { keyFitsAlgorithm, type VerificationKey } from './keys/jwk.js';
+import { keyNotFound } from './keys/key-set.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
 import { createRemoteKeySource } from './remote/remote-key-source.js';
 import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
@@ -108,7 +109,25 @@ type CallOptions = IdTokenCheckOptions & AccessTokenCheckOptions;
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
 function describeKid(header: JoseHeader): string {
-  return typeof header.kid === 'string' ? ` with kid ${JSON.stringify(header.kid)}` : '';
+  return typeof header.kid === 'string' ? ` with kid ${describe(header.kid)}` : '';
+}
+
+/**
+ * Binds alg to key type and curve whatever the key source: a custom source that hands back an
+ * unfit key (a secp256k1 key for ES256, an RS256-only JWK for PS256) must not have it used.
+ */
+function fitting(p: Prepared, keys: readonly VerificationKey[]): readonly VerificationKey[] {
+  let fit = true;
+  for (const k of keys) if (!keyFitsAlgorithm(k, p.alg)) fit = false;
+  if (fit && keys.length > 0) return keys;
+  const usable = keys.filter((k) => keyFitsAlgorithm(k, p.alg));
+  if (usable.length > 0) return usable;
+  throw keyNotFound(
+    p.jws.header,
+    p.alg,
+    keys.map((k) => ({ index: k.index, ...(k.kid !== undefined ? { kid: k.kid } : {}), reason: `cannot verify ${p.alg}` })),
+    'the key source',
+  );
 }
 
 function checkCallOptions(o: CallOptions): void {
@@ -153,7 +172,8 @@ class OidcVerifier implements Verifier {
 
   #keys(p: Prepared): readonly KeyHolder[] | Promise<readonly KeyHolder[]> {
     if (p.spec.family === 'hmac') return p.ctx.hmacKeys!;
-    return p.ctx.keySource.getKeys(p.jws.header, p.alg);
+    const keys = p.ctx.keySource.getKeys(p.jws.header, p.alg);
+    return keys instanceof Promise ? keys.then((k) => fitting(p, k)) : fitting(p, keys);
   }
 
   #signatureError(p: Prepared, tried: number): VerifyError {
