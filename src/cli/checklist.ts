@@ -6,6 +6,7 @@ import { checkIssuer } from '../claims/rules.js';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorithm } from '../jose/algorithms.js';
 import { parseCompactJws } from '../jose/compact.js';
 import type { JoseHeader, Jwks, JwtPayload } from '../jose/types.js';
+import type { VerificationKey } from '../keys/jwk.js';
 import { KeySet } from '../keys/key-set.js';
 import { createVerifier, type VerifiedToken } from '../verifier.js';
 import type { VerifierOptions } from '../options.js';
@@ -502,7 +503,7 @@ export async function buildChecklist(req: ChecklistRequest): Promise<Checklist> 
     group: 'signature',
     label: LABELS.alg!,
     status: failedRow === 'alg' ? 'fail' : algOk ? 'pass' : 'fail',
-    expected: `one of ${allowed.join(', ')}`,
+    expected: req.algorithms !== undefined && req.algorithms.length > 0 ? `one of ${allowed.join(', ')}` : `the default allowlist: RS*, PS*, ES*, ES256K, EdDSA${req.clientSecret !== undefined ? ', HS* (client secret)' : ''}`,
     actual: show(alg),
     reason: failedRow === 'alg' ? oneLine(err!.message) : algOk ? 'on the allowlist' : alg.toLowerCase() === 'none' ? 'alg "none" is never accepted' : 'not on the allowlist',
     ...(failedRow === 'alg' ? { code: err!.code } : {}),
@@ -525,16 +526,25 @@ export async function buildChecklist(req: ChecklistRequest): Promise<Checklist> 
     checked = informative(sigErr);
   }
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
-  const keyWanted = kid !== undefined ? `kid ${JSON.stringify(kid)} in ${keySource}` : `a key for ${alg} in ${keySource} (the token has no kid)`;
+  const hmac = alg.startsWith('HS');
+  const keyWanted = hmac
+    ? 'the client secret (HS* tokens are signed with it)'
+    : kid !== undefined
+      ? `kid ${JSON.stringify(kid)} in ${keySource}`
+      : `a key for ${alg} in ${keySource} (the token has no kid)`;
   const note = probe ? ' (checked with the given JWKS although the issuer did not match)' : '';
-  let crv: string | undefined;
+  // The key that verified (static key sets only), for its type, size and thumbprint.
+  let matched: VerificationKey | undefined;
   if (req.jwks !== undefined && isAlgorithm(alg)) {
     try {
-      crv = KeySet.fromJwks(req.jwks).select(header, alg).keys?.[0]?.crv;
+      const m = KeySet.fromJwks(req.jwks).select(header, alg);
+      const usedKid = sigOk?.key.kid ?? kid;
+      matched = m.keys?.find((k) => k.kid === usedKid) ?? m.keys?.[0];
     } catch {
-      crv = undefined;
+      matched = undefined;
     }
   }
+  const crv = matched?.crv;
   const keyBase = { id: 'key', group: 'signature', label: LABELS.key!, expected: keyWanted } as const;
   const sigBase = { id: 'signature', group: 'signature', label: LABELS.signature! } as const;
   let keyRow: ChecklistRow;
@@ -548,13 +558,13 @@ export async function buildChecklist(req: ChecklistRequest): Promise<Checklist> 
     sigRow = { ...sigBase, status: 'not-checked', reason: 'not checked: no key' };
   } else {
     const used = sigOk?.key.kid ?? kid;
-    let detail = '';
-    if (req.jwks !== undefined && used !== undefined) {
-      const jwk = req.jwks.keys.find((k) => k.kid === used);
-      const tp = jwk ? jwkThumbprint(jwk) : undefined;
-      if (tp) detail = `, thumbprint ${tp}`;
+    let actual = used !== undefined ? `kid ${JSON.stringify(used)}` : 'a key fit for the alg';
+    if (hmac) actual = 'the client secret';
+    else if (matched !== undefined) {
+      const tp = jwkThumbprint(matched.jwk);
+      actual = `key #${matched.index}: ${matched.kty} ${matched.bits !== undefined ? `${matched.bits}-bit` : (matched.crv ?? '')}${tp ? `, thumbprint ${tp}` : ''}`;
     }
-    keyRow = { ...keyBase, status: 'pass', actual: used !== undefined ? `kid ${JSON.stringify(used)}${detail}` : 'a key fit for the alg', reason: `found${note}` };
+    keyRow = { ...keyBase, status: 'pass', actual, reason: `found${note}` };
     sigRow =
       sigErr !== undefined && sigErr.code === 'ERR_SIGNATURE_INVALID'
         ? { ...sigBase, status: 'fail', reason: oneLine(sigErr.message) + note, code: sigErr.code }
@@ -570,7 +580,7 @@ export async function buildChecklist(req: ChecklistRequest): Promise<Checklist> 
     audiences,
     now,
     tolerance,
-    nowText: `${at(now)}${req.at !== undefined ? ' (--at)' : ' (now)'}`,
+    nowText: `${at(now)}${req.at !== undefined ? ' (check time)' : ' (now)'}`,
   };
   const profile = PROFILES[type];
   const rules: IdTokenRules = { audiences: new Set(audiences), requiredClaims: [] };

@@ -79,6 +79,7 @@ function fillTable(id, obj, meanings, fallback, now) {
   tbody.textContent = '';
   Object.keys(obj).forEach(function (k) {
     var tr = el('tr');
+    tr.dataset.claim = k;
     var th = el('th');
     th.scope = 'row';
     th.appendChild(el('code', '', k));
@@ -159,7 +160,7 @@ function renderChecklist(c) {
       group = r.group;
       var g = el('tr', 'group');
       var gh = el('th', '', GROUP_TEXT[r.group] || r.group);
-      gh.colSpan = 5;
+      gh.colSpan = 4;
       gh.scope = 'rowgroup';
       g.appendChild(gh);
       tbody.appendChild(g);
@@ -171,8 +172,12 @@ function renderChecklist(c) {
     st.dataset.label = 'Result';
     st.appendChild(el('span', 'badge', STATUS_TEXT[r.status] || r.status));
     tr.appendChild(st);
-    var th = el('th', '', r.label);
+    var th = el('th');
     th.scope = 'row';
+    th.appendChild(el('span', 'check-label', r.label));
+    var reason = el('span', 'reason', r.reason);
+    if (r.code) reason.appendChild(el('span', 'reason-code', r.code));
+    th.appendChild(reason);
     tr.appendChild(th);
     [['Expected', r.expected], ['Actual', r.actual]].forEach(function (p) {
       var td = el('td');
@@ -180,10 +185,6 @@ function renderChecklist(c) {
       if (p[1] !== undefined) td.appendChild(el('code', '', p[1]));
       tr.appendChild(td);
     });
-    var reason = el('td', '', r.reason);
-    reason.dataset.label = 'Reason';
-    if (r.code) reason.appendChild(el('span', 'reason-code', r.code));
-    tr.appendChild(reason);
     tbody.appendChild(tr);
   });
   table.hidden = c.rows.length === 0;

@@ -12,6 +12,7 @@ export const PAGE_STYLE = String.raw`
   --focus: #0969da;
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
 code, pre, textarea, input, select { font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", Menlo, monospace; font-size: 13px; }
@@ -75,7 +76,12 @@ thead th { background: var(--panel); font-size: 12px; color: var(--muted); }
 .verdict[data-state="invalid"] { border-color: var(--bad-line); background: var(--bad-bg); color: var(--bad-fg); }
 .verdict[data-state="error"] { border-color: var(--warn-line); background: var(--warn-bg); color: var(--warn-fg); }
 #verdict-detail { word-break: break-word; }
-.checklist { margin-top: 8px; }
+.checklist { margin-top: 8px; table-layout: fixed; }
+.checklist thead th:nth-child(1) { width: 92px; } .checklist thead th:nth-child(2) { width: 31%; }
+.checklist thead th:nth-child(3) { width: 30%; }
+.checklist .check-label { display: block; }
+.checklist .reason { display: block; font-weight: 400; color: var(--muted); font-size: 12px; margin-top: 2px; word-break: break-word; }
+.checklist tr[data-status="fail"] .reason { color: var(--bad-fg); }
 .checklist.stale { opacity: .45; }
 .checklist tr.group th { background: var(--bg); color: var(--fg); font-size: 13px; padding-top: 12px; }
 .badge { display: inline-block; white-space: nowrap; border-radius: 10px; padding: 1px 8px; font-weight: 700; font-size: 12px; border: 1px solid; }
@@ -84,7 +90,7 @@ tr[data-status="fail"] .badge { color: var(--bad-fg); background: var(--bad-bg);
 tr[data-status="fail"] { background: #fffafa; }
 tr[data-status="skip"] .badge { color: #424a53; background: var(--panel); border-color: #8c959f; }
 tr[data-status="not-checked"] .badge { color: var(--warn-fg); background: var(--warn-bg); border-color: var(--warn-line); }
-.reason-code { display: block; color: var(--muted); font-size: 11px; }
+.reason-code { display: block; color: var(--muted); font-size: 11px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .hidden-by-type { display: none; }
 .foot { color: var(--muted); font-size: 12px; text-align: center; padding: 8px 20px 20px; }
 @media (max-width: 700px) {

@@ -136,7 +136,7 @@ export function renderPage(prefill?: InspectorPrefill): string {
       <div class="actions"><button type="submit" id="verify">Verify</button><span class="hint" id="keys-note">Keys: fetched by the local server from the issuer.</span></div>
     </form>
     <table class="checklist" id="checklist" hidden><caption class="sr">Checklist</caption>
-      <thead><tr><th scope="col">Result</th><th scope="col">Check</th><th scope="col">Expected</th><th scope="col">Actual</th><th scope="col">Reason</th></tr></thead><tbody></tbody></table>
+      <thead><tr><th scope="col">Result</th><th scope="col">Check and reason</th><th scope="col">Expected</th><th scope="col">Actual</th></tr></thead><tbody></tbody></table>
   </section>
 </main>
 <footer class="foot">oidc-verifier: tokens stay on this machine. The page makes requests to this local server only.</footer>
