@@ -14,9 +14,10 @@ export type TokenOrigin = 'argument' | 'stdin' | 'env';
  * line breaks from wrapped terminals. Nothing that could turn one token into another.
  */
 export function normalizeToken(raw: string): string {
-  let t = raw.trim();
-  t = t.replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, '');
-  if (t.length >= 2 && ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'")))) t = t.slice(1, -1);
+  const unquote = (t: string): string =>
+    t.length >= 2 && ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'"))) ? t.slice(1, -1).trim() : t;
+  let t = unquote(raw.trim());
+  t = unquote(t.replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, ''));
   return t.replace(/\s+/g, '');
 }
 

@@ -2,6 +2,7 @@ import type { Jwks } from '../jose/types.js';
 import { buildChecklist, type Checklist, type ChecklistRequest, type TokenType } from '../cli/checklist.js';
 import { parseJwksText } from '../cli/jwks-input.js';
 import { parseInstant } from '../cli/time.js';
+import { normalizeToken } from '../cli/token-input.js';
 
 /**
  * POST /api/verify: the page's form, checked field by field, turned into the same checklist
@@ -61,7 +62,7 @@ function words(v: string | undefined): string[] {
 export function toChecklistRequest(raw: unknown, options: ApiOptions): ChecklistRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadRequest('the body must be a JSON object');
   const body = raw as VerifyApiBody;
-  const token = text(body, 'token', true)!.replace(/^bearer\s+/i, '').replace(/\s+/g, '');
+  const token = normalizeToken(text(body, 'token', true)!);
   const issuer = text(body, 'issuer', true)!;
   const audience = words(text(body, 'audience', true));
   if (audience.length === 0) throw new BadRequest('audience is required');

@@ -23,8 +23,11 @@ function el(tag, className, text) {
 }
 
 function cleanToken(raw) {
-  var t = String(raw || '').trim().replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, '');
-  if (t.length >= 2 && ((t[0] === '"' && t[t.length - 1] === '"') || (t[0] === "'" && t[t.length - 1] === "'"))) t = t.slice(1, -1);
+  var unquote = function (t) {
+    return t.length >= 2 && ((t[0] === '"' && t[t.length - 1] === '"') || (t[0] === "'" && t[t.length - 1] === "'")) ? t.slice(1, -1).trim() : t;
+  };
+  var t = unquote(String(raw || '').trim());
+  t = unquote(t.replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, ''));
   return t.replace(/\s+/g, '');
 }
 
