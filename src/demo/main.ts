@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { startInspector, type InspectorPrefill, type InspectorSample } from '../inspector/server.js';
 import { runDemoChecks, type DemoRun } from './checklist.js';
 import { DEMO_ALGORITHMS, hiddenNotices, startDemoProvider, type DemoAlgorithm, type DemoProvider } from './provider.js';
 
 /**
  * `npm start`: an embedded OpenID Provider, a real login through it, and the library validating
- * the tokens it issued; then the web inspector, pre-filled, when it is available.
+ * the tokens it issued; then the web inspector, pre-filled with those tokens.
  */
 
 const USAGE = `Usage: npm start -- [--once] [--port N] [--inspector-port N] [--alg RS256|PS256|ES256|EdDSA] [--verbose]
@@ -93,21 +93,9 @@ function print(p: DemoProvider, run: DemoRun, startMs: number, totalMs: number):
   return failed === 0;
 }
 
-/** The inspector is another part of the project; it is used when present in this build. */
-interface InspectorModule {
-  startInspector(options: { port?: number; prefill?: Record<string, unknown> }): Promise<{ url: string; close(): Promise<void> }>;
-}
-
-async function loadInspector(): Promise<InspectorModule | undefined> {
-  const url = new URL('../inspector/server.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return undefined;
-  const mod = (await import(url.href)) as Partial<InspectorModule>;
-  return typeof mod.startInspector === 'function' ? (mod as InspectorModule) : undefined;
-}
-
-function prefill(p: DemoProvider, run: DemoRun): Record<string, unknown> {
+function prefill(p: DemoProvider, run: DemoRun): InspectorPrefill {
   const code = run.code!;
-  const samples: Record<string, unknown>[] = [
+  const samples: InspectorSample[] = [
     { label: 'ID token (code flow)', token: code.tokens.id_token, issuer: p.issuer, audience: p.clientId, nonce: code.nonce, type: 'id' },
     { label: 'JWT access token (RFC 9068)', token: code.tokens.access_token, issuer: p.issuer, audience: p.resource, scope: p.resourceScope, type: 'access' },
   ];
@@ -115,7 +103,8 @@ function prefill(p: DemoProvider, run: DemoRun): Record<string, unknown> {
   if (h?.id_token !== undefined && h.access_token !== undefined) {
     samples.push({ label: 'ID token (hybrid, at_hash + c_hash)', token: h.id_token, issuer: p.issuer, audience: p.clientId, nonce: run.hybrid!.nonce, accessToken: h.access_token, type: 'id' });
   }
-  return { ...samples[0], verify: true, samples };
+  const { label: _label, ...first } = samples[0]!;
+  return { ...first, verify: true, samples };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -148,13 +137,7 @@ async function main(argv: string[]): Promise<number> {
     await provider.close();
     return ok ? 0 : 1;
   }
-  const inspectorModule = await loadInspector();
-  if (inspectorModule === undefined) {
-    console.log('(the web inspector is not part of this build; exiting)');
-    await provider.close();
-    return 0;
-  }
-  const inspector = await inspectorModule.startInspector({ port: args.inspectorPort, prefill: prefill(provider, run) });
+  const inspector = await startInspector({ port: args.inspectorPort, prefill: prefill(provider, run) });
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -112,22 +112,31 @@ describe('npm start (node dist/demo/main.js)', () => {
     assert.match(r.stderr, /Usage: npm start/);
   });
 
-  test('without --once: the inspector pre-filled with the tokens when built, else exit 0', async () => {
-    const hasInspector = existsSync(join(root, 'dist/inspector/server.js'));
+  test('without --once: the inspector keeps running, pre-filled with the tokens; SIGTERM stops both', async () => {
     let page = '';
+    let verdict = '';
     const r = await runDemo([], (out) => {
       const url = /Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
-      if (url !== undefined) return fetch(url).then(async (res) => (page = await res.text()));
-      return out.includes('exiting') ? Promise.resolve() : undefined;
+      if (url === undefined) return undefined;
+      return (async () => {
+        page = await (await fetch(url)).text();
+        // The inspector checks the demo's ID token against the provider, which is still up.
+        const token = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.exec(page)?.[0];
+        const issuer = /✓ provider\s+(http:\/\/127\.0\.0\.1:\d+),/.exec(out)?.[1];
+        const res = await fetch(new URL('api/verify', url), {
+          method: 'POST',
+          headers: { origin: new URL(url).origin, 'content-type': 'application/json' },
+          body: JSON.stringify({ token, issuer, audience: 'demo-client', type: 'id' }),
+        });
+        verdict = ((await res.json()) as { verdict?: string }).verdict ?? `HTTP ${res.status}`;
+      })();
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    if (hasInspector) {
-      assert.match(r.stdout, /Inspector: http:\/\/127\.0\.0\.1:\d+\/ .*pre-filled/);
-      const issuer = /✓ provider\s+(http:\/\/127\.0\.0\.1:\d+),/.exec(r.stdout)?.[1];
-      assert.ok(issuer !== undefined && page.includes(issuer), 'the inspector page carries the demo issuer');
-      assert.match(page, /ID token \(hybrid, at_hash \+ c_hash\)/);
-    } else {
-      assert.match(r.stdout, /the web inspector is not part of this build; exiting/);
-    }
+    assert.match(r.stdout, /Inspector: http:\/\/127\.0\.0\.1:\d+\/ .*pre-filled/);
+    const issuer = /✓ provider\s+(http:\/\/127\.0\.0\.1:\d+),/.exec(r.stdout)?.[1];
+    assert.ok(issuer !== undefined && page.includes(issuer), 'the inspector page carries the demo issuer');
+    assert.match(page, /ID token \(hybrid, at_hash \+ c_hash\)/);
+    assert.match(page, /JWT access token \(RFC 9068\)/);
+    assert.equal(verdict, 'valid');
   });
 });
