@@ -190,8 +190,9 @@ type Outcome = { readonly ok: VerifiedToken<JwtPayload> } | { readonly err: Veri
 
 /** One run of the library, the profile's own entry point. */
 async function runLibrary(req: ChecklistRequest, issuer: string, now: number): Promise<Outcome> {
+  let verifier: ReturnType<typeof createVerifier> | undefined;
   try {
-    const verifier = createVerifier(verifierOptions(req, issuer, now));
+    verifier = createVerifier(verifierOptions(req, issuer, now));
     const type = req.type ?? 'id';
     if (type === 'access') {
       const scopes = req.requiredScopes !== undefined && req.requiredScopes.length > 0 ? { requiredScopes: [...req.requiredScopes] } : {};
@@ -203,6 +204,9 @@ async function runLibrary(req: ChecklistRequest, issuer: string, now: number): P
     if (err instanceof VerifyError) return { err };
     // The library promises VerifyError only; anything else is reported, not thrown through the UI.
     return { err: new VerifyError('ERR_CONFIG', `unexpected failure: ${(err as Error)?.message ?? String(err)}`) };
+  } finally {
+    // One verifier per check (its clock is the check's): release its remote key cache and timers.
+    verifier?.close();
   }
 }
 
