@@ -59,7 +59,7 @@ export async function runDemoChecks(p: DemoProvider, login = 'alice'): Promise<D
     let code: FlowResult;
     try {
       code = await runAuthorizationFlow({
-        ...p,
+        ...p.client,
         login,
         jar,
         scope: `openid profile email ${p.resourceScope}`,
@@ -102,7 +102,7 @@ export async function runDemoChecks(p: DemoProvider, login = 'alice'): Promise<D
     }
 
     try {
-      const hybrid = await runAuthorizationFlow({ ...p, login, jar, responseType: 'code id_token token' });
+      const hybrid = await runAuthorizationFlow({ ...p.client, login, jar, responseType: 'code id_token token' });
       result.hybrid = hybrid;
       const a = hybrid.authorization;
       if (a.id_token === undefined || a.access_token === undefined) throw new Error('the redirect fragment has no id_token or access_token');

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { DemoClient } from './provider.js';
 
 /**
  * A headless OpenID Connect authorization code flow (optionally hybrid) against the demo
@@ -8,11 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export type FlowResponseType = 'code' | 'code id_token' | 'code id_token token';
 
-export interface FlowOptions {
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly redirectUri: string;
+export interface FlowOptions extends DemoClient {
   /** Default `code`. Hybrid types return tokens in the redirect fragment too. */
   readonly responseType?: FlowResponseType;
   /** Default `openid profile email`. */

@@ -41,8 +41,18 @@ export interface DemoProviderOptions {
   readonly quiet?: boolean;
 }
 
+/** What a client needs to run a flow against the provider (see flow.ts). */
+export interface DemoClient {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+}
+
 export interface DemoProvider {
   readonly issuer: string;
+  /** The demo client's registration: spread it into a flow's options. */
+  readonly client: DemoClient;
   readonly port: number;
   readonly alg: DemoAlgorithm;
   readonly clientId: string;
@@ -232,6 +242,7 @@ export async function startDemoProvider(options: DemoProviderOptions = {}): Prom
 
   return {
     issuer,
+    client: { issuer, clientId, clientSecret, redirectUri },
     port,
     alg,
     clientId,

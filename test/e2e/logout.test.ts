@@ -40,7 +40,7 @@ describe('back-channel logout token from a real provider (EdDSA)', () => {
     verifier = createVerifier({ issuer: op.issuer, audience: op.clientId });
     key = op.privateJwks()[0]!;
     jar = new CookieJar();
-    login = await runAuthorizationFlow({ ...op, jar });
+    login = await runAuthorizationFlow({ ...op.client, jar });
 
     // RP-initiated logout: the provider's confirmation form, then "yes".
     const end = new URL(`${op.issuer}/session/end`);

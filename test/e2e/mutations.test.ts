@@ -25,8 +25,8 @@ describe('mutated tokens from a real provider (RS256)', () => {
     op = await startDemoProvider({ alg: 'RS256', quiet: true });
     verifier = createVerifier({ issuer: op.issuer, audience: op.clientId });
     const jar = new CookieJar();
-    code = await runAuthorizationFlow({ ...op, jar });
-    hybrid = await runAuthorizationFlow({ ...op, jar, responseType: 'code id_token token' });
+    code = await runAuthorizationFlow({ ...op.client, jar });
+    hybrid = await runAuthorizationFlow({ ...op.client, jar, responseType: 'code id_token token' });
     idToken = code.tokens.id_token;
     key = op.privateJwks()[0]!;
     iat = decode(idToken).payload.iat as number;
@@ -168,7 +168,7 @@ describe('mutated tokens from a real provider (RS256)', () => {
   });
 
   test('typ confusion: the JWT access token is refused as an ID token, the ID token as a logout token', async () => {
-    const withResource = await runAuthorizationFlow({ ...op, resource: op.resource, scope: `openid ${op.resourceScope}` });
+    const withResource = await runAuthorizationFlow({ ...op.client, resource: op.resource, scope: `openid ${op.resourceScope}` });
     await assertCode(verifier.verifyIdToken(withResource.tokens.access_token), 'ERR_TYP');
     await assertCode(verifier.verifyLogoutToken(idToken), 'ERR_CLAIM_MISSING');
   });

@@ -20,7 +20,7 @@ describe('key rotation on the running provider', () => {
   let newToken: { token: string; nonce: string; kid: string };
 
   async function login(): Promise<{ token: string; nonce: string; kid: string }> {
-    const r = await runAuthorizationFlow(op);
+    const r = await runAuthorizationFlow(op.client);
     return { token: r.tokens.id_token, nonce: r.nonce, kid: decode(r.tokens.id_token).header.kid as string };
   }
 
