@@ -27,15 +27,15 @@ async function load(target: string, ctx: Context, p: Parsed): Promise<Loaded> {
     return { doc: 'jwks' in r ? r.jwks : undefined, source: target };
   }
   const http = httpOptions(p, 'jwks');
-  const direct = /\/\.well-known\/(openid-configuration|oauth-authorization-server)$/.test(new URL(target).pathname);
-  if (direct) {
+  const isMetadataUrl = /\/\.well-known\/(openid-configuration|oauth-authorization-server)$/.test(new URL(target).pathname);
+  if (isMetadataUrl) {
     const meta = await fetchJson(target, { ...http, code: 'ERR_DISCOVERY' });
     const uri = meta.body.jwks_uri;
     if (typeof uri !== 'string') throw new VerifyError('ERR_DISCOVERY', `${target} has no jwks_uri`);
     const res = await fetchJson(uri, { ...http, code: 'ERR_JWKS_FETCH' });
     return { doc: res.body, source: uri, via: target };
   }
-  let discoveryError: VerifyError | undefined;
+  let discoveryError: VerifyError;
   try {
     const meta = await discover(target, http);
     const res = await fetchJson(meta.jwks_uri, { ...http, code: 'ERR_JWKS_FETCH' });
@@ -46,15 +46,17 @@ async function load(target: string, ctx: Context, p: Parsed): Promise<Loaded> {
     if (err.code !== 'ERR_DISCOVERY') throw err;
     discoveryError = err;
   }
+  let direct: Awaited<ReturnType<typeof fetchJson>>;
   try {
-    const res = await fetchJson(target, { ...http, code: 'ERR_JWKS_FETCH' });
-    if (!Array.isArray(res.body.keys)) throw new FetchError('ERR_JWKS_FETCH', target, `${target} is neither an issuer (${discoveryError.message}) nor a JWKS (no "keys" array)`);
-    return { doc: res.body, source: res.url };
+    direct = await fetchJson(target, { ...http, code: 'ERR_JWKS_FETCH' });
   } catch (err) {
-    if (err instanceof FetchError && err.message.includes('neither an issuer')) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     throw new FetchError('ERR_JWKS_FETCH', target, `${target} is neither a reachable issuer (${discoveryError.message}) nor a JWKS (${reason})`);
   }
+  if (!Array.isArray(direct.body.keys)) {
+    throw new FetchError('ERR_JWKS_FETCH', target, `${target} is neither an issuer (${discoveryError.message}) nor a JWKS (no "keys" array)`);
+  }
+  return { doc: direct.body, source: direct.url };
 }
 
 function renderKey(k: KeyInfo, ctx: Context, now: number): string[] {

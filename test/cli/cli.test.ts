@@ -385,6 +385,9 @@ describe('against a local issuer on 127.0.0.1', () => {
     const byUrl = await cli(['jwks', op.jwksUri, '--json']);
     assert.equal(byUrl.code, 0, byUrl.stderr);
     assert.equal((JSON.parse(byUrl.stdout) as { keys: unknown[] }).keys.length, 3);
+    const byMetadata = await cli(['jwks', `${op.issuer}/.well-known/openid-configuration`, '--json']);
+    assert.equal(byMetadata.code, 0, byMetadata.stderr);
+    assert.equal((JSON.parse(byMetadata.stdout) as { jwksUri: string }).jwksUri, op.jwksUri);
     const byFile = await cli(['jwks', jwksFile, '--json']);
     assert.equal(byFile.code, 0);
     const seedKey = (JSON.parse(byFile.stdout) as { keys: { thumbprint: string; size: string }[] }).keys[0]!;
