@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import { ClaimError, describe } from './errors.js';
-import type { IdTokenRules } from './claims/id-token.js';
+import type { ProfileRules } from './claims/rules.js';
 import type { KeyHolder } from './jose/dispatch.js';
 import type { JwtPayload } from './jose/types.js';
 import { StaticKeySource, type KeySource } from './keys/key-source.js';
@@ -13,7 +13,7 @@ export interface IssuerContext {
   readonly keySource: KeySource;
   /** The client secret as a KeyObject, for HS* tokens. */
   readonly hmacKeys?: readonly KeyHolder[];
-  readonly rules: IdTokenRules;
+  readonly rules: ProfileRules;
 }
 
 /** Builds a key source for an issuer without static keys (discovery or jwksUri). */
@@ -126,10 +126,10 @@ export class IssuerRegistry {
       (o.jwks !== undefined
         ? new StaticKeySource(o.jwks, this.#options.maxKeys !== undefined ? { maxKeys: this.#options.maxKeys } : {})
         : this.#remote(issuer, o, this.#options));
-    const rules: IdTokenRules = {
+    const rules: ProfileRules = {
       audiences: new Set(audiences),
+      times: { requireExp: true, requireIat: true, ...(this.#common.maxTokenAge !== undefined ? { maxTokenAge: this.#common.maxTokenAge } : {}) },
       requiredClaims: this.#common.requiredClaims,
-      ...(this.#common.maxTokenAge !== undefined ? { maxTokenAge: this.#common.maxTokenAge } : {}),
     };
     return {
       issuer,

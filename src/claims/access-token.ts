@@ -1,7 +1,6 @@
 import { describe } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock } from './rules.js';
-import type { IdTokenRules } from './id-token.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
 
 /** Per-call expectations of a JWT access token. */
 export interface AccessTokenCheckOptions {
@@ -16,10 +15,10 @@ const ACCESS_TOKEN_TYPES = ['at+jwt'];
  * JWT profile for OAuth 2.0 access tokens (RFC 9068 §4): `typ` must be `at+jwt`; `iss`, `exp`,
  * `aud`, `sub`, `client_id`, `iat`, `jti` are required; `aud` must name this resource server.
  */
-export function checkAccessTokenClaims(header: JoseHeader, payload: JwtPayload, clock: ClaimClock, rules: IdTokenRules, opts: AccessTokenCheckOptions): void {
+export function checkAccessTokenClaims(header: JoseHeader, payload: JwtPayload, clock: ClaimClock, rules: ProfileRules, opts: AccessTokenCheckOptions): void {
   checkTyp(header, ACCESS_TOKEN_TYPES, true);
   checkAudience(payload, rules.audiences);
-  checkTimes(payload, clock, { requireExp: true, requireIat: true, ...(rules.maxTokenAge !== undefined ? { maxTokenAge: rules.maxTokenAge } : {}) });
+  checkTimes(payload, clock, rules.times);
   stringClaim(payload, 'sub', true);
   stringClaim(payload, 'client_id', true);
   stringClaim(payload, 'jti', true);

@@ -1,7 +1,7 @@
 import { describe } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import { checkHashClaim } from './hash-claim.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, numericDate, stringClaim, type ClaimClock } from './rules.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, numericDate, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
 
 /** Per-call expectations of an ID token, from the authentication request and response. */
 export interface IdTokenCheckOptions {
@@ -31,13 +31,6 @@ export interface IdTokenCheckOptions {
   readonly requireSHash?: boolean;
 }
 
-/** Verifier-wide ID token rules. */
-export interface IdTokenRules {
-  readonly audiences: ReadonlySet<string>;
-  readonly maxTokenAge?: number;
-  readonly requiredClaims: readonly string[];
-}
-
 const ID_TOKEN_TYPES = ['jwt'];
 
 function hasWord(responseType: string | undefined, word: string): boolean {
@@ -52,21 +45,21 @@ export function checkIdTokenClaims(
   header: JoseHeader,
   payload: JwtPayload,
   clock: ClaimClock,
-  rules: IdTokenRules,
+  rules: ProfileRules,
   opts: IdTokenCheckOptions,
   alg: string,
   crv: string | undefined,
 ): void {
   checkTyp(header, ID_TOKEN_TYPES, false);
-  const aud = checkAudience(payload, rules.audiences);
+  const audCount = checkAudience(payload, rules.audiences);
   const azp = stringClaim(payload, 'azp', false);
-  if (aud.length > 1 && azp === undefined) {
-    throw fail('ERR_AZP', 'azp', 'missing', `"azp" is required when "aud" has ${aud.length} values`, [...rules.audiences], undefined);
+  if (audCount > 1 && azp === undefined) {
+    throw fail('ERR_AZP', 'azp', 'missing', `"azp" is required when "aud" has ${audCount} values`, [...rules.audiences], undefined);
   }
   if (azp !== undefined && !rules.audiences.has(azp)) {
     throw fail('ERR_AZP', 'azp', 'mismatch', `"azp" mismatch: expected one of ${describe([...rules.audiences])}, got ${describe(azp)}`, [...rules.audiences], azp);
   }
-  checkTimes(payload, clock, { requireExp: true, requireIat: true, ...(rules.maxTokenAge !== undefined ? { maxTokenAge: rules.maxTokenAge } : {}) });
+  checkTimes(payload, clock, rules.times);
   stringClaim(payload, 'sub', true);
   const nonce = stringClaim(payload, 'nonce', opts.nonce !== undefined, 'ERR_NONCE');
   if (opts.nonce !== undefined && nonce !== opts.nonce) {

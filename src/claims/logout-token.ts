@@ -1,6 +1,5 @@
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock } from './rules.js';
-import type { IdTokenRules } from './id-token.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
@@ -13,10 +12,10 @@ const LOGOUT_TOKEN_TYPES = ['logout+jwt', 'jwt'];
  * `iss` are checked by the verifier): `aud`, `iat`, `exp`, `jti` required; `events` holds the
  * back-channel logout member with a JSON object value; `sub` or `sid` present; no `nonce`.
  */
-export function checkLogoutTokenClaims(header: JoseHeader, payload: JwtPayload, clock: ClaimClock, rules: IdTokenRules): void {
+export function checkLogoutTokenClaims(header: JoseHeader, payload: JwtPayload, clock: ClaimClock, rules: ProfileRules): void {
   checkTyp(header, LOGOUT_TOKEN_TYPES, false);
   checkAudience(payload, rules.audiences);
-  checkTimes(payload, clock, { requireExp: true, requireIat: true, ...(rules.maxTokenAge !== undefined ? { maxTokenAge: rules.maxTokenAge } : {}) });
+  checkTimes(payload, clock, rules.times);
   stringClaim(payload, 'jti', true);
   const events = payload.events;
   if (events === undefined) throw fail('ERR_CLAIM_MISSING', 'events', 'missing', '"events" claim is required in a logout token');

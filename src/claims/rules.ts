@@ -56,16 +56,19 @@ export function checkIssuer(payload: JwtPayload, expected: string): void {
 
 /**
  * `aud` (string or non-empty array of strings) must contain one of the accepted audiences
- * (OIDC Core §3.1.3.7 step 3). Returns the audiences as an array.
+ * (OIDC Core §3.1.3.7 step 3). Returns how many audiences the token names.
  */
-export function checkAudience(payload: JwtPayload, accepted: ReadonlySet<string>): readonly string[] {
+export function checkAudience(payload: JwtPayload, accepted: ReadonlySet<string>): number {
   const aud = payload.aud;
-  if (aud === undefined) throw missing('aud');
-  let list: readonly string[];
-  if (typeof aud === 'string') list = [aud];
-  else if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) list = aud as string[];
-  else throw wrongType('aud', 'a string or a non-empty array of strings', aud);
-  for (const a of list) if (accepted.has(a)) return list;
+  if (typeof aud === 'string') {
+    if (accepted.has(aud)) return 1;
+  } else if (aud === undefined) {
+    throw missing('aud');
+  } else if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) {
+    for (const a of aud as string[]) if (accepted.has(a)) return aud.length;
+  } else {
+    throw wrongType('aud', 'a string or a non-empty array of strings', aud);
+  }
   const want = [...accepted];
   throw fail(
     'ERR_AUDIENCE',
@@ -75,6 +78,13 @@ export function checkAudience(payload: JwtPayload, accepted: ReadonlySet<string>
     want.length === 1 ? want[0] : want,
     aud,
   );
+}
+
+/** Verifier-wide rules of one issuer, built once and shared by every token profile. */
+export interface ProfileRules {
+  readonly audiences: ReadonlySet<string>;
+  readonly times: TimeRules;
+  readonly requiredClaims: readonly string[];
 }
 
 /** Options of the time rules, all in seconds. */

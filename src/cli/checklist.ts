@@ -1,6 +1,7 @@
 import { ClaimError, VerifyError, type ErrorCode } from '../errors.js';
 import { checkAccessTokenClaims, type AccessTokenCheckOptions } from '../claims/access-token.js';
-import { checkIdTokenClaims, type IdTokenCheckOptions, type IdTokenRules } from '../claims/id-token.js';
+import { checkIdTokenClaims, type IdTokenCheckOptions } from '../claims/id-token.js';
+import type { ProfileRules } from '../claims/rules.js';
 import { BACKCHANNEL_LOGOUT_EVENT, checkLogoutTokenClaims } from '../claims/logout-token.js';
 import { checkIssuer } from '../claims/rules.js';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorithm } from '../jose/algorithms.js';
@@ -244,7 +245,7 @@ interface RowDef {
   direct?(): void;
 }
 
-type ClaimChecker = (header: JoseHeader, payload: JwtPayload, clock: { now: number; tolerance: number }, rules: IdTokenRules, opts: CallOptions, alg: string, crv: string | undefined) => void;
+type ClaimChecker = (header: JoseHeader, payload: JwtPayload, clock: { now: number; tolerance: number }, rules: ProfileRules, opts: CallOptions, alg: string, crv: string | undefined) => void;
 
 interface Profile {
   /** Header and payload that pass every rule of the profile. */
@@ -587,7 +588,7 @@ export async function buildChecklist(req: ChecklistRequest): Promise<Checklist> 
     nowText: `${at(now)}${req.at !== undefined ? ' (check time)' : ' (now)'}`,
   };
   const profile = PROFILES[type];
-  const rules: IdTokenRules = { audiences: new Set(audiences), requiredClaims: [] };
+  const rules: ProfileRules = { audiences: new Set(audiences), times: { requireExp: true, requireIat: true }, requiredClaims: [] };
   const failed = new Set<string>();
   for (const def of profile.rows(ctx)) {
     if (def.when !== undefined && !def.when) continue;
