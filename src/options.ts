@@ -3,8 +3,7 @@ import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorith
 import { DEFAULT_MAX_TOKEN_LENGTH } from './jose/compact.js';
 import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
-import type { RemoteKeyListener } from './remote/events.js';
-import type { FetchLike } from './remote/http.js';
+import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -30,7 +29,13 @@ export interface IssuerOptions {
 }
 
 /** Options of a verifier: one issuer inline, or several in `issuers`. */
-export interface VerifierOptions extends Partial<IssuerOptions> {
+/** Remote-key options passed through to {@link createRemoteKeySource}; see its docs for defaults. */
+export type RemoteOptions = Pick<
+  RemoteKeySourceOptions,
+  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent'
+>;
+
+export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
   /** Several trusted issuers; the token's `iss` picks one before any key is fetched. */
   readonly issuers?: readonly IssuerOptions[];
   /** Allowed clock skew in seconds. Default 0. */
@@ -48,22 +53,6 @@ export interface VerifierOptions extends Partial<IssuerOptions> {
    * non-VerifyError becomes `ERR_CLAIM_INVALID` with its message.
    */
   readonly validate?: (token: { header: JoseHeader; payload: JwtPayload }) => void;
-  /** `fetch` used for discovery and JWKS (proxies, tests). Default: the platform fetch. */
-  readonly fetch?: FetchLike;
-  /** Timeout of every HTTP request, ms. Default 5000. */
-  readonly timeout?: number;
-  /** Maximum HTTP response size, bytes. Default 524288. */
-  readonly maxResponseSize?: number;
-  /** Allow plain http URLs for non-loopback hosts. Default false. */
-  readonly allowHttp?: boolean;
-  /** Minimum ms between two refetches of a JWKS for unknown `kid`s. Default 30000. */
-  readonly cooldown?: number;
-  /** How long the last good JWKS keeps serving while the endpoint fails, ms. Default 24 h. */
-  readonly maxStale?: number;
-  /** Maximum keys taken from one JWKS. Default 100. */
-  readonly maxKeys?: number;
-  /** Receives refresh, rotation and failure events of remote key sets. */
-  readonly onEvent?: RemoteKeyListener;
 }
 
 /** Options shared by every issuer after defaults are applied. */

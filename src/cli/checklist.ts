@@ -29,7 +29,8 @@ import { describeTime, isoSeconds } from './time.js';
 
 export type TokenType = 'id' | 'access' | 'logout';
 
-export interface ChecklistRequest {
+/** What to check: the token, the verifier's trust settings, and the per-call expectations. */
+export interface ChecklistRequest extends IdTokenCheckOptions, AccessTokenCheckOptions {
   readonly token: string;
   readonly issuer: string;
   readonly audience: string | readonly string[];
@@ -37,21 +38,12 @@ export interface ChecklistRequest {
   readonly jwks?: Jwks;
   /** A JWKS URL: skips discovery. Without `jwks` and `jwksUri`, keys come from discovery. */
   readonly jwksUri?: string;
-  readonly nonce?: string;
-  readonly maxAge?: number;
-  readonly acrValues?: readonly string[];
-  readonly accessToken?: string;
-  readonly code?: string;
-  readonly state?: string;
-  /** Access tokens: scopes that must all be granted. */
-  readonly requiredScopes?: readonly string[];
   readonly algorithms?: readonly string[];
   readonly clientSecret?: string;
   /** Seconds. Default 0. */
   readonly clockTolerance?: number;
   /** The verifier's clock, seconds since the epoch. Default: now. */
   readonly at?: number;
-  /** Only `id` exists in the library today. */
   readonly type?: TokenType;
   readonly allowHttp?: boolean;
   readonly timeout?: number;
