@@ -1,0 +1,429 @@
+import { createHash } from 'node:crypto';
+import { ClaimError, FetchError, VerifyError, describe, type ErrorCode } from '../errors.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from '../jose/compact.js';
+import { discover, discoveryUrl } from './discovery.js';
+import { fetchFailure, fetchJson, type HttpOptions, type JsonResponse } from './http.js';
+import { checkUrl, requireUrl } from './url-policy.js';
+
+/**
+ * OAuth 2.0 Token Introspection client (RFC 7662): asks the authorization server whether a token
+ * is still active, for when revocation matters (opaque tokens, or JWTs that must not outlive a
+ * logout). Split oauth4webapi-style into sending ({@link sendIntrospectionRequest}, over the one
+ * HTTP client `fetchJson`) and processing ({@link processIntrospectionResponse}, pure), with
+ * {@link createIntrospector} composing them with endpoint discovery and an optional short cache.
+ */
+
+/** How the client authenticates at the introspection endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+/** RFC 7009 §2.1 / RFC 7662 §2.1 token type hints; the server may ignore them. */
+export type TokenTypeHint = 'access_token' | 'refresh_token' | (string & {});
+
+/** The RFC 7662 §2.2 response for an active token. Standard members are type-checked. */
+export interface IntrospectionResponse {
+  readonly active: true;
+  /** Space-separated scopes. */
+  readonly scope?: string;
+  readonly client_id?: string;
+  readonly username?: string;
+  readonly token_type?: string;
+  /** Seconds since the epoch. */
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly sub?: string;
+  readonly aud?: string | readonly string[];
+  readonly iss?: string;
+  readonly jti?: string;
+  /** Every other member, as sent (e.g. `cnf`, `sid`, `authorization_details`). */
+  readonly [member: string]: unknown;
+}
+
+/** Client credentials and transport of one introspection request. */
+export interface IntrospectionRequestOptions extends HttpOptions {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Default `client_secret_basic`. */
+  readonly clientAuthMethod?: ClientAuthMethod;
+  readonly tokenTypeHint?: TokenTypeHint;
+}
+
+/** What {@link processIntrospectionResponse} checks beyond the RFC 7662 shape. */
+export interface IntrospectionChecks {
+  /** When set and the response carries `iss`, it must equal this exactly (ERR_ISSUER). */
+  readonly issuer?: string;
+  /** When set, the response `aud` must contain one of these (ERR_AUDIENCE; absent: ERR_CLAIM_MISSING). */
+  readonly audience?: string | readonly string[];
+  /** Each must appear in the space-separated response `scope` (ERR_SCOPE). */
+  readonly requiredScopes?: readonly string[];
+  /** Clock, ms since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Allowed clock skew for `exp` / `nbf`, seconds. Default 0. */
+  readonly clockTolerance?: number;
+}
+
+/** Options of {@link createIntrospector}. */
+export interface IntrospectorOptions extends HttpOptions {
+  /** The introspection endpoint. Without it, `issuer`'s discovery document names it. */
+  readonly endpoint?: string;
+  /**
+   * The authorization server's issuer identifier: discovery base when `endpoint` is absent, and
+   * the value a response `iss` must equal when present.
+   */
+  readonly issuer?: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Default `client_secret_basic`. */
+  readonly clientAuthMethod?: ClientAuthMethod;
+  /** When set, the response `aud` must contain one of these. */
+  readonly audience?: string | readonly string[];
+  /** Scopes every token must carry; `introspect(..., { requiredScopes })` adds to them. */
+  readonly requiredScopes?: readonly string[];
+  /** Allowed clock skew for the response `exp` / `nbf`, seconds. Default 0. */
+  readonly clockTolerance?: number;
+  /** Clock, ms since the epoch (checks and cache). Default `Date.now`. */
+  readonly now?: () => number;
+  /** Longest token sent, characters; longer fails ERR_MALFORMED without a request. Default 65536. */
+  readonly maxTokenLength?: number;
+  /**
+   * Cache of active results. Default off: every call asks the server, so a revocation counts at
+   * once. When on, a result is reused for at most `ttl` ms and never past the token's `exp`;
+   * entries are keyed by the token's SHA-256, so tokens themselves are never kept.
+   */
+  readonly cache?: { readonly ttl: number; readonly maxEntries?: number };
+}
+
+export interface IntrospectOptions {
+  readonly tokenTypeHint?: TokenTypeHint;
+  /** Scopes this call needs, in addition to the introspector's `requiredScopes`. */
+  readonly requiredScopes?: readonly string[];
+}
+
+export interface IntrospectorStats {
+  /** Introspection requests sent. */
+  readonly requests: number;
+  /** Calls answered from the cache. */
+  readonly cacheHits: number;
+  /** Entries in the cache now. */
+  readonly cached: number;
+}
+
+export interface Introspector {
+  /**
+   * The RFC 7662 response of an active token that passes every configured check. Rejects with
+   * ERR_INACTIVE (`active: false`), ERR_INTROSPECTION (request or response broken), ERR_DISCOVERY,
+   * ERR_ISSUER, ERR_AUDIENCE, ERR_CLAIM_MISSING, ERR_EXPIRED, ERR_NOT_BEFORE, ERR_SCOPE, ERR_MALFORMED.
+   */
+  introspect(token: string, options?: IntrospectOptions): Promise<IntrospectionResponse>;
+  /** The endpoint URL, discovering it first when needed (ERR_DISCOVERY). */
+  endpoint(): Promise<string>;
+  stats(): IntrospectorStats;
+}
+
+export const INTROSPECTION_DEFAULTS = {
+  clientAuthMethod: 'client_secret_basic',
+  cacheMaxEntries: 1000,
+  maxTokenLength: DEFAULT_MAX_TOKEN_LENGTH,
+} as const;
+
+/** application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B). */
+function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/**
+ * Sends the introspection request (RFC 7662 §2.1): a form-encoded POST of `token` (and
+ * `token_type_hint`) with client authentication, through `fetchJson` (deadline, size cap, https
+ * rule, no redirects for POST). Returns the 2xx JSON object; every failure is a FetchError with
+ * ERR_INTROSPECTION, the endpoint URL and the status when there was one. Neither the token nor
+ * the secret appears in any message.
+ */
+export async function sendIntrospectionRequest(endpoint: string, token: string, options: IntrospectionRequestOptions): Promise<JsonResponse> {
+  const form = new URLSearchParams({ token });
+  if (options.tokenTypeHint !== undefined) form.set('token_type_hint', options.tokenTypeHint);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if ((options.clientAuthMethod ?? INTROSPECTION_DEFAULTS.clientAuthMethod) === 'client_secret_post') {
+    form.set('client_id', options.clientId);
+    form.set('client_secret', options.clientSecret);
+  } else {
+    // RFC 6749 §2.3.1: id and secret are form-encoded before Basic, so ':' and non-ASCII survive.
+    const basic = Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64');
+    headers.authorization = `Basic ${basic}`;
+  }
+  try {
+    return await fetchJson(endpoint, { ...options, code: 'ERR_INTROSPECTION', method: 'POST', headers, body: form.toString() });
+  } catch (err) {
+    if (err instanceof FetchError && (err.status === 401 || err.status === 403)) {
+      // RFC 7662 §2.1: the endpoint answers 401 when the client (not the token) is refused.
+      throw new FetchError(err.code, err.url, `${err.message} (the server refused the client credentials of ${describe(options.clientId)})`, {
+        cause: err,
+        status: err.status,
+      });
+    }
+    throw err;
+  }
+}
+
+const STRING_MEMBERS = ['scope', 'client_id', 'username', 'token_type', 'sub', 'iss', 'jti'] as const;
+const TIME_MEMBERS = ['exp', 'iat', 'nbf'] as const;
+
+function claimFail(code: ErrorCode, claim: string, reason: string, message: string, expected?: unknown, actual?: unknown): ClaimError {
+  return new ClaimError(code, claim, reason, `introspection response: ${message}`, { expected, actual });
+}
+
+/**
+ * Processes an introspection response (RFC 7662 §2.2) already fetched as a JSON object. Pure
+ * and synchronous, so every rule is testable on a hand-built object:
+ * - `active: false` → VerifyError ERR_INACTIVE;
+ * - `active` missing or not a boolean, or a standard member of the wrong type → FetchError
+ *   ERR_INTROSPECTION (the server broke the protocol; `url` and `status` name the response);
+ * - then the token's own claims: `iss` (ERR_ISSUER), `aud` (ERR_AUDIENCE / ERR_CLAIM_MISSING),
+ *   `exp` (ERR_EXPIRED), `nbf` (ERR_NOT_BEFORE), `scope` (ERR_SCOPE), as {@link ClaimError}s.
+ * Returns a shallow copy of the response.
+ */
+export function processIntrospectionResponse(
+  response: Pick<JsonResponse, 'url' | 'body'> & { readonly status?: number },
+  checks: IntrospectionChecks = {},
+): IntrospectionResponse {
+  const { url, body } = response;
+  const broken = (reason: string): FetchError =>
+    fetchFailure('ERR_INTROSPECTION', url, reason, response.status !== undefined ? { status: response.status } : undefined);
+
+  if (body.active === false) throw new VerifyError('ERR_INACTIVE', `token is not active (the introspection endpoint ${url} answered active: false)`);
+  if (body.active !== true) throw broken(`response member "active" must be a boolean, got ${describe(body.active, 40)}`);
+  for (const m of STRING_MEMBERS) {
+    if (body[m] !== undefined && typeof body[m] !== 'string') throw broken(`response member "${m}" must be a string, got ${describe(body[m], 40)}`);
+  }
+  for (const m of TIME_MEMBERS) {
+    const v = body[m];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw broken(`response member "${m}" must be a number of seconds, got ${describe(v, 40)}`);
+  }
+  const aud = body.aud;
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    throw broken(`response member "aud" must be a string or an array of strings, got ${describe(aud, 40)}`);
+  }
+
+  if (checks.issuer !== undefined && body.iss !== undefined && body.iss !== checks.issuer) {
+    throw claimFail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(checks.issuer)}, got ${describe(body.iss)}`, checks.issuer, body.iss);
+  }
+  if (checks.audience !== undefined) checkAudience(aud as string | string[] | undefined, checks.audience);
+
+  const nowSec = (checks.now ?? Date.now)() / 1000;
+  const tolerance = checks.clockTolerance ?? 0;
+  const exp = body.exp as number | undefined;
+  if (exp !== undefined && nowSec >= exp + tolerance) {
+    throw claimFail('ERR_EXPIRED', 'exp', 'expired', `token expired: "exp" is ${exp}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`, `> ${Math.floor(nowSec - tolerance)}`, exp);
+  }
+  const nbf = body.nbf as number | undefined;
+  if (nbf !== undefined && nbf > nowSec + tolerance) {
+    throw claimFail('ERR_NOT_BEFORE', 'nbf', 'not yet valid', `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`, `<= ${Math.floor(nowSec + tolerance)}`, nbf);
+  }
+  if (checks.requiredScopes !== undefined && checks.requiredScopes.length > 0) checkScopes(body.scope as string | undefined, checks.requiredScopes);
+  return { ...body } as IntrospectionResponse;
+}
+
+function checkAudience(aud: string | readonly string[] | undefined, expected: string | readonly string[]): void {
+  const accepted = typeof expected === 'string' ? [expected] : expected;
+  if (aud === undefined) throw claimFail('ERR_CLAIM_MISSING', 'aud', 'missing', '"aud" is required (an audience is configured) but missing');
+  const auds = typeof aud === 'string' ? [aud] : aud;
+  if (auds.some((a) => accepted.includes(a))) return;
+  const want = accepted.length === 1 ? accepted[0] : accepted;
+  throw claimFail('ERR_AUDIENCE', 'aud', 'mismatch', `"aud" mismatch: expected ${accepted.length === 1 ? describe(want) : `one of ${describe(want)}`}, got ${describe(aud)}`, want, aud);
+}
+
+function checkScopes(scope: string | undefined, required: readonly string[]): void {
+  if (scope === undefined) throw claimFail('ERR_SCOPE', 'scope', 'missing', `"scope" is missing: expected ${describe(required.join(' '))}`, required, undefined);
+  const granted = new Set(scope.split(' '));
+  const missing = required.filter((s) => !granted.has(s));
+  if (missing.length > 0) {
+    throw claimFail('ERR_SCOPE', 'scope', 'insufficient', `"scope" lacks ${describe(missing)}: expected ${describe(required.join(' '))}, got ${describe(scope)}`, required, scope);
+  }
+}
+
+function configError(message: string): VerifyError {
+  return new VerifyError('ERR_CONFIG', message);
+}
+
+function checkNumber(name: string, v: unknown, min: number, integer = false): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+    throw configError(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describe(v)}`);
+  }
+}
+
+function checkStrings(name: string, v: unknown, allowSingle: boolean, noSpaces = false): void {
+  if (v === undefined) return;
+  const list = allowSingle && typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || (allowSingle && list.length === 0) || list.some((s) => typeof s !== 'string' || s.length === 0 || (noSpaces && s.includes(' ')))) {
+    throw configError(`${name} must be ${allowSingle ? 'a non-empty string or a non-empty array' : 'an array'} of non-empty strings${noSpaces ? ' without spaces' : ''}`);
+  }
+}
+
+interface CacheEntry {
+  readonly body: Record<string, unknown>;
+  readonly url: string;
+  readonly expiresAt: number;
+}
+
+class IntrospectorImpl implements Introspector {
+  readonly #options: IntrospectorOptions;
+  readonly #now: () => number;
+  readonly #maxTokenLength: number;
+  readonly #cacheTtl: number;
+  readonly #cacheMax: number;
+  readonly #cache = new Map<string, CacheEntry>();
+  /** In-flight requests by token hash; only used with the cache on, which already allows reuse. */
+  readonly #inflight = new Map<string, Promise<JsonResponse>>();
+  #endpoint: string | undefined;
+  #discovering: Promise<string> | undefined;
+  #requests = 0;
+  #cacheHits = 0;
+
+  constructor(o: IntrospectorOptions) {
+    if (typeof o !== 'object' || o === null) throw configError('introspector options must be an object');
+    const allowHttp = o.allowHttp === true;
+    if (typeof o.clientId !== 'string' || o.clientId.length === 0) throw configError('clientId must be a non-empty string');
+    if (typeof o.clientSecret !== 'string' || o.clientSecret.length === 0) throw configError('clientSecret must be a non-empty string');
+    if (o.clientAuthMethod !== undefined && o.clientAuthMethod !== 'client_secret_basic' && o.clientAuthMethod !== 'client_secret_post') {
+      throw configError(`clientAuthMethod must be "client_secret_basic" or "client_secret_post", got ${describe(o.clientAuthMethod)}`);
+    }
+    if (o.endpoint === undefined && o.issuer === undefined) throw configError('introspection needs an endpoint or an issuer to discover it from');
+    if (o.endpoint !== undefined) this.#endpoint = requireUrl('introspection endpoint', o.endpoint, allowHttp).href;
+    if (o.issuer !== undefined) {
+      if (typeof o.issuer !== 'string' || o.issuer.length === 0) throw configError('issuer must be a non-empty string');
+      // Checked even when it only serves the iss comparison: a bad issuer is a bad configuration.
+      discoveryUrl(o.issuer, allowHttp);
+    }
+    checkStrings('audience', o.audience, true);
+    checkStrings('requiredScopes', o.requiredScopes, false, true);
+    checkNumber('timeout', o.timeout, 1);
+    checkNumber('maxResponseSize', o.maxResponseSize, 1, true);
+    checkNumber('clockTolerance', o.clockTolerance, 0);
+    checkNumber('maxTokenLength', o.maxTokenLength, 1, true);
+    if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
+    if (o.fetch !== undefined && typeof o.fetch !== 'function') throw configError('fetch must be a function');
+    if (o.cache !== undefined) {
+      if (typeof o.cache !== 'object' || o.cache === null) throw configError('cache must be an object { ttl, maxEntries? }');
+      if (o.cache.ttl === undefined) throw configError('cache.ttl (ms) is required when the cache is on');
+      checkNumber('cache.ttl', o.cache.ttl, 1);
+      checkNumber('cache.maxEntries', o.cache.maxEntries, 1, true);
+    }
+    this.#options = o;
+    this.#now = o.now ?? Date.now;
+    this.#maxTokenLength = o.maxTokenLength ?? INTROSPECTION_DEFAULTS.maxTokenLength;
+    this.#cacheTtl = o.cache?.ttl ?? 0;
+    this.#cacheMax = o.cache?.maxEntries ?? INTROSPECTION_DEFAULTS.cacheMaxEntries;
+  }
+
+  async endpoint(): Promise<string> {
+    if (this.#endpoint !== undefined) return this.#endpoint;
+    // Single flight; a failed discovery is not remembered, the next call tries again.
+    this.#discovering ??= this.#discover().finally(() => {
+      this.#discovering = undefined;
+    });
+    return this.#discovering;
+  }
+
+  async #discover(): Promise<string> {
+    const o = this.#options;
+    const issuer = o.issuer as string;
+    const http = this.#http();
+    const metadata = await discover(issuer, http);
+    const ep = metadata.introspection_endpoint;
+    const url = discoveryUrl(issuer, o.allowHttp === true);
+    if (typeof ep !== 'string' || ep.length === 0) {
+      throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint is missing or not a string (${describe(ep)})`);
+    }
+    const checked = checkUrl(ep, o.allowHttp === true);
+    if (typeof checked === 'string') throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint ${describe(ep)} refused: ${checked}`);
+    this.#endpoint = checked.href;
+    return checked.href;
+  }
+
+  #http(): HttpOptions {
+    const o = this.#options;
+    return {
+      ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
+      ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
+      ...(o.maxResponseSize !== undefined ? { maxResponseSize: o.maxResponseSize } : {}),
+      ...(o.allowHttp !== undefined ? { allowHttp: o.allowHttp } : {}),
+    };
+  }
+
+  async introspect(token: string, options: IntrospectOptions = {}): Promise<IntrospectionResponse> {
+    if (typeof token !== 'string' || token.length === 0) throw new VerifyError('ERR_MALFORMED', 'token must be a non-empty string');
+    if (token.length > this.#maxTokenLength) {
+      throw new VerifyError('ERR_MALFORMED', `token is ${token.length} characters, more than maxTokenLength ${this.#maxTokenLength}`);
+    }
+    checkStrings('requiredScopes', options.requiredScopes, false, true);
+    const o = this.#options;
+    const checks: IntrospectionChecks = {
+      ...(o.issuer !== undefined ? { issuer: o.issuer } : {}),
+      ...(o.audience !== undefined ? { audience: o.audience } : {}),
+      requiredScopes: [...(o.requiredScopes ?? []), ...(options.requiredScopes ?? [])],
+      now: this.#now,
+      clockTolerance: o.clockTolerance ?? 0,
+    };
+
+    if (this.#cacheTtl === 0) return processIntrospectionResponse(await this.#send(token, options), checks);
+
+    const key = createHash('sha256').update(token).digest('base64url');
+    const hit = this.#cache.get(key);
+    if (hit !== undefined) {
+      this.#cache.delete(key);
+      if (hit.expiresAt > this.#now()) {
+        this.#cache.set(key, hit); // most recently used last
+        this.#cacheHits++;
+        return processIntrospectionResponse({ url: hit.url, body: structuredClone(hit.body) }, checks);
+      }
+    }
+    let pending = this.#inflight.get(key);
+    if (pending === undefined) {
+      pending = this.#send(token, options).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
+    }
+    const res = await pending;
+    const result = processIntrospectionResponse(res, checks);
+    this.#remember(key, res);
+    return result;
+  }
+
+  async #send(token: string, options: IntrospectOptions): Promise<JsonResponse> {
+    const endpoint = await this.endpoint();
+    const o = this.#options;
+    this.#requests++;
+    return sendIntrospectionRequest(endpoint, token, {
+      ...this.#http(),
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      ...(o.clientAuthMethod !== undefined ? { clientAuthMethod: o.clientAuthMethod } : {}),
+      ...(options.tokenTypeHint !== undefined ? { tokenTypeHint: options.tokenTypeHint } : {}),
+    });
+  }
+
+  /** Keeps an active result for at most the TTL and never past the token's `exp`. */
+  #remember(key: string, res: JsonResponse): void {
+    if (this.#cache.has(key)) return; // a concurrent call of the same flight stored it
+    const now = this.#now();
+    const exp = typeof res.body.exp === 'number' ? res.body.exp * 1000 : Infinity;
+    const expiresAt = Math.min(now + this.#cacheTtl, exp);
+    if (expiresAt <= now) return;
+    for (const [k, e] of this.#cache) {
+      if (this.#cache.size < this.#cacheMax && e.expiresAt > now) break;
+      this.#cache.delete(k); // expired, or the least recently used over the bound
+    }
+    this.#cache.set(key, { body: structuredClone(res.body), url: res.url, expiresAt });
+  }
+
+  stats(): IntrospectorStats {
+    return { requests: this.#requests, cacheHits: this.#cacheHits, cached: this.#cache.size };
+  }
+}
+
+/**
+ * Creates an RFC 7662 introspection client. Throws ERR_CONFIG for bad options (missing client
+ * credentials, neither `endpoint` nor `issuer`, a URL the https rule refuses, bad numbers).
+ */
+export function createIntrospector(options: IntrospectorOptions): Introspector {
+  return new IntrospectorImpl(options);
+}
