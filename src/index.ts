@@ -31,3 +31,15 @@ export type { RemoteKeyEvent, RemoteKeyStats, RemoteKeyListener, RefreshReason }
 export { discover } from './remote/discovery.js';
 export type { ProviderMetadata } from './remote/discovery.js';
 export type { FetchLike } from './remote/http.js';
+export { createIntrospector, processIntrospectionResponse, sendIntrospectionRequest } from './remote/introspection.js';
+export type {
+  Introspector,
+  IntrospectorOptions,
+  IntrospectOptions,
+  IntrospectorStats,
+  IntrospectionResponse,
+  IntrospectionChecks,
+  IntrospectionRequestOptions,
+  ClientAuthMethod,
+  TokenTypeHint,
+} from './remote/introspection.js';
