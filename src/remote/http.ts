@@ -1,4 +1,4 @@
-import { FetchError } from '../errors.js';
+import { FetchError, describe } from '../errors.js';
 import { parseJsonObject } from '../jose/json.js';
 import { checkUrl } from './url-policy.js';
 
@@ -213,6 +213,37 @@ export interface ProcessOptions {
   readonly deadline?: Deadline;
 }
 
+/** Bytes of an error body read for its OAuth error code; the rest is discarded. */
+const ERROR_BODY_LIMIT = 4096;
+
+/**
+ * An OAuth error response (RFC 6749 §5.2) names what went wrong (`invalid_client`, ...): read a
+ * bounded prefix of a non-2xx body for it. Anything else about the body is ignored.
+ */
+async function oauthErrorHint(response: Response, deadline: ProcessOptions['deadline']): Promise<string> {
+  const body = response.body;
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < ERROR_BODY_LIMIT) {
+      const step = await (deadline ? deadline.race(reader.read()) : reader.read());
+      if (step.done) break;
+      chunks.push(step.value);
+      total += step.value.byteLength;
+    }
+  } catch {
+    return '';
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  const err = parseJsonObject(Buffer.concat(chunks, total).toString('utf8'));
+  if (typeof err?.error !== 'string') return '';
+  const description = typeof err.error_description === 'string' ? ` (${describe(err.error_description, 120)})` : '';
+  return `: error ${describe(err.error, 60)}${description}`;
+}
+
 /**
  * Checks a response and parses its body: a 2xx status, a body within the size cap (the declared
  * Content-Length and the bytes actually streamed), valid UTF-8, a JSON object.
@@ -225,8 +256,8 @@ export async function processJsonResponse(response: Response, options: ProcessOp
     fetchFailure(code, url, reason, { status, ...(cause !== undefined ? { cause } : {}) });
 
   if (status < 200 || status > 299) {
-    await discardBody(response);
-    throw fail(`HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`);
+    const hint = await oauthErrorHint(response, deadline);
+    throw fail(`HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}${hint}`);
   }
   const declared = response.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > max) {

@@ -193,6 +193,15 @@ describe('processJsonResponse (no network)', () => {
     const big = new Response('{}', { status: 200, headers: { 'content-length': '999999' } });
     assert.match((await rejectsWith(processJsonResponse(big, { ...opts, maxResponseSize: 10 }), 'ERR_DISCOVERY')).message, /too large/);
   });
+  test('names the OAuth error of a non-2xx JSON body (RFC 6749 §5.2), bounded', async () => {
+    const body = JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' });
+    const e401 = await rejectsWith(processJsonResponse(new Response(body, { status: 401 }), { ...opts, code: 'ERR_INTROSPECTION' }), 'ERR_INTROSPECTION');
+    assert.match(e401.message, /HTTP 401: error "invalid_client" \("client authentication failed"\)/);
+    assert.equal((e401 as FetchError).status, 401);
+    // A huge error body is not read past the bound, and a non-OAuth body adds nothing.
+    const huge = await rejectsWith(processJsonResponse(new Response('x'.repeat(1_000_000), { status: 500 }), opts), 'ERR_DISCOVERY');
+    assert.match(huge.message, /HTTP 500$/);
+  });
 });
 
 describe('url policy', () => {
