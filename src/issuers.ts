@@ -4,7 +4,8 @@ import type { ProfileRules } from './claims/rules.js';
 import type { KeyHolder } from './jose/dispatch.js';
 import type { JwtPayload } from './jose/types.js';
 import { StaticKeySource, type KeySource } from './keys/key-source.js';
-import { checkIssuerOptions, configError, type CommonConfig, type IssuerOptions, type VerifierOptions } from './options.js';
+import { checkIssuerOptions, type CommonConfig, type IssuerOptions, type VerifierOptions } from './options.js';
+import { configError } from './option-checks.js';
 
 /** Everything the verifier needs about one concrete issuer, built once. */
 export interface IssuerContext {

@@ -1,9 +1,9 @@
-import { VerifyError } from './errors.js';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorithm } from './jose/algorithms.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from './jose/compact.js';
 import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
+import { checkNumber, configError } from './option-checks.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -70,15 +70,6 @@ export const DEFAULTS = {
   maxTokenLength: DEFAULT_MAX_TOKEN_LENGTH,
 } as const;
 
-export function configError(message: string): VerifyError {
-  return new VerifyError('ERR_CONFIG', message);
-}
-
-function nonNegative(name: string, v: unknown): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
-    throw configError(`${name} must be a non-negative number, got ${JSON.stringify(v)}`);
-  }
-}
 
 /** Checks one issuer's options; returns its audience list and algorithm allowlist. */
 export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; algorithms: Algorithm[] } {
@@ -120,11 +111,11 @@ export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; alg
 /** Validates the options shared by every issuer and applies defaults. */
 export function commonConfig(o: VerifierOptions): CommonConfig {
   if (typeof o !== 'object' || o === null) throw configError('options must be an object');
-  nonNegative('clockTolerance', o.clockTolerance);
-  nonNegative('maxTokenAge', o.maxTokenAge);
-  nonNegative('timeout', o.timeout);
-  nonNegative('cooldown', o.cooldown);
-  nonNegative('maxStale', o.maxStale);
+  checkNumber('clockTolerance', o.clockTolerance, 0);
+  checkNumber('maxTokenAge', o.maxTokenAge, 0);
+  checkNumber('timeout', o.timeout, 0);
+  checkNumber('cooldown', o.cooldown, 0);
+  checkNumber('maxStale', o.maxStale, 0);
   if (o.maxTokenLength !== undefined && (!Number.isInteger(o.maxTokenLength) || o.maxTokenLength < 16)) {
     throw configError('maxTokenLength must be an integer >= 16');
   }

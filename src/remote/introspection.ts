@@ -4,6 +4,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from '../jose/compact.js';
 import { discover, discoveryUrl } from './discovery.js';
 import { fetchFailure, fetchJson, type HttpOptions, type JsonResponse } from './http.js';
 import { checkUrl, requireUrl } from './url-policy.js';
+import { checkNumber, configError } from '../option-checks.js';
 
 /**
  * OAuth 2.0 Token Introspection client (RFC 7662): asks the authorization server whether a token
@@ -240,16 +241,6 @@ function checkScopes(scope: string | undefined, required: readonly string[]): vo
   }
 }
 
-function configError(message: string): VerifyError {
-  return new VerifyError('ERR_CONFIG', message);
-}
-
-function checkNumber(name: string, v: unknown, min: number, integer = false): void {
-  if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-    throw configError(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describe(v)}`);
-  }
-}
 
 function checkStrings(name: string, v: unknown, allowSingle: boolean, noSpaces = false): void {
   if (v === undefined) return;

@@ -8,6 +8,7 @@ import type { RemoteKeyEvent, RemoteKeyListener, RemoteKeyStats } from './events
 import { fetchFailure, type FetchLike } from './http.js';
 import { REMOTE_DEFAULTS, sharedJwksCache, type JwksCache, type JwksCacheOptions } from './jwks-cache.js';
 import { requireUrl } from './url-policy.js';
+import { checkNumber, configError } from '../option-checks.js';
 
 /** Options of {@link createRemoteKeySource}. Durations in milliseconds. */
 export interface RemoteKeySourceOptions {
@@ -53,16 +54,6 @@ export interface RemoteKeySource extends KeySource {
   close(): void;
 }
 
-function configError(message: string): VerifyError {
-  return new VerifyError('ERR_CONFIG', message);
-}
-
-function checkNumber(name: string, v: unknown, min: number, integer = false): void {
-  if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-    throw configError(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describe(v)}`);
-  }
-}
 
 const FIRST_BACKOFF = 1000;
 
