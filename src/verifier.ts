@@ -307,15 +307,16 @@ class OidcVerifier implements Verifier {
 const remoteFactory: RemoteSourceFactory = (issuer, o, v) =>
   createRemoteKeySource({
     ...(o.jwksUri !== undefined ? { jwksUri: o.jwksUri } : { issuer }),
-    ...(v.fetch !== undefined ? { fetch: v.fetch } : {}),
-    ...(v.timeout !== undefined ? { timeout: v.timeout } : {}),
-    ...(v.maxResponseSize !== undefined ? { maxResponseSize: v.maxResponseSize } : {}),
-    ...(v.allowHttp !== undefined ? { allowHttp: v.allowHttp } : {}),
-    ...(v.cooldown !== undefined ? { cooldown: v.cooldown } : {}),
-    ...(v.maxStale !== undefined ? { maxStale: v.maxStale } : {}),
-    ...(v.maxKeys !== undefined ? { maxKeys: v.maxKeys } : {}),
-    ...(v.onEvent !== undefined ? { onEvent: v.onEvent } : {}),
-    ...(v.now !== undefined ? { now: v.now } : {}),
+    // Undefined members mean "default" to the remote source.
+    fetch: v.fetch,
+    timeout: v.timeout,
+    maxResponseSize: v.maxResponseSize,
+    allowHttp: v.allowHttp,
+    cooldown: v.cooldown,
+    maxStale: v.maxStale,
+    maxKeys: v.maxKeys,
+    onEvent: v.onEvent,
+    now: v.now,
   });
 
 /**
