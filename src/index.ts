@@ -30,7 +30,7 @@ export type { RemoteKeySource, RemoteKeySourceOptions } from './remote/remote-ke
 export type { RemoteKeyEvent, RemoteKeyStats, RemoteKeyListener, RefreshReason } from './remote/events.js';
 export { discover } from './remote/discovery.js';
 export type { ProviderMetadata } from './remote/discovery.js';
-export type { FetchLike } from './remote/http.js';
+export type { FetchLike, JsonResponse } from './remote/http.js';
 export { createIntrospector, processIntrospectionResponse, sendIntrospectionRequest } from './remote/introspection.js';
 export type {
   Introspector,
