@@ -63,7 +63,10 @@ export function parallelismNotes(results: readonly AlgResult[], inFlight: number
   for (const res of results) {
     const pool = find(res.concurrent, RAW_POOL);
     if (!pool) continue;
-    const line = `${res.alg}: raw threadpool reached ${pool.ratio.toFixed(2)}x raw with ${inFlight} in flight (the parallelism this run had)`;
+    const ours = find(res.concurrent, OIDC);
+    // The host decides how much of the second core a run gets; this share does not depend on it.
+    const share = ours && pool.ratio > 0 ? `; oidc-verifier reached ${(ours.ratio / pool.ratio).toFixed(2)} of it` : '';
+    const line = `${res.alg}: raw threadpool reached ${pool.ratio.toFixed(2)}x raw with ${inFlight} in flight (the parallelism this run had)${share}`;
     notes.push(pool.ratio < 1.3 ? `${line}: the other core looked busy, concurrent ratios are not meaningful` : line);
   }
   return notes;
