@@ -22,6 +22,9 @@ let startedThisTick = false;
 const endTick = (): void => {
   startedThisTick = false;
 };
+// A reaction on a settled promise is a bare V8 microtask; Node's queueMicrotask adds an
+// AsyncResource per call (about 100 ns more).
+const settled = Promise.resolve();
 
 /**
  * Whether the next signature check should run on the calling thread. A sequential caller awaits
@@ -32,7 +35,7 @@ export function runInline(): boolean {
   if (onPool >= POOL_LIMIT) return true;
   if (onPool > 0 || startedThisTick) return false;
   startedThisTick = true;
-  queueMicrotask(endTick);
+  void settled.then(endTick);
   return true;
 }
 
