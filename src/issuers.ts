@@ -3,6 +3,7 @@ import { ClaimError, describe } from './errors.js';
 import type { ProfileRules } from './claims/rules.js';
 import type { KeyHolder } from './jose/dispatch.js';
 import type { JwtPayload } from './jose/types.js';
+import { fittingKeySource } from './keys/fitting-key-source.js';
 import { StaticKeySource, type KeySource } from './keys/key-source.js';
 import { checkIssuerOptions, type CommonConfig, type IssuerOptions, type VerifierOptions } from './options.js';
 import { configError } from './option-checks.js';
@@ -123,7 +124,7 @@ export class IssuerRegistry {
   #context(issuer: string, o: IssuerOptions): IssuerContext {
     const { audiences, algorithms } = checkIssuerOptions(o);
     const keySource =
-      o.keySource ??
+      (o.keySource !== undefined ? fittingKeySource(o.keySource) : undefined) ??
       (o.jwks !== undefined
         ? new StaticKeySource(o.jwks, this.#options.maxKeys !== undefined ? { maxKeys: this.#options.maxKeys } : {})
         : this.#remote(issuer, o, this.#options));

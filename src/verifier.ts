@@ -6,8 +6,7 @@ import { ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithm
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { runInline, verifyOnPool, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
-import { keyFitsAlgorithm, type VerificationKey } from './keys/jwk.js';
-import { keyNotFound } from './keys/key-set.js';
+import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
 import { createRemoteKeySource } from './remote/remote-key-source.js';
 import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
@@ -112,24 +111,6 @@ function describeKid(header: JoseHeader): string {
   return typeof header.kid === 'string' ? ` with kid ${describe(header.kid)}` : '';
 }
 
-/**
- * Binds alg to key type and curve whatever the key source: a custom source that hands back an
- * unfit key (a secp256k1 key for ES256, an RS256-only JWK for PS256) must not have it used.
- */
-function fitting(p: Prepared, keys: readonly VerificationKey[]): readonly VerificationKey[] {
-  let fit = true;
-  for (const k of keys) if (!keyFitsAlgorithm(k, p.alg)) fit = false;
-  if (fit && keys.length > 0) return keys;
-  const usable = keys.filter((k) => keyFitsAlgorithm(k, p.alg));
-  if (usable.length > 0) return usable;
-  throw keyNotFound(
-    p.jws.header,
-    p.alg,
-    keys.map((k) => ({ index: k.index, ...(k.kid !== undefined ? { kid: k.kid } : {}), reason: `cannot verify ${p.alg}` })),
-    'the key source',
-  );
-}
-
 function checkCallOptions(o: CallOptions): void {
   if (typeof o !== 'object' || o === null) throw new VerifyError('ERR_CONFIG', 'verify options must be an object');
   for (const name of ['nonce', 'accessToken', 'code', 'state', 'responseType'] as const) {
@@ -172,8 +153,7 @@ class OidcVerifier implements Verifier {
 
   #keys(p: Prepared): readonly KeyHolder[] | Promise<readonly KeyHolder[]> {
     if (p.spec.family === 'hmac') return p.ctx.hmacKeys!;
-    const keys = p.ctx.keySource.getKeys(p.jws.header, p.alg);
-    return keys instanceof Promise ? keys.then((k) => fitting(p, k)) : fitting(p, keys);
+    return p.ctx.keySource.getKeys(p.jws.header, p.alg);
   }
 
   #signatureError(p: Prepared, tried: number): VerifyError {
@@ -255,7 +235,7 @@ class OidcVerifier implements Verifier {
   #verifySync(token: string, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     const p = this.#prepare(token, options);
     if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
-      throw new VerifyError('ERR_CONFIG', `verifyIdTokenSync needs static keys (jwks) for ${p.ctx.issuer}; use verifyIdToken`);
+      throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
     return this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);

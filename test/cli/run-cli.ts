@@ -3,21 +3,12 @@
  * a clean environment. `npm run build` must have run; a stale build is reported, not tested.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { newestSource } from '../helpers/newest-source.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'dist/cli/main.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    newest = Math.max(newest, st.isDirectory() ? newestSource(p) : name.endsWith('.ts') ? st.mtimeMs : 0);
-  }
-  return newest;
-}
 
 /** Throws a clear message when the binary is missing or older than its sources. */
 export function assertBuilt(): void {

@@ -57,6 +57,21 @@ describe('multi-issuer with remote keys', () => {
     verifier.close();
   });
 
+  it('the synchronous methods refuse a remote issuer with ERR_CONFIG naming the async method, and send nothing', async () => {
+    const verifier = createVerifier({ issuer: a.origin, audience: 'client-a' });
+    const before = a.total();
+    const token = await keyA.sign({ iss: a.origin, aud: 'client-a', sub: 's', exp: exp() });
+    for (const call of [() => verifier.verifyIdTokenSync(token), () => verifier.verifyAccessTokenSync(token), () => verifier.verifyLogoutTokenSync(token)]) {
+      assert.throws(call, (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'ERR_CONFIG');
+        assert.match(e.message, /synchronous verification needs static keys \(jwks\) for http:\/\/127\.0\.0\.1:\d+; use the async method/);
+        return true;
+      });
+    }
+    assert.equal(a.total(), before, 'a refused sync call costs no request');
+    verifier.close();
+  });
+
   it('tenant templates: the tenant must equal tid and be accepted before discovery runs for it', async () => {
     const verifier = createVerifier({
       issuer: `${tenantIdp.origin}/{tenantid}/v2.0`,
