@@ -9,12 +9,16 @@
 const VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
 
-export function decodeBase64url(segment: string): Buffer | undefined {
+/**
+ * Decodes canonical base64url, or returns undefined. `ascii`: the caller has already checked that
+ * the text is ASCII (one check per token instead of one per segment).
+ */
+export function decodeBase64url(segment: string, ascii = false): Buffer | undefined {
   const len = segment.length;
   const rem = len & 3;
   if (rem === 1) return undefined;
   // Non-ASCII code units are truncated to their low byte by Node's decoder ('Ł' reads as 'A').
-  if (Buffer.byteLength(segment, 'utf8') !== len) return undefined;
+  if (!ascii && Buffer.byteLength(segment, 'utf8') !== len) return undefined;
   const buf = Buffer.from(segment, 'base64url');
   // Skipped characters (whitespace, '=', anything outside the alphabet) shorten the output.
   if (buf.length !== ((len * 3) >> 2)) return undefined;

@@ -27,19 +27,21 @@ function malformed(message: string): VerifyError {
   return new VerifyError('ERR_MALFORMED', message);
 }
 
-function decodeSegment(segment: string, part: 'header' | 'payload'): Record<string, unknown> {
+function decodeSegment(segment: string, part: 'header' | 'payload', ascii: boolean): Record<string, unknown> {
   if (segment.length === 0) throw malformed(`token ${part} is empty`);
-  const bytes = decodeBase64url(segment);
+  const bytes = decodeBase64url(segment, ascii);
   if (bytes === undefined) throw malformed(`token ${part} is not canonical base64url`);
-  // Decoding would silently turn invalid UTF-8 into U+FFFD; RFC 7519 §7.2 step 6 requires UTF-8.
-  if (!isUtf8(bytes)) throw malformed(`token ${part} is not valid UTF-8`);
-  const obj = parseJsonObject(bytes.toString('utf8'));
+  const text = bytes.toString('utf8');
+  // Decoding turns invalid UTF-8 into U+FFFD silently; RFC 7519 §7.2 step 6 requires UTF-8. Only
+  // a text holding U+FFFD can hide invalid bytes, so only then are the bytes checked.
+  if (text.includes('\uFFFD') && !isUtf8(bytes)) throw malformed(`token ${part} is not valid UTF-8`);
+  const obj = parseJsonObject(text);
   if (obj === undefined) throw malformed(`token ${part} is not a JSON object`);
   return obj;
 }
 
-function decodeHeader(segment: string): JoseHeader {
-  const header = decodeSegment(segment, 'header');
+function decodeHeader(segment: string, ascii: boolean): JoseHeader {
+  const header = decodeSegment(segment, 'header', ascii);
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.length === 0) throw malformed('token header has no "alg" string');
   if (header.crit !== undefined) throw malformed('token header has "crit": no critical extension is supported');
@@ -76,11 +78,14 @@ export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_
     if (segments === 5) throw malformed('token has 5 segments: encrypted tokens (JWE) are not supported');
     throw malformed(`token must have 3 dot-separated segments, got ${segments}`);
   }
+  // One check for the whole token; segments of a non-ASCII token are checked one by one so the
+  // error names the segment.
+  const ascii = Buffer.byteLength(token, 'utf8') === token.length;
   const headerSegment = token.slice(0, d1);
-  const header = headerCache.get(headerSegment) ?? decodeHeader(headerSegment);
-  const payload = decodeSegment(token.slice(d1 + 1, d2), 'payload');
+  const header = headerCache.get(headerSegment) ?? decodeHeader(headerSegment, ascii);
+  const payload = decodeSegment(token.slice(d1 + 1, d2), 'payload', ascii);
   const sigSegment = token.slice(d2 + 1);
-  const signature = decodeBase64url(sigSegment);
+  const signature = decodeBase64url(sigSegment, ascii);
   if (signature === undefined) throw malformed('token signature is not canonical base64url');
   return {
     header,

@@ -113,6 +113,9 @@ describe('parseCompactJws: canonical base64url only', () => {
       rejects(build((s) => `${s.slice(0, 4)}\n${s.slice(4)}`), re);
       rejects(build((s) => `${s.slice(0, 4)}*${s.slice(4)}`), re);
       rejects(build((s) => `${s.slice(0, 4)}é${s.slice(4)}`), re);
+      // 'Ł' (U+0141) in place of a character: Node's decoder would read its low byte, 'A'.
+      rejects(build((s) => `${s.slice(0, 4)}Ł${s.slice(5)}`), re);
+      rejects(build((s) => `${s.slice(0, 4)}\u0141\u0141${s.slice(6)}`), re);
     });
     test(`${part}: a dangling character (length ≡ 1 mod 4)`, () => {
       rejects(build((s) => (s.length % 4 === 0 ? `${s}A` : `${s}${'A'.repeat(5 - (s.length % 4))}`)), re);
@@ -180,10 +183,20 @@ describe('parseCompactJws: header and payload must be JSON objects', () => {
   test('payload with invalid UTF-8 inside a JSON string is rejected', () => {
     // {"sub":"<ff fe>"}: Node's lenient UTF-8 decoder turns the bytes into U+FFFD, so two different
     // signed byte strings would read as the same claim. RFC 8259 §8.1 / RFC 7519 §7.2: JSON is UTF-8.
-    for (const bad of [[0xff], [0xfe, 0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+    const invalid = [[0xff], [0xfe, 0xff], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xed, 0xa0, 0xbd, 0xed, 0xb2, 0xa9], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80]];
+    for (const bad of invalid) {
       const bytes = Buffer.concat([Buffer.from('{"iss":"x","sub":"'), Buffer.from(bad), Buffer.from('"}')]);
-      rejects(`${H}.${b64u(bytes)}.${S}`, /payload/);
+      rejects(`${H}.${b64u(bytes)}.${S}`, /payload is not valid UTF-8/);
     }
+  });
+
+  test('a real U+FFFD next to invalid bytes is still caught; a real U+FFFD alone is accepted', () => {
+    // The byte check only runs when the decoded text holds U+FFFD, so both sides of that shortcut are tested.
+    const real = Buffer.from('\uFFFD');
+    const alone = Buffer.concat([Buffer.from('{"iss":"x","sub":"'), real, Buffer.from('"}')]);
+    assert.equal(parseCompactJws(`${H}.${b64u(alone)}.${S}`).payload.sub, '\uFFFD');
+    const mixed = Buffer.concat([Buffer.from('{"iss":"x","sub":"'), real, Buffer.from([0xff]), Buffer.from('"}')]);
+    rejects(`${H}.${b64u(mixed)}.${S}`, /payload is not valid UTF-8/);
   });
 
   test('header with invalid UTF-8 is rejected', () => {
