@@ -29,8 +29,8 @@ function environment(o: BenchOptions): string {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   return [
     `node ${process.version}, ${cpu.length} CPU(s) ${cpu[0]?.model.trim() ?? '?'}, load average ${load}, ${new Date().toISOString()}`,
-    `${o.rounds} interleaved rounds x ${o.sliceMs} ms slices, ${o.poolSize} distinct tokens per alg, ` +
-      `concurrent = ${o.inFlight} in flight; ops/s = median over rounds, vs raw = median of per-round ratios to raw crypto.verify, ` +
+    `${o.rounds} interleaved rounds, slices of ${o.sliceMs} ms (sequential) / ${o.sliceMs * 2} ms (concurrent), ${o.poolSize} distinct tokens per alg, ` +
+      `concurrent = ${o.inFlight} in flight; ops/s = median over rounds, vs raw = median over rounds of the ratio to the raw crypto.verify slice run next to it, ` +
       `p50/p99 over every call${o.quick ? ' (--quick: rough numbers)' : ''}`,
   ].join('\n');
 }

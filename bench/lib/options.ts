@@ -22,8 +22,8 @@ export interface BenchOptions {
 
 const USAGE = `usage: npm run bench -- [options]
   --alg RS256,ES256   algorithms (default ${BENCH_ALGS.join(',')})
-  --rounds N          measured rounds per alg and mode (default 7, --quick 3)
-  --slice MS          time slice per contender per round (default 200, --quick 80)
+  --rounds N          measured rounds per alg and mode (default 9, --quick 3)
+  --slice MS          sequential time slice per contender and round; concurrent slices are twice as long (default 100, --quick 60)
   --pool N            distinct tokens per alg (default 1000, --quick 200)
   --in-flight N       outstanding verifications in concurrent mode (default 64)
   --memory N          distinct tokens for the memory check, 0 skips it (default 100000, --quick 20000)
@@ -42,8 +42,8 @@ function intArg(name: string, raw: string | undefined, min: number): number {
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const quick = argv.includes('--quick');
   let algs: readonly BenchAlg[] = BENCH_ALGS;
-  let rounds = quick ? 3 : 7;
-  let sliceMs = quick ? 80 : 200;
+  let rounds = quick ? 3 : 9;
+  let sliceMs = quick ? 60 : 100;
   let poolSize = quick ? 200 : 1000;
   let inFlight = 64;
   let memoryTokens = quick ? 20_000 : 100_000;

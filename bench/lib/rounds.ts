@@ -5,10 +5,11 @@ import type { AlgFixture } from './tokens.js';
 import type { BenchOptions } from './options.js';
 
 /**
- * Interleaved round-robin: every round gives each contender one time slice, in an order rotated
- * by one each round, so drift in machine load (other processes, CPU frequency, GC) spreads over
- * all contenders instead of biasing whoever ran last. Ratios are taken against raw within the
- * same round, then the median over rounds is reported.
+ * Interleaved, paired rounds. Every contender's slice runs right next to a slice of raw
+ * `crypto.verify` (raw first on alternate pairs), and its ratio is taken against that neighbour:
+ * on a shared VM the speed drifts by ±10% within seconds, so a baseline measured seconds
+ * apart adds that drift to every ratio. The order of contenders rotates by one each round. The
+ * reported ratio is the median over rounds of the paired ratios; ops/s is the median over rounds.
  */
 
 export interface Row {
@@ -16,7 +17,7 @@ export interface Row {
   readonly opsPerSec: number;
   readonly p50us: number;
   readonly p99us: number;
-  /** Median over rounds of (ops/s ÷ raw ops/s in that round). */
+  /** Median over rounds of (ops/s ÷ ops/s of the raw slice next to it). */
   readonly ratio: number;
   readonly note?: string;
   readonly unsupported?: string;
@@ -32,6 +33,7 @@ const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => undefine
 
 interface Series {
   readonly ops: number[];
+  readonly ratios: number[];
   readonly lat: Latencies;
 }
 
@@ -47,7 +49,7 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
   const cursors = new Map<string, Cursor>();
   for (const c of supported) cursors.set(c.name, new Cursor(f.tokens));
   for (const mode of ['sequential', 'concurrent'] as const) {
-    for (const c of lists[mode]) series[mode].set(c.name, { ops: [], lat: new Latencies() });
+    for (const c of lists[mode]) series[mode].set(c.name, { ops: [], ratios: [], lat: new Latencies() });
   }
 
   // Warm-up round: JIT, key caches, threadpool threads; not recorded.
@@ -55,14 +57,32 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
     for (const c of lists[mode]) await runSlice(c, mode, cursors.get(c.name)!, Math.max(20, o.sliceMs / 2), o.inFlight, undefined);
   }
 
+  const raw = supported.find((c) => c.name === RAW)!;
+  const sliceMs = (mode: Mode): number => (mode === 'concurrent' ? o.sliceMs * 2 : o.sliceMs);
+  const timed = async (c: Contender, mode: Mode): Promise<number> => {
+    gc(); // each slice starts from a collected heap: no contender pays for another's garbage
+    const s = series[mode].get(c.name)!;
+    const res = await runSlice(c, mode, cursors.get(c.name)!, sliceMs(mode), o.inFlight, s.lat);
+    const ops = res.ops / res.seconds;
+    s.ops.push(ops);
+    return ops;
+  };
   for (let r = 0; r < o.rounds; r++) {
     progress(`${f.alg} round ${r + 1}/${o.rounds}`);
     for (const mode of ['sequential', 'concurrent'] as const) {
-      for (const c of rotate(lists[mode], r)) {
-        gc(); // each slice starts from a collected heap: no contender pays for another's garbage
-        const s = series[mode].get(c.name)!;
-        const res = await runSlice(c, mode, cursors.get(c.name)!, o.sliceMs, o.inFlight, s.lat);
-        s.ops.push(res.ops / res.seconds);
+      const others = rotate(lists[mode].filter((c) => c !== raw), r);
+      for (let k = 0; k < others.length; k++) {
+        const c = others[k]!;
+        let mine: number;
+        let base: number;
+        if ((r + k) % 2 === 0) {
+          base = await timed(raw, mode);
+          mine = await timed(c, mode);
+        } else {
+          mine = await timed(c, mode);
+          base = await timed(raw, mode);
+        }
+        series[mode].get(c.name)!.ratios.push(mine / base);
       }
     }
   }
@@ -77,14 +97,13 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
       // Sync contenders cannot overlap: their concurrent numbers are their sequential ones.
       const fromMode: Mode = series[mode].has(e.name) ? mode : 'sequential';
       const s = series[fromMode].get(e.name)!;
-      const base = series[fromMode].get(RAW)!;
       const [p50us, p99us] = s.lat.percentilesMicros([50, 99]) as [number, number];
       out.push({
         name: e.name,
         opsPerSec: median(s.ops),
         p50us,
         p99us,
-        ratio: median(s.ops.map((v, i) => v / base.ops[i]!)),
+        ratio: e.name === RAW ? 1 : median(s.ratios),
         ...(e.sync ? { note: mode === 'concurrent' && fromMode === 'sequential' ? 'sync: = sequential' : 'sync' } : {}),
       });
     }
