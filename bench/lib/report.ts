@@ -69,6 +69,13 @@ export function parallelismNotes(results: readonly AlgResult[], inFlight: number
     const share = ours && pool.ratio > 0 ? `; oidc-verifier reached ${(ours.ratio / pool.ratio).toFixed(2)} of it` : '';
     const line = `${res.alg}: raw threadpool reached ${pool.ratio.toFixed(2)}x raw with ${inFlight} in flight (the parallelism this run had)${share}`;
     notes.push(pool.ratio < 1.3 ? `${line}: the other core looked busy, concurrent ratios are not meaningful` : line);
+    if (pool.cpu && ours?.cpu) {
+      notes.push(
+        `${res.alg}: CPU per verification with ${inFlight} in flight (all threads / main thread): raw threadpool ` +
+          `${pool.cpu.totalUs.toFixed(1)} / ${pool.cpu.mainUs.toFixed(1)} µs, oidc-verifier ${ours.cpu.totalUs.toFixed(1)} / ${ours.cpu.mainUs.toFixed(1)} µs ` +
+          `(${(ours.cpu.totalUs / pool.cpu.totalUs).toFixed(2)}x the threadpool's cost; does not depend on the host's second core)`,
+      );
+    }
   }
   return notes;
 }

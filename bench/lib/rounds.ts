@@ -1,6 +1,7 @@
 import { Cursor, runSlice, type Mode } from './measure.js';
 import { isUnsupported, RAW, type Contender, type ContenderEntry } from './contenders.js';
 import { Latencies, median } from './stats.js';
+import { threadCpu } from './thread-cpu.js';
 import type { AlgFixture } from './tokens.js';
 import type { BenchOptions } from './options.js';
 
@@ -21,6 +22,8 @@ export interface Row {
   readonly ratio: number;
   readonly note?: string;
   readonly unsupported?: string;
+  /** Concurrent mode: CPU µs per verification over every timed slice, main thread and all threads. */
+  readonly cpu?: { readonly mainUs: number; readonly totalUs: number };
 }
 
 export interface AlgResult {
@@ -35,6 +38,8 @@ interface Series {
   readonly ops: number[];
   readonly ratios: number[];
   readonly lat: Latencies;
+  /** CPU seconds (main thread, all threads) and calls over the timed concurrent slices. */
+  readonly cpu: { main: number; total: number; calls: number; known: boolean };
 }
 
 function rotate<T>(list: readonly T[], by: number): T[] {
@@ -49,7 +54,7 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
   const cursors = new Map<string, Cursor>();
   for (const c of supported) cursors.set(c.name, new Cursor(f.tokens));
   for (const mode of ['sequential', 'concurrent'] as const) {
-    for (const c of lists[mode]) series[mode].set(c.name, { ops: [], ratios: [], lat: new Latencies() });
+    for (const c of lists[mode]) series[mode].set(c.name, { ops: [], ratios: [], lat: new Latencies(), cpu: { main: 0, total: 0, calls: 0, known: true } });
   }
 
   // Warm-up round: JIT, key caches, threadpool threads; not recorded.
@@ -62,7 +67,16 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
   const timed = async (c: Contender, mode: Mode): Promise<number> => {
     gc(); // each slice starts from a collected heap: no contender pays for another's garbage
     const s = series[mode].get(c.name)!;
+    const before = mode === 'concurrent' ? threadCpu() : undefined;
     const res = await runSlice(c, mode, cursors.get(c.name)!, sliceMs(mode), o.inFlight, s.lat);
+    if (mode === 'concurrent') {
+      const after = threadCpu();
+      if (before && after) {
+        s.cpu.main += after.main - before.main;
+        s.cpu.total += after.main + after.others - before.main - before.others;
+        s.cpu.calls += res.ops;
+      } else s.cpu.known = false;
+    }
     const ops = res.ops / res.seconds;
     s.ops.push(ops);
     return ops;
@@ -104,6 +118,9 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
         p50us,
         p99us,
         ratio: e.name === RAW ? 1 : median(s.ratios),
+        ...(fromMode === 'concurrent' && s.cpu.known && s.cpu.calls > 0
+          ? { cpu: { mainUs: (s.cpu.main / s.cpu.calls) * 1e6, totalUs: (s.cpu.total / s.cpu.calls) * 1e6 } }
+          : {}),
         ...(e.sync ? { note: mode === 'concurrent' && fromMode === 'sequential' ? 'sync: = sequential' : 'sync' } : {}),
       });
     }
