@@ -73,7 +73,7 @@ export function parallelismNotes(results: readonly AlgResult[], inFlight: number
       notes.push(
         `${res.alg}: CPU per verification with ${inFlight} in flight (all threads / main thread): raw threadpool ` +
           `${pool.cpu.totalUs.toFixed(1)} / ${pool.cpu.mainUs.toFixed(1)} µs, oidc-verifier ${ours.cpu.totalUs.toFixed(1)} / ${ours.cpu.mainUs.toFixed(1)} µs ` +
-          `(${(ours.cpu.totalUs / pool.cpu.totalUs).toFixed(2)}x the threadpool's cost; does not depend on the host's second core)`,
+          `(${(ours.cpu.totalUs / pool.cpu.totalUs).toFixed(2)}x the threadpool's cost; steadier than ops/s, about ±5%)`,
       );
     }
   }
