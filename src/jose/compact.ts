@@ -13,6 +13,9 @@ export const DEFAULT_MAX_TOKEN_LENGTH = 64 * 1024;
  */
 const headerCache = new Map<string, JoseHeader>();
 const HEADER_CACHE_SIZE = 256;
+/** The header segment of the last token parsed, and its decoded header. */
+let lastSegment = '';
+let lastHeader: JoseHeader | undefined;
 
 /** A compact JWS split and decoded, not yet verified. */
 export interface ParsedJws {
@@ -81,8 +84,15 @@ export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_
   // One check for the whole token; segments of a non-ASCII token are checked one by one so the
   // error names the segment.
   const ascii = Buffer.byteLength(token, 'utf8') === token.length;
-  const headerSegment = token.slice(0, d1);
-  const header = headerCache.get(headerSegment) ?? decodeHeader(headerSegment, ascii);
+  let header: JoseHeader;
+  // Most tokens repeat the previous one's header: a prefix compare skips slicing and hashing it.
+  if (lastHeader !== undefined && d1 === lastSegment.length && token.startsWith(lastSegment)) header = lastHeader;
+  else {
+    const headerSegment = token.slice(0, d1);
+    header = headerCache.get(headerSegment) ?? decodeHeader(headerSegment, ascii);
+    lastSegment = headerSegment;
+    lastHeader = header;
+  }
   const payload = decodeSegment(token.slice(d1 + 1, d2), 'payload', ascii);
   const sigSegment = token.slice(d2 + 1);
   const signature = decodeBase64url(sigSegment, ascii);

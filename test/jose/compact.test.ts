@@ -204,6 +204,20 @@ describe('parseCompactJws: header and payload must be JSON objects', () => {
     rejects(`${b64u(bytes)}.${P}.${S}`, /header/);
   });
 
+  test('header shortcut: the previous header is reused only for the very same segment', () => {
+    // Same length, different alg: must be decoded afresh, not taken from the last token.
+    const a = parseCompactJws(compose({ alg: 'RS256', kid: 'k1' }, PAYLOAD, SIG));
+    const b = parseCompactJws(compose({ alg: 'ES256', kid: 'k1' }, PAYLOAD, SIG));
+    assert.equal(a.header.alg, 'RS256');
+    assert.equal(b.header.alg, 'ES256');
+    // A longer header starting with the previous segment.
+    const c = parseCompactJws(compose({ alg: 'ES256', kid: 'k1', x: 'y' }, PAYLOAD, SIG));
+    assert.equal(c.header.x, 'y');
+    // Right after a valid token, an empty header is still refused.
+    rejects(`.${P}.${S}`, /header is empty/);
+    assert.equal(parseCompactJws(compose({ alg: 'ES256', kid: 'k1' }, PAYLOAD, SIG)).header.alg, 'ES256');
+  });
+
   test('valid multi-byte UTF-8 is accepted', () => {
     const r = parseCompactJws(compose(HEADER, { ...PAYLOAD, name: 'Zoë 🦊 名前' }, SIG));
     assert.equal(r.payload.name, 'Zoë 🦊 名前');
