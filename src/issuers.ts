@@ -124,10 +124,11 @@ export class IssuerRegistry {
   #context(issuer: string, o: IssuerOptions): IssuerContext {
     const { audiences, algorithms } = checkIssuerOptions(o);
     const keySource =
-      (o.keySource !== undefined ? fittingKeySource(o.keySource) : undefined) ??
-      (o.jwks !== undefined
-        ? new StaticKeySource(o.jwks, this.#options.maxKeys !== undefined ? { maxKeys: this.#options.maxKeys } : {})
-        : this.#remote(issuer, o, this.#options));
+      o.keySource !== undefined
+        ? fittingKeySource(o.keySource)
+        : o.jwks !== undefined
+          ? new StaticKeySource(o.jwks, this.#options.maxKeys !== undefined ? { maxKeys: this.#options.maxKeys } : {})
+          : this.#remote(issuer, o, this.#options);
     const rules: ProfileRules = {
       audiences: new Set(audiences),
       times: { requireExp: true, requireIat: true, ...(this.#common.maxTokenAge !== undefined ? { maxTokenAge: this.#common.maxTokenAge } : {}) },

@@ -573,6 +573,20 @@ describe('key type binding', () => {
     }
   });
 
+  test('a custom keySource returning junk (not imported keys, an empty list, not a list) fails with ERR_KEY_NOT_FOUND', async () => {
+    const token = await es256.sign(idTokenClaims());
+    for (const junk of [[{}], [null], [{ keyObject: 'x', algorithms: ['ES256'] }], [], 'keys', undefined]) {
+      const v = createVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: () => NOW_MS,
+        keySource: { synchronous: true, getKeys: () => junk as never },
+      });
+      await fails(v, token, 'ERR_KEY_NOT_FOUND');
+      assert.throws(() => v.verifyIdTokenSync(token), (e: Error & { code?: string }) => e.code === 'ERR_KEY_NOT_FOUND');
+    }
+  });
+
   test('kid injection strings are just unknown kids', async () => {
     for (const kid of ['../../../../dev/null', "' OR 1=1 --", '', '\u0000', '__proto__', 'constructor', 'x'.repeat(2000)]) {
       await fails(victim, await es256.sign(idTokenClaims(), { kid }), 'ERR_KEY_NOT_FOUND');

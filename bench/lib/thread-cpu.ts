@@ -2,9 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 /**
  * CPU time of this process's threads, from /proc (Linux): the main thread apart from the others
- * (libuv threadpool, V8 helpers). CPU per verification does not move with how much of the second
- * core the host grants as much as ops/s does (about ±5% here), so it shows what a contender costs
- * when ratios drift.
+ * (libuv threadpool, V8 helpers). CPU per verification moves less than ops/s with the host's share
+ * of the second core (within about ±5% here), so it shows what a contender costs when ratios drift.
  */
 
 /** Clock ticks per second of /proc/<pid>/task/<tid>/stat (USER_HZ, 100 on Linux). */
