@@ -334,6 +334,26 @@ describe('ECDSA signatures must be raw r||s of the exact length', () => {
     });
   }
 
+  test('RSA: a signature whose leading zero octet is dropped is refused (RFC 8017 §8.1.2/§8.2.2 step 1)', async () => {
+    // OpenSSL verifies a PSS signature one octet short when the dropped octet was 0x00: the same
+    // integer, a second spelling. About 1 signature in 256 starts with 0x00, so sign until one does.
+    for (const alg of ['PS256', 'RS256'] as const) {
+      const iss = await makeIssuer(alg);
+      const v = verifierWith(iss.jwks);
+      let found = false;
+      for (let i = 0; i < 5000 && !found; i++) {
+        const input = compose({ alg, kid: iss.kid, typ: 'JWT' }, { ...idTokenClaims(), jti: `j${i}` }).slice(0, -1);
+        const sig = await iss.signRaw(input);
+        if (sig[0] !== 0) continue;
+        found = true;
+        await v.verifyIdToken(`${input}.${b64u(sig)}`);
+        await fails(v, `${input}.${b64u(sig.subarray(1))}`, 'ERR_SIGNATURE_INVALID');
+        assert.throws(() => v.verifyIdTokenSync(`${input}.${b64u(sig.subarray(1))}`), (e: Error & { code?: string }) => e.code === 'ERR_SIGNATURE_INVALID');
+      }
+      assert.ok(found, `${alg}: no signature starting with 0x00 in 5000 tries`);
+    }
+  });
+
   test('RSA and EdDSA: wrong lengths', async () => {
     for (const kind of ASYMMETRIC_KINDS.filter((k) => !k.alg.startsWith('ES'))) {
       const iss = await issuerFor(kind);

@@ -21,12 +21,28 @@ function keyInput(spec: AlgorithmSpec, key: KeyObject): VerifyKey {
 
 /**
  * Rejects shapes that must never reach OpenSSL: ECDSA signatures that are not raw r||s of exactly
- * the curve's length (DER, truncated, padded), and HMAC with anything but a secret key.
+ * the curve's length (DER, truncated, padded), RSA signatures that are not exactly the modulus
+ * length, and HMAC with anything but a secret key.
  */
 function shapeOk(spec: AlgorithmSpec, key: KeyObject, signature: Uint8Array): boolean {
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
   if (spec.family === 'hmac') return key.type === 'secret';
+  // RFC 8017 §8.1.2 / §8.2.2 step 1: exactly k octets. OpenSSL accepts a PSS signature with its
+  // leading zero octet dropped, which would give one signature two spellings.
+  if ((spec.family === 'rsa' || spec.family === 'pss') && signature.length !== rsaBytes(key)) return false;
   return key.type === 'public';
+}
+
+const modulusBytes = new WeakMap<KeyObject, number>();
+
+/** The RSA modulus length in octets (k), read once per key. */
+function rsaBytes(key: KeyObject): number {
+  let k = modulusBytes.get(key);
+  if (k === undefined) {
+    k = ((key.asymmetricKeyDetails?.modulusLength ?? 0) + 7) >> 3;
+    modulusBytes.set(key, k);
+  }
+  return k;
 }
 
 /** Verifies a JWS signature on the calling thread. Never throws: any failure is `false`. */
