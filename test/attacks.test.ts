@@ -91,10 +91,11 @@ function p1363ToDer(sig: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0x30]), len, body]);
 }
 
+// Curve orders n, as `openssl ecparam -param_enc explicit -text` prints them.
 const ORDERS: Record<string, string> = {
   ES256: 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551',
   ES384: 'ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973',
-  ES512: '01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409',
+  ES512: '01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409',
   ES256K: 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141',
 };
 const SIG_LEN: Record<string, number> = { ES256: 64, ES384: 96, ES512: 132, ES256K: 64 };
@@ -295,6 +296,34 @@ describe('CVE-2022-21449 shape: ECDSA r = s = 0 and other out-of-range scalars',
           throw new Error(`${alg} ${name}: ${(e as Error).message}`);
         });
       }
+    });
+  }
+});
+
+describe('ECDSA malleability is inherent: (r, n - s) verifies too (documented choice)', () => {
+  // ECDSA itself accepts both s and n - s, and issuers (OpenSSL among them) sign with either, so a
+  // low-s rule would refuse about half of all genuine tokens. A third party can therefore re-spell
+  // a valid ECDSA token's signature: replay and result caches must key on the signing input or jti,
+  // never on the whole token text (README, Security). This test pins the behaviour.
+  test('the curve orders used here have the curve length (a wrong constant would test nothing)', () => {
+    for (const alg of ['ES256', 'ES384', 'ES512', 'ES256K']) assert.equal(ORDERS[alg]!.length, SIG_LEN[alg], alg);
+  });
+
+  for (const alg of ['ES256', 'ES384', 'ES512', 'ES256K'] as const) {
+    test(`${alg}: the mirrored signature is a second valid spelling of the same token`, async () => {
+      const iss = await makeIssuer(alg);
+      const v = verifierWith(iss.jwks);
+      const token = await iss.sign(idTokenClaims());
+      const [h, p, s] = token.split('.') as [string, string, string];
+      const sig = Buffer.from(s, 'base64url');
+      const half = SIG_LEN[alg]! / 2;
+      const n = BigInt(`0x${ORDERS[alg]!}`);
+      const sValue = BigInt(`0x${sig.subarray(half).toString('hex')}`);
+      const mirrored = Buffer.concat([sig.subarray(0, half), Buffer.from((n - sValue).toString(16).padStart(half * 2, '0'), 'hex')]);
+      assert.notEqual(b64u(mirrored), s);
+      const a = await v.verifyIdToken(token);
+      const b = await v.verifyIdToken(`${h}.${p}.${b64u(mirrored)}`);
+      assert.deepEqual(b.payload, a.payload);
     });
   }
 });
