@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, createHmac, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createHmac, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -380,6 +380,20 @@ describe('ECDSA signatures must be raw r||s of the exact length', () => {
         assert.throws(() => v.verifyIdTokenSync(`${input}.${b64u(sig.subarray(1))}`), (e: Error & { code?: string }) => e.code === 'ERR_SIGNATURE_INVALID');
       }
       assert.ok(found, `${alg}: no signature starting with 0x00 in 5000 tries`);
+    }
+  });
+
+  test('PSS: the salt must be exactly the hash length (RFC 7518 §3.5); other salt lengths are refused', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const v = verifierWith({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'pss', use: 'sig' }] });
+    for (const [alg, bits] of [['PS256', 256], ['PS384', 384], ['PS512', 512]] as const) {
+      const input = compose({ alg, kid: 'pss', typ: 'JWT' }, idTokenClaims()).slice(0, -1);
+      const signWith = (saltLength: number) =>
+        b64u(cryptoSign(`sha${bits}`, Buffer.from(input), { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }));
+      await v.verifyIdToken(`${input}.${signWith(bits / 8)}`); // control
+      for (const saltLength of [0, bits / 8 - 1, bits / 8 + 1, constants.RSA_PSS_SALTLEN_MAX_SIGN]) {
+        await fails(v, `${input}.${signWith(saltLength)}`, 'ERR_SIGNATURE_INVALID');
+      }
     }
   });
 
