@@ -96,6 +96,9 @@ export function importJwk(input: unknown, index: number): ImportResult {
   if (kty === 'RSA') {
     bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) return { reason: `RSA key of ${bits} bits is below the ${MIN_RSA_BITS}-bit minimum` };
+    // RFC 8017 §3.1: e is odd and at least 3. With e = 1 a "signature" is the padded message itself.
+    const e = keyObject.asymmetricKeyDetails?.publicExponent;
+    if (e === undefined || e < 3n || e % 2n === 0n) return { reason: `RSA public exponent ${String(e)} is not an odd number of at least 3` };
   }
   const key: VerificationKey = {
     index,

@@ -152,6 +152,18 @@ describe('importJwk: refusals', () => {
     refused(rsaJwk(2040), /2040 bits/);
   });
 
+  test('RSA public exponents other than odd and ≥ 3 are refused (e = 1 would make signatures forgeable)', () => {
+    const base = rsaJwk(2048);
+    for (const e of ['AQ', 'Ag', 'BA', 'AAE', 'AQAA']) {
+      // 1, 2, 4, 1 with a leading zero octet, 65536
+      const r = importJwk({ ...base, e }, 0);
+      assert.ok('reason' in r, `e=${e} must be refused`);
+    }
+    refused({ ...base, e: 'AQ' }, /public exponent 1 is not an odd number of at least 3/);
+    refused({ ...base, e: 'AQAA' }, /public exponent 65536 /);
+    for (const e of ['Aw', 'AQAB']) assert.ok('key' in importJwk({ ...base, e }, 0), `e=${e} (3, 65537) is accepted`);
+  });
+
   test('alg that does not fit kty/crv', async () => {
     const rsa = (await makeIssuer('RS256')).jwk!;
     const rsaPub = { kty: 'RSA', n: rsa.n, e: rsa.e };
