@@ -29,8 +29,8 @@ function environment(o: BenchOptions): string {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   return [
     `node ${process.version}, ${cpu.length} CPU(s) ${cpu[0]?.model.trim() ?? '?'}, load average ${load}, ${new Date().toISOString()}`,
-    `${o.rounds} interleaved rounds, slices of ${o.sliceMs} ms (sequential) / ${o.sliceMs * 2} ms (concurrent), ${o.poolSize} distinct tokens per alg, ` +
-      `concurrent = ${o.inFlight} in flight; ops/s = median over rounds, vs raw = median over rounds of the ratio to the raw crypto.verify slice run next to it, ` +
+    `${o.rounds} rounds x ${o.pairs} paired slices per contender, slices of ${o.sliceMs} ms (sequential) / ${o.sliceMs * 2} ms (concurrent), ${o.poolSize} distinct tokens per alg, ` +
+      `concurrent = ${o.inFlight} in flight; ops/s = median over slices, vs raw = median over pairs of the ratio to the raw crypto.verify slice run next to it, ` +
       `p50/p99 over every call${o.quick ? ' (--quick: rough numbers)' : ''}`,
   ].join('\n');
 }
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const h = (level: number, text: string): string => (o.markdown ? `${'#'.repeat(level)} ${text}` : `== ${text} ==`);
   console.log(h(2, 'oidc-verifier benchmark'));
   console.log(environment(o));
-  if ((globalThis as { gc?: unknown }).gc === undefined) console.log('note: run with --expose-gc (npm run bench does) for a GC before each slice');
+  if ((globalThis as { gc?: unknown }).gc === undefined) console.log('note: run with --expose-gc (npm run bench does) for a GC before each contender’s pairs');
 
   const results: AlgResult[] = [];
   for (const alg of o.algs) {

@@ -5,9 +5,11 @@ export type BenchAlg = (typeof BENCH_ALGS)[number];
 
 export interface BenchOptions {
   readonly algs: readonly BenchAlg[];
-  /** Measured rounds per alg and mode; the median over rounds is reported. */
+  /** Measured rounds per alg and mode. */
   readonly rounds: number;
-  /** Time slice per contender per round, ms. */
+  /** Paired slices (contender, raw) per contender per round; ratios are medians over all pairs. */
+  readonly pairs: number;
+  /** Sequential time slice, ms (concurrent slices are twice as long). */
   readonly sliceMs: number;
   /** Distinct tokens per alg. */
   readonly poolSize: number;
@@ -23,7 +25,8 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [options]
   --alg RS256,ES256   algorithms (default ${BENCH_ALGS.join(',')})
   --rounds N          measured rounds per alg and mode (default 9, --quick 3)
-  --slice MS          sequential time slice per contender and round; concurrent slices are twice as long (default 100, --quick 60)
+  --pairs N           paired slices (contender next to raw) per contender per round (default 8, --quick 4)
+  --slice MS          sequential time slice; concurrent slices are twice as long (default 10)
   --pool N            distinct tokens per alg (default 1000, --quick 200)
   --in-flight N       outstanding verifications in concurrent mode (default 64)
   --memory N          distinct tokens for the memory check, 0 skips it (default 100000, --quick 20000)
@@ -43,7 +46,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const quick = argv.includes('--quick');
   let algs: readonly BenchAlg[] = BENCH_ALGS;
   let rounds = quick ? 3 : 9;
-  let sliceMs = quick ? 60 : 100;
+  let pairs = quick ? 4 : 8;
+  let sliceMs = 10;
   let poolSize = quick ? 200 : 1000;
   let inFlight = 64;
   let memoryTokens = quick ? 20_000 : 100_000;
@@ -68,8 +72,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--rounds':
         rounds = intArg('--rounds', value(), 1);
         break;
+      case '--pairs':
+        pairs = intArg('--pairs', value(), 1);
+        break;
       case '--slice':
-        sliceMs = intArg('--slice', value(), 10);
+        sliceMs = intArg('--slice', value(), 2);
         break;
       case '--pool':
         poolSize = intArg('--pool', value(), 1);
@@ -98,7 +105,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  return { algs, rounds, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick };
+  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick };
 }
 
 export { USAGE };

@@ -6,11 +6,13 @@ import type { AlgFixture } from './tokens.js';
 import type { BenchOptions } from './options.js';
 
 /**
- * Interleaved, paired rounds. Every contender's slice runs right next to a slice of raw
- * `crypto.verify` (raw first on alternate pairs), and its ratio is taken against that neighbour:
- * on a shared VM the speed drifts by ±10% within seconds, so a baseline measured seconds
- * apart adds that drift to every ratio. The order of contenders rotates by one each round. The
- * reported ratio is the median over rounds of the paired ratios; ops/s is the median over rounds.
+ * Interleaved, paired, short slices. On a shared VM the speed drifts by 5-10% from one 10 ms
+ * window to the next and by more between seconds, so every contender's slice runs right next to a
+ * slice of raw `crypto.verify` (raw first on every other pair) and its ratio is taken against that
+ * neighbour. Each round gives every contender `pairs` such pairs in a row (the order of contenders
+ * rotates by one each round); the reported ratio is the median over all pairs, ops/s the median
+ * over all slices. Many short pairs beat a few long ones: the drift is not averaged away by a
+ * longer slice, while the median of n pairs narrows as 1/sqrt(n).
  */
 
 export interface Row {
@@ -18,7 +20,7 @@ export interface Row {
   readonly opsPerSec: number;
   readonly p50us: number;
   readonly p99us: number;
-  /** Median over rounds of (ops/s ÷ ops/s of the raw slice next to it). */
+  /** Median over pairs of (ops/s ÷ ops/s of the raw slice next to it). */
   readonly ratio: number;
   readonly note?: string;
   readonly unsupported?: string;
@@ -59,13 +61,12 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
 
   // Warm-up round: JIT, key caches, threadpool threads; not recorded.
   for (const mode of ['sequential', 'concurrent'] as const) {
-    for (const c of lists[mode]) await runSlice(c, mode, cursors.get(c.name)!, Math.max(20, o.sliceMs / 2), o.inFlight, undefined);
+    for (const c of lists[mode]) await runSlice(c, mode, cursors.get(c.name)!, 150, o.inFlight, undefined);
   }
 
   const raw = supported.find((c) => c.name === RAW)!;
   const sliceMs = (mode: Mode): number => (mode === 'concurrent' ? o.sliceMs * 2 : o.sliceMs);
   const timed = async (c: Contender, mode: Mode): Promise<number> => {
-    gc(); // each slice starts from a collected heap: no contender pays for another's garbage
     const s = series[mode].get(c.name)!;
     const before = mode === 'concurrent' ? threadCpu() : undefined;
     const res = await runSlice(c, mode, cursors.get(c.name)!, sliceMs(mode), o.inFlight, s.lat);
@@ -74,7 +75,7 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
       if (before && after) {
         s.cpu.main += after.main - before.main;
         s.cpu.total += after.main + after.others - before.main - before.others;
-        s.cpu.calls += res.ops;
+        s.cpu.calls += res.totalOps ?? res.ops;
       } else s.cpu.known = false;
     }
     const ops = res.ops / res.seconds;
@@ -87,16 +88,19 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
       const others = rotate(lists[mode].filter((c) => c !== raw), r);
       for (let k = 0; k < others.length; k++) {
         const c = others[k]!;
-        let mine: number;
-        let base: number;
-        if ((r + k) % 2 === 0) {
-          base = await timed(raw, mode);
-          mine = await timed(c, mode);
-        } else {
-          mine = await timed(c, mode);
-          base = await timed(raw, mode);
+        gc(); // each contender's pairs start from a collected heap: none pays for another's garbage
+        for (let j = 0; j < o.pairs; j++) {
+          let mine: number;
+          let base: number;
+          if ((r + k + j) % 2 === 0) {
+            base = await timed(raw, mode);
+            mine = await timed(c, mode);
+          } else {
+            mine = await timed(c, mode);
+            base = await timed(raw, mode);
+          }
+          series[mode].get(c.name)!.ratios.push(mine / base);
         }
-        series[mode].get(c.name)!.ratios.push(mine / base);
       }
     }
   }
