@@ -86,9 +86,10 @@ export function importJwk(input: unknown, index: number): ImportResult {
           : { kty, crv, x: jwk.x };
     for (const [k, v] of Object.entries(material)) if (!isString(v)) return { reason: `missing or invalid "${k}"` };
     keyObject = createPublicKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
-    // Node builds JWK RSA keys as OpenSSL "legacy" keys, which OpenSSL 3 re-checks against its
-    // provider copy on every operation (about 1% of an RS256 verify); SPKI import yields a native key.
-    if (kty === 'RSA') keyObject = createPublicKey({ key: keyObject.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' });
+    // Node builds JWK RSA and EC keys as OpenSSL "legacy" keys, which OpenSSL 3 re-checks against
+    // its provider copy on every operation (1-2% of a verify, more with threads sharing the key);
+    // SPKI import yields a native key. OKP keys are native already.
+    if (kty !== 'OKP') keyObject = createPublicKey({ key: keyObject.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' });
   } catch (err) {
     return { reason: `cannot import: ${(err as Error).message}` };
   }
