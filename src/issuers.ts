@@ -51,6 +51,8 @@ export class IssuerRegistry {
   readonly #common: CommonConfig;
   readonly #options: VerifierOptions;
   readonly #remote: RemoteSourceFactory;
+  /** The exact issuer matched last: a string compare instead of hashing a fresh `iss` string. */
+  #last: IssuerContext | undefined;
 
   constructor(options: VerifierOptions, common: CommonConfig, remote: RemoteSourceFactory) {
     this.#common = common;
@@ -93,8 +95,12 @@ export class IssuerRegistry {
       if (iss === undefined) throw new ClaimError('ERR_CLAIM_MISSING', 'iss', 'missing', '"iss" claim is required but missing');
       throw new ClaimError('ERR_CLAIM_INVALID', 'iss', 'type', `"iss" claim must be a string, got ${describe(iss)}`, { actual: iss });
     }
+    if (this.#last !== undefined && iss === this.#last.issuer) return this.#last;
     const exact = this.#exact.get(iss);
-    if (exact !== undefined) return exact;
+    if (exact !== undefined) {
+      this.#last = exact;
+      return exact;
+    }
     for (const t of this.#templates) {
       const ctx = this.#fromTemplate(t, iss, payload);
       if (ctx !== undefined) return ctx;

@@ -141,7 +141,7 @@ class OidcVerifier implements Verifier {
     if (options !== NO_OPTIONS) checkCallOptions(options);
     const jws = parseCompactJws(token, this.#common.maxTokenLength);
     const alg = jws.header.alg;
-    if (alg.toLowerCase() === 'none') {
+    if (alg.length === 4 && alg.toLowerCase() === 'none') {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'alg "none" (unsecured JWS) is never accepted');
     }
     const ctx = this.#issuers.select(jws.payload);

@@ -19,10 +19,10 @@ export function checkAccessTokenClaims(header: JoseHeader, payload: JwtPayload, 
   checkTyp(header, ACCESS_TOKEN_TYPES, true);
   checkAudience(payload, rules.audiences);
   checkTimes(payload, clock, rules.times);
-  stringClaim(payload, 'sub', true);
-  stringClaim(payload, 'client_id', true);
-  stringClaim(payload, 'jti', true);
-  const scope = stringClaim(payload, 'scope', opts.requiredScopes !== undefined && opts.requiredScopes.length > 0, 'ERR_SCOPE');
+  stringClaim(payload.sub, 'sub', true);
+  stringClaim(payload.client_id, 'client_id', true);
+  stringClaim(payload.jti, 'jti', true);
+  const scope = stringClaim(payload.scope, 'scope', opts.requiredScopes !== undefined && opts.requiredScopes.length > 0, 'ERR_SCOPE');
   if (opts.requiredScopes !== undefined && opts.requiredScopes.length > 0) {
     const granted = new Set(scope!.split(' '));
     const missing = opts.requiredScopes.filter((s) => !granted.has(s));

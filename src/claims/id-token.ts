@@ -52,7 +52,7 @@ export function checkIdTokenClaims(
 ): void {
   checkTyp(header, ID_TOKEN_TYPES, false);
   const audCount = checkAudience(payload, rules.audiences);
-  const azp = stringClaim(payload, 'azp', false);
+  const azp = stringClaim(payload.azp, 'azp', false);
   if (audCount > 1 && azp === undefined) {
     throw fail('ERR_AZP', 'azp', 'missing', `"azp" is required when "aud" has ${audCount} values`, [...rules.audiences], undefined);
   }
@@ -60,16 +60,16 @@ export function checkIdTokenClaims(
     throw fail('ERR_AZP', 'azp', 'mismatch', `"azp" mismatch: expected one of ${describe([...rules.audiences])}, got ${describe(azp)}`, [...rules.audiences], azp);
   }
   checkTimes(payload, clock, rules.times);
-  stringClaim(payload, 'sub', true);
-  const nonce = stringClaim(payload, 'nonce', opts.nonce !== undefined, 'ERR_NONCE');
+  stringClaim(payload.sub, 'sub', true);
+  const nonce = stringClaim(payload.nonce, 'nonce', opts.nonce !== undefined, 'ERR_NONCE');
   if (opts.nonce !== undefined && nonce !== opts.nonce) {
     throw fail('ERR_NONCE', 'nonce', 'mismatch', `"nonce" mismatch: expected ${describe(opts.nonce)}, got ${describe(nonce)}`, opts.nonce, nonce);
   }
-  const acr = stringClaim(payload, 'acr', opts.acrValues !== undefined, 'ERR_ACR');
+  const acr = stringClaim(payload.acr, 'acr', opts.acrValues !== undefined, 'ERR_ACR');
   if (opts.acrValues !== undefined && !opts.acrValues.includes(acr!)) {
     throw fail('ERR_ACR', 'acr', 'mismatch', `"acr" mismatch: expected one of ${describe(opts.acrValues)}, got ${describe(acr)}`, opts.acrValues, acr);
   }
-  const authTime = numericDate(payload, 'auth_time', opts.maxAge !== undefined, 'ERR_AUTH_TIME');
+  const authTime = numericDate(payload.auth_time, 'auth_time', opts.maxAge !== undefined, 'ERR_AUTH_TIME');
   if (opts.maxAge !== undefined && authTime !== undefined) {
     const age = clock.now - authTime;
     if (age > opts.maxAge + clock.tolerance) {
@@ -81,8 +81,8 @@ export function checkIdTokenClaims(
   }
   const rt = opts.responseType;
   const fromAuthz = hasWord(rt, 'id_token');
-  checkHashClaim(payload, 'at_hash', opts.accessToken, opts.requireAtHash === true || (fromAuthz && hasWord(rt, 'token')), alg, crv);
-  checkHashClaim(payload, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv);
-  checkHashClaim(payload, 's_hash', opts.state, opts.requireSHash === true, alg, crv);
+  checkHashClaim(payload.at_hash, 'at_hash', opts.accessToken, opts.requireAtHash === true || (fromAuthz && hasWord(rt, 'token')), alg, crv);
+  checkHashClaim(payload.c_hash, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv);
+  checkHashClaim(payload.s_hash, 's_hash', opts.state, opts.requireSHash === true, alg, crv);
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
 }

@@ -16,15 +16,15 @@ export function checkLogoutTokenClaims(header: JoseHeader, payload: JwtPayload, 
   checkTyp(header, LOGOUT_TOKEN_TYPES, false);
   checkAudience(payload, rules.audiences);
   checkTimes(payload, clock, rules.times);
-  stringClaim(payload, 'jti', true);
+  stringClaim(payload.jti, 'jti', true);
   const events = payload.events;
   if (events === undefined) throw fail('ERR_CLAIM_MISSING', 'events', 'missing', '"events" claim is required in a logout token');
   const event = typeof events === 'object' && events !== null && !Array.isArray(events) ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw fail('ERR_CLAIM_INVALID', 'events', 'type', `"events" must hold "${BACKCHANNEL_LOGOUT_EVENT}" with a JSON object value`, BACKCHANNEL_LOGOUT_EVENT, events);
   }
-  const sub = stringClaim(payload, 'sub', false);
-  const sid = stringClaim(payload, 'sid', false);
+  const sub = stringClaim(payload.sub, 'sub', false);
+  const sid = stringClaim(payload.sid, 'sid', false);
   if (sub === undefined && sid === undefined) throw fail('ERR_CLAIM_MISSING', 'sub', 'missing', 'a logout token needs "sub" or "sid"');
   if (payload.nonce !== undefined) throw fail('ERR_CLAIM_INVALID', 'nonce', 'forbidden', '"nonce" must not be present in a logout token (§2.4)', undefined, payload.nonce);
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);

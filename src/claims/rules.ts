@@ -26,9 +26,14 @@ function wrongType(claim: string, want: string, value: unknown): ClaimError {
   return fail('ERR_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be ${want}, got ${describe(value)}`, want, value);
 }
 
+/*
+ * The claim helpers take the value, not the payload and a name: callers read `payload.exp` with a
+ * named load, which V8 caches per call site; `payload[claim]` inside a shared helper sees every
+ * claim name at one site and goes megamorphic (a hash lookup per claim).
+ */
+
 /** Returns the claim as a string, throwing when it has another JSON type; undefined when absent. */
-export function stringClaim(payload: JwtPayload, claim: string, required: boolean, missingCode?: ErrorCode): string | undefined {
-  const v = payload[claim];
+export function stringClaim(v: unknown, claim: string, required: boolean, missingCode?: ErrorCode): string | undefined {
   if (v === undefined) {
     if (required) throw missing(claim, missingCode);
     return undefined;
@@ -38,8 +43,7 @@ export function stringClaim(payload: JwtPayload, claim: string, required: boolea
 }
 
 /** Returns the claim as a NumericDate (RFC 7519 §2), throwing on other types. */
-export function numericDate(payload: JwtPayload, claim: string, required: boolean, missingCode?: ErrorCode): number | undefined {
-  const v = payload[claim];
+export function numericDate(v: unknown, claim: string, required: boolean, missingCode?: ErrorCode): number | undefined {
   if (v === undefined) {
     if (required) throw missing(claim, missingCode);
     return undefined;
@@ -50,7 +54,7 @@ export function numericDate(payload: JwtPayload, claim: string, required: boolea
 
 /** `iss` must equal the expected issuer exactly (OIDC Core §3.1.3.7 step 2). */
 export function checkIssuer(payload: JwtPayload, expected: string): void {
-  const iss = stringClaim(payload, 'iss', true);
+  const iss = stringClaim(payload.iss, 'iss', true);
   if (iss !== expected) throw fail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(expected)}, got ${describe(iss)}`, expected, iss);
 }
 
@@ -98,15 +102,15 @@ export interface TimeRules {
 /** `exp`, `nbf` and `iat` against the clock (RFC 7519 §4.1.4-6, OIDC Core §3.1.3.7 steps 9-10). */
 export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRules): void {
   const { now, tolerance } = clock;
-  const exp = numericDate(payload, 'exp', rules.requireExp);
+  const exp = numericDate(payload.exp, 'exp', rules.requireExp);
   if (exp !== undefined && now >= exp + tolerance) {
     throw fail('ERR_EXPIRED', 'exp', 'expired', `token expired: "exp" is ${exp}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `> ${Math.floor(now - tolerance)}`, exp);
   }
-  const nbf = numericDate(payload, 'nbf', false);
+  const nbf = numericDate(payload.nbf, 'nbf', false);
   if (nbf !== undefined && nbf > now + tolerance) {
     throw fail('ERR_NOT_BEFORE', 'nbf', 'not yet valid', `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `<= ${Math.floor(now + tolerance)}`, nbf);
   }
-  const iat = numericDate(payload, 'iat', rules.requireIat);
+  const iat = numericDate(payload.iat, 'iat', rules.requireIat);
   if (iat !== undefined) {
     if (iat > now + tolerance) {
       throw fail('ERR_IAT', 'iat', 'in the future', `"iat" is in the future: ${iat}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `<= ${Math.floor(now + tolerance)}`, iat);
@@ -115,6 +119,20 @@ export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRu
       throw fail('ERR_IAT', 'iat', 'too old', `token too old: issued at ${iat}, ${Math.floor(now - iat)} s ago, maxTokenAge is ${rules.maxTokenAge} s`, `>= ${Math.floor(now - rules.maxTokenAge - tolerance)}`, iat);
     }
   }
+}
+
+// Headers are cached by the parser, so the same `typ` string comes back token after token.
+let lastTyp = '';
+let lastNormalizedTyp = '';
+
+/** `typ` lower-cased without an `application/` prefix (RFC 7515 §4.1.9). */
+function normalizedTyp(typ: string): string {
+  if (typ === lastTyp) return lastNormalizedTyp;
+  let t = typ.toLowerCase();
+  if (t.startsWith('application/')) t = t.slice(12);
+  lastTyp = typ;
+  lastNormalizedTyp = t;
+  return t;
 }
 
 /**
@@ -128,8 +146,7 @@ export function checkTyp(header: JoseHeader, accepted: readonly string[], requir
     throw fail('ERR_TYP', 'typ', 'missing', `header "typ" is required: expected ${describe(accepted[0])}`, accepted[0], undefined);
   }
   if (typeof typ === 'string') {
-    let t = typ.toLowerCase();
-    if (t.startsWith('application/')) t = t.slice(12);
+    const t = normalizedTyp(typ);
     for (const a of accepted) if (a === t) return;
   }
   throw fail(
