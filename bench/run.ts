@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const h = (level: number, text: string): string => (o.markdown ? `${'#'.repeat(level)} ${text}` : `== ${text} ==`);
   console.log(h(2, 'oidc-verifier benchmark'));
   console.log(environment(o));
-  if ((globalThis as { gc?: unknown }).gc === undefined) console.log('note: run with --expose-gc (npm run bench does) for a GC before each contender’s pairs');
+  if ((globalThis as { gc?: unknown }).gc === undefined) console.log('note: run with --expose-gc (npm run bench does) for a GC before the timed rounds and the memory check');
 
   const results: AlgResult[] = [];
   for (const alg of o.algs) {
