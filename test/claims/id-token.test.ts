@@ -147,6 +147,49 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims(), { typ: 'logout+jwt' })), 'ERR_TYP');
   });
 
+  it('the last-typ and last-issuer shortcuts never carry one token’s result to the next', async () => {
+    // Alternating values: each one must be judged on its own, not by the value seen just before.
+    const typs: [string | undefined, boolean][] = [
+      ['JWT', true],
+      ['at+jwt', false],
+      ['JWT', true],
+      ['application/at+jwt', false],
+      ['jwt', true],
+      ['JWT', true],
+      ['logout+jwt', false],
+      [undefined, true],
+      ['logout+jwt', false],
+    ];
+    for (const [typ, ok] of typs) {
+      const p = verifier.verifyIdToken(await es.sign(idTokenClaims(), { typ }));
+      if (ok) await p;
+      else await expectCode(p, 'ERR_TYP');
+    }
+    const other = await makeIssuer('ES256', { name: 'second-issuer' });
+    const second = 'https://second.example.com';
+    const v = createVerifier({
+      issuers: [
+        { issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never },
+        { issuer: second, audience: AUDIENCE, jwks: other.jwks as never },
+      ],
+      now: () => NOW_MS,
+    });
+    // Each issuer's token verifies with its own keys only, whatever issuer came just before.
+    for (const [iss, signer, ok] of [
+      [ISSUER, es, true],
+      [second, other, true],
+      [second, es, false],
+      [ISSUER, es, true],
+      [ISSUER, other, false],
+      [second, other, true],
+    ] as const) {
+      const p = v.verifyIdToken(await signer.sign(idTokenClaims({ iss })));
+      if (ok) assert.equal((await p).issuer, iss);
+      else await expectCode(p, 'ERR_KEY_NOT_FOUND');
+    }
+    await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss: `${second}/` }))), 'ERR_ISSUER', 'iss');
+  });
+
   it('requiredClaims and a custom validate callback', async () => {
     const v = createVerifier({
       issuer: ISSUER,
