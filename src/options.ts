@@ -53,6 +53,13 @@ export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
    * non-VerifyError becomes `ERR_CLAIM_INVALID` with its message.
    */
   readonly validate?: (token: { header: JoseHeader; payload: JwtPayload }) => void;
+  /**
+   * Where signature checks go when verifications pile up (many in flight at once). `true`: one
+   * worker thread, shared by every verifier in the process and started on first need, takes packed
+   * batches while the calling thread verifies its own share. `false`: the libuv threadpool, one job
+   * per signature. A lone verification always runs on the calling thread. Default `true`.
+   */
+  readonly worker?: boolean;
 }
 
 /** Options shared by every issuer after defaults are applied. */
@@ -63,6 +70,7 @@ export interface CommonConfig {
   readonly maxTokenAge?: number;
   readonly requiredClaims: readonly string[];
   readonly validate?: (token: { header: JoseHeader; payload: JwtPayload }) => void;
+  readonly worker: boolean;
 }
 
 export const DEFAULTS = {
@@ -121,6 +129,7 @@ export function commonConfig(o: VerifierOptions): CommonConfig {
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
   if (o.validate !== undefined && typeof o.validate !== 'function') throw configError('validate must be a function');
+  if (o.worker !== undefined && typeof o.worker !== 'boolean') throw configError('worker must be a boolean');
   if (o.requiredClaims !== undefined && (!Array.isArray(o.requiredClaims) || o.requiredClaims.some((c) => typeof c !== 'string'))) {
     throw configError('requiredClaims must be an array of claim names');
   }
@@ -131,5 +140,6 @@ export function commonConfig(o: VerifierOptions): CommonConfig {
     ...(o.maxTokenAge !== undefined ? { maxTokenAge: o.maxTokenAge } : {}),
     requiredClaims: o.requiredClaims ?? [],
     ...(o.validate !== undefined ? { validate: o.validate } : {}),
+    worker: o.worker ?? true,
   };
 }

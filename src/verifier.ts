@@ -4,7 +4,7 @@ import { checkIdTokenClaims, type IdTokenCheckOptions } from './claims/id-token.
 import { checkLogoutTokenClaims } from './claims/logout-token.js';
 import { ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
-import { runInline, verifyOnPool, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
+import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
@@ -203,13 +203,20 @@ class OidcVerifier implements Verifier {
       }
     }
     return new Promise((resolve, reject) => {
-      verifyOnPool(p.spec, keys, signingInput, signature, (i) => {
-        try {
-          resolve(this.#checked(p, keys, i, profile, options));
-        } catch (err) {
-          reject(err);
-        }
-      });
+      verifyPiledUp(
+        p.spec,
+        keys,
+        signingInput,
+        signature,
+        (i) => {
+          try {
+            resolve(this.#checked(p, keys, i, profile, options));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        this.#common.worker,
+      );
     });
   }
 

@@ -24,7 +24,7 @@ function keyInput(spec: AlgorithmSpec, key: KeyObject): VerifyKey {
  * the curve's length (DER, truncated, padded), RSA signatures that are not exactly the modulus
  * length, and HMAC with anything but a secret key.
  */
-function shapeOk(spec: AlgorithmSpec, key: KeyObject, signature: Uint8Array): boolean {
+export function shapeOk(spec: AlgorithmSpec, key: KeyObject, signature: Uint8Array): boolean {
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
   if (spec.family === 'hmac') return key.type === 'secret';
   // RFC 8017 §8.1.2 / §8.2.2 step 1: exactly k octets. OpenSSL accepts a PSS signature with its

@@ -8,13 +8,15 @@
  * - The number of tests executed per file is asserted against the file's own `numberOfTests` and a
  *   pinned table, so a missing group or an emptied file can never pass silently.
  */
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { ALGORITHMS, MIN_RSA_BITS, type AlgorithmSpec, type AsymmetricAlgorithm } from '../../src/jose/algorithms.js';
 import { verifySignature, verifySignatureAsync } from '../../src/jose/signature.js';
 import { importJwk } from '../../src/keys/jwk.js';
+import { workerKeyIds } from '../../src/jose/dispatch.js';
+import { WorkerLane, type LaneItem } from '../../src/jose/worker-lane.js';
 
 const DIR = new URL('../fixtures/wycheproof/', import.meta.url);
 
@@ -92,6 +94,53 @@ function verifyAsync(spec: AlgorithmSpec, key: KeyObject, msg: Buffer, sig: Buff
   return new Promise((resolve) => verifySignatureAsync(spec, key, msg, sig, resolve));
 }
 
+// The worker thread that takes piled-up checks (src/jose/worker-lane.ts) verifies with its own
+// code: every vector goes through it too, in packed batches as the dispatcher sends them.
+let lane: WorkerLane<LaneItem> | undefined;
+let laneFailed = false;
+
+before(async () => {
+  lane = new WorkerLane(() => undefined, () => {
+    laneFailed = true;
+  });
+  const deadline = Date.now() + 10_000;
+  while (!lane.ready) {
+    assert.ok(Date.now() < deadline && !laneFailed, 'the worker thread did not come online');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+});
+
+after(() => lane?.terminate());
+
+interface Vector {
+  readonly key: KeyObject;
+  readonly msg: Buffer;
+  readonly sig: Buffer;
+}
+
+/** Verifies the vectors on the worker thread, 64 per batch; resolves with one boolean each. */
+function verifyOnWorker(spec: AlgorithmSpec, vectors: readonly Vector[]): Promise<boolean[]> {
+  const l = lane!;
+  const out: boolean[] = new Array<boolean>(vectors.length);
+  let left = vectors.length;
+  return new Promise((resolve, reject) => {
+    if (left === 0) resolve(out);
+    for (let start = 0; start < vectors.length; start += 64) {
+      const batch: LaneItem[] = vectors.slice(start, start + 64).map((v, i) => ({
+        spec,
+        keyIds: workerKeyIds(l, spec, [{ keyObject: v.key }], v.sig),
+        data: v.msg,
+        signature: v.sig,
+        done: (k: number) => {
+          out[start + i] = k === 0;
+          if (--left === 0) (laneFailed ? reject(new Error('the worker failed')) : resolve(out));
+        },
+      }));
+      l.send(batch);
+    }
+  });
+}
+
 /** Imports the group's key: PEM through node:crypto always; the group's JWK through importJwk when it has one. */
 function groupKey(group: WycheproofGroup, exp: Expected, file: string): { key: KeyObject; via: 'jwk' | 'pem' } {
   const pemKey = createPublicKey(group.publicKeyPem);
@@ -119,7 +168,7 @@ test('the fixture directory holds exactly the mapped vector files (no file silen
   );
 });
 
-describe('Wycheproof vectors through verifySignature / verifySignatureAsync', () => {
+describe('Wycheproof vectors through verifySignature, the threadpool and the worker thread', () => {
   for (const [file, exp] of Object.entries(FILES)) {
     test(`${file} as ${exp.alg}`, async (t) => {
       const data = JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as WycheproofFile;
@@ -129,6 +178,7 @@ describe('Wycheproof vectors through verifySignature / verifySignatureAsync', ()
       const counts = { tests: 0, valid: 0, invalid: 0, acceptable: 0 };
       const acceptableOutcome = { verified: 0, rejected: 0 };
       const keysVia = { jwk: 0, pem: 0 };
+      let workerChecked = 0;
       const failures: string[] = [];
 
       for (const group of data.testGroups) {
@@ -143,6 +193,8 @@ describe('Wycheproof vectors through verifySignature / verifySignatureAsync', ()
         const { key, via } = groupKey(group, exp, file);
         keysVia[via]++;
 
+        const vectors: Vector[] = [];
+        const expected: boolean[] = [];
         for (const tc of group.tests) {
           counts.tests++;
           counts[tc.result]++;
@@ -151,6 +203,8 @@ describe('Wycheproof vectors through verifySignature / verifySignatureAsync', ()
           const sync = verifySignature(spec, key, msg, sig);
           const threaded = await verifyAsync(spec, key, msg, sig);
           if (sync !== threaded) failures.push(`tcId ${tc.tcId}: sync ${sync} vs threadpool ${threaded}`);
+          vectors.push({ key, msg, sig });
+          expected.push(sync);
           if (tc.result === 'acceptable') {
             acceptableOutcome[sync ? 'verified' : 'rejected']++;
             continue;
@@ -158,12 +212,18 @@ describe('Wycheproof vectors through verifySignature / verifySignatureAsync', ()
           const want = tc.result === 'valid';
           if (sync !== want) failures.push(`tcId ${tc.tcId} (${tc.result}, ${tc.comment || tc.flags?.join(',')}): got ${sync}`);
         }
+        const onWorker = await verifyOnWorker(spec, vectors);
+        group.tests.forEach((tc, i) => {
+          if (onWorker[i] !== expected[i]) failures.push(`tcId ${tc.tcId}: sync ${expected[i]} vs worker thread ${onWorker[i]}`);
+        });
+        workerChecked += vectors.length;
       }
 
       assert.deepEqual(failures, [], `${file}: ${failures.length} disagreements`);
       assert.equal(counts.tests, data.numberOfTests, `${file}: executed ${counts.tests} of numberOfTests ${data.numberOfTests}`);
       assert.deepEqual(counts, { tests: exp.tests, valid: exp.valid, invalid: exp.invalid, acceptable: exp.acceptable });
       assert.ok(counts.tests > 0, 'counts.tests > 0');
+      assert.equal(workerChecked, counts.tests, `${file}: every vector also through the worker thread`);
       t.diagnostic(
         `${file}: ${counts.tests} tests (${counts.valid} valid verified, ${counts.invalid} invalid rejected, ` +
           `${counts.acceptable} acceptable: ${acceptableOutcome.verified} verified / ${acceptableOutcome.rejected} rejected); ` +

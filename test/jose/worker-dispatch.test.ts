@@ -1,0 +1,158 @@
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createVerifier, VerifyError, type Verifier } from '../../src/index.js';
+import { dispatchInternals } from '../../src/jose/dispatch.js';
+import { AUDIENCE, ISSUER, NOW_MS, idTokenClaims, makeIssuer, type SigningAlgorithm, type TestIssuer } from '../helpers/sign.js';
+
+/**
+ * Verifications that pile up go to one worker thread (packed batches) and the main thread. These
+ * tests start many at once so that path is taken, and check every outcome against the synchronous
+ * path, which never leaves the calling thread.
+ */
+
+const ALGS: readonly SigningAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'ES256K', 'EdDSA'];
+
+/** Another spelling of the signature: one character in its middle changed (still canonical). */
+function tamper(token: string): string {
+  const d = token.lastIndexOf('.');
+  const i = d + Math.floor((token.length - d) / 2);
+  return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+}
+
+/** `ok` or the error code, for comparing the async outcome with the sync one. */
+function outcomeSync(v: Verifier, token: string): string {
+  try {
+    v.verifyIdTokenSync(token);
+    return 'ok';
+  } catch (err) {
+    assert.ok(err instanceof VerifyError, String(err));
+    return err.code;
+  }
+}
+
+async function outcomesAsync(v: Verifier, tokens: readonly string[]): Promise<string[]> {
+  const settled = await Promise.allSettled(tokens.map((t) => v.verifyIdToken(t)));
+  return settled.map((s) => {
+    if (s.status === 'fulfilled') return 'ok';
+    assert.ok(s.reason instanceof VerifyError, String(s.reason));
+    return s.reason.code;
+  });
+}
+
+async function workerOnline(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!dispatchInternals.lane()?.ready) {
+    assert.ok(Date.now() < deadline, 'the worker thread did not come online within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('piled-up verifications: worker thread + main thread', () => {
+  before(workerOnline);
+
+  for (const alg of ALGS) {
+    it(`${alg}: 48 at once, valid and tampered, same outcomes as the synchronous path`, async () => {
+      const issuer = await makeIssuer(alg);
+      const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS });
+      const tokens: string[] = [];
+      for (let i = 0; i < 24; i++) {
+        const t = await issuer.sign(idTokenClaims({ sub: `user-${i}` }));
+        tokens.push(t, tamper(t));
+      }
+      const before = dispatchInternals.counts();
+      const got = await outcomesAsync(v, tokens);
+      const after = dispatchInternals.counts();
+      assert.deepEqual(got, tokens.map((t) => outcomeSync(v, t)));
+      assert.equal(got.filter((o) => o === 'ok').length, 24);
+      assert.equal(got.filter((o) => o === 'ERR_SIGNATURE_INVALID').length, 24);
+      assert.ok(after.worker > before.worker, `the worker verified none of them (${JSON.stringify(after)})`);
+      assert.ok(after.main > before.main, `the main thread verified none of them (${JSON.stringify(after)})`);
+      assert.equal(after.pool, before.pool, 'nothing should have gone to the libuv threadpool');
+    });
+  }
+
+  it('tokens without kid: the worker tries each candidate key, skipping keys the signature cannot fit', async () => {
+    // Three RS256 keys without kid; tokens signed by the last one, so the worker tries all three.
+    const a = await makeIssuer('RS256', { name: 'cand-a' });
+    const b = await makeIssuer('RS256', { name: 'cand-b' });
+    const c = await makeIssuer('RS256', { name: 'cand-c' });
+    const jwks = { keys: [a.jwks.keys[0]!, b.jwks.keys[0]!, c.jwks.keys[0]!].map(({ kid: _kid, ...k }) => k) };
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: jwks as never, now: () => NOW_MS });
+    const tokens: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      const t = await c.sign(idTokenClaims({ sub: `u${i}` }), { kid: undefined });
+      tokens.push(t, tamper(t), await a.sign(idTokenClaims(), { kid: undefined }));
+    }
+    // A truncated signature fits no key: every key is skipped in the worker.
+    const d = tokens[0]!.lastIndexOf('.');
+    tokens.push(tokens[0]!.slice(0, d + 1) + tokens[0]!.slice(d + 5));
+    const before = dispatchInternals.counts();
+    const got = await outcomesAsync(v, tokens);
+    assert.deepEqual(got, tokens.map((t) => outcomeSync(v, t)));
+    assert.equal(got.filter((o) => o === 'ok').length, 32);
+    assert.ok(dispatchInternals.counts().worker > before.worker);
+  });
+
+  it('worker: false sends piled-up checks to the libuv threadpool instead', async () => {
+    const issuer = await makeIssuer('ES256');
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS, worker: false });
+    const tokens = await Promise.all(Array.from({ length: 32 }, (_, i) => issuer.sign(idTokenClaims({ sub: `p${i}` }))));
+    const before = dispatchInternals.counts();
+    const got = await outcomesAsync(v, tokens);
+    const after = dispatchInternals.counts();
+    assert.deepEqual(got, tokens.map(() => 'ok'));
+    assert.equal(after.worker, before.worker);
+    assert.equal(after.main, before.main);
+    assert.equal(after.pool - before.pool, 31, 'all but the first (verified inline) go to the threadpool');
+  });
+
+  it('worker must be a boolean', () => {
+    assert.throws(() => createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [] }, worker: 1 as never }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+  });
+
+  it('when the worker dies, what it held and what waited for it go to the threadpool; every verification settles right', async () => {
+    const issuer: TestIssuer = await makeIssuer('EdDSA');
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS });
+    const tokens: string[] = [];
+    for (let i = 0; i < 48; i++) {
+      const t = await issuer.sign(idTokenClaims({ sub: `k${i}` }));
+      tokens.push(i % 4 === 0 ? tamper(t) : t);
+    }
+    const lane = dispatchInternals.lane()!;
+    const before = dispatchInternals.counts();
+    const pending = outcomesAsync(v, tokens);
+    await new Promise((r) => setImmediate(r)); // the first batch has been sent
+    assert.ok(lane.pending > 0, 'expected signatures held by the worker');
+    await lane.terminate();
+    const got = await pending;
+    assert.deepEqual(got, tokens.map((t) => outcomeSync(v, t)));
+    assert.ok(dispatchInternals.counts().pool > before.pool, 'the orphans should have gone to the threadpool');
+    assert.equal(lane.dead, true);
+
+    // A dead worker stays dead: later pile-ups use the threadpool.
+    const mid = dispatchInternals.counts();
+    assert.deepEqual(await outcomesAsync(v, tokens.slice(1, 9)), tokens.slice(1, 9).map((t) => outcomeSync(v, t)));
+    assert.equal(dispatchInternals.counts().worker, mid.worker);
+    assert.ok(dispatchInternals.counts().pool > mid.pool);
+
+    // Forgotten, the next pile-up starts a fresh worker.
+    dispatchInternals.forgetWorker();
+    await workerOnline();
+    const again = dispatchInternals.counts();
+    assert.deepEqual(await outcomesAsync(v, tokens), tokens.map((t) => outcomeSync(v, t)));
+    assert.ok(dispatchInternals.counts().worker > again.worker);
+  });
+
+  it('the process exits by itself after a burst: an idle worker holds nothing open', () => {
+    const script = fileURLToPath(new URL('../fixtures/worker-exit.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.error, undefined, String(r.error));
+    assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}\n${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim()) as { valid: number; invalid: number; worker: number };
+    assert.equal(out.valid, 150);
+    assert.equal(out.invalid, 50);
+    assert.ok(out.worker > 0, 'the burst should have used the worker');
+  });
+});
