@@ -1,5 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+// The module's own setImmediate: test runners' fake timers replace the global one, and queued
+// checks must not wait for a fake clock.
+import { setImmediate } from 'node:timers';
 import type { AlgorithmSpec } from './algorithms.js';
 import { shapeOk, verifySignature, verifySignatureAsync } from './signature.js';
 import { MAX_KEYS, SKIP_KEY, WorkerLane, type LaneItem } from './worker-lane.js';

@@ -1,4 +1,4 @@
-import { describe, it, before } from 'node:test';
+import { describe, it, before, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,20 @@ describe('piled-up verifications: worker thread + main thread', () => {
     assert.equal(after.worker, before.worker);
     assert.equal(after.main, before.main);
     assert.equal(after.pool - before.pool, 31, 'all but the first (verified inline) go to the threadpool');
+  });
+
+  it('fake timers in the caller’s tests do not stall queued checks', async () => {
+    const issuer = await makeIssuer('ES256');
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS });
+    const tokens = await Promise.all(Array.from({ length: 24 }, (_, i) => issuer.sign(idTokenClaims({ sub: `f${i}` }))));
+    const before = dispatchInternals.counts();
+    mock.timers.enable({ apis: ['setImmediate', 'setTimeout'] });
+    try {
+      assert.deepEqual(await outcomesAsync(v, tokens), tokens.map(() => 'ok'));
+    } finally {
+      mock.timers.reset();
+    }
+    assert.ok(dispatchInternals.counts().worker > before.worker);
   });
 
   it('worker must be a boolean', () => {
