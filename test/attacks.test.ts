@@ -5,12 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, createPrivateKey, createHmac, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createHmac, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createVerifier, VerifyError, type ErrorCode, type Jwks, type Verifier, type VerifierOptions } from '../src/index.js';
 import { importJwk } from '../src/keys/jwk.js';
+import { freshKeyPair } from '../src/demo/fresh-key-pair.js';
 import {
   ASYMMETRIC_KINDS,
   AUDIENCE,
@@ -384,7 +385,7 @@ describe('ECDSA signatures must be raw r||s of the exact length', () => {
   });
 
   test('PSS: the salt must be exactly the hash length (RFC 7518 §3.5); other salt lengths are refused', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey, publicKey } = freshKeyPair('rsa', { modulusLength: 2048 });
     const v = verifierWith({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'pss', use: 'sig' }] });
     for (const [alg, bits] of [['PS256', 256], ['PS384', 384], ['PS512', 512]] as const) {
       const input = compose({ alg, kid: 'pss', typ: 'JWT' }, idTokenClaims()).slice(0, -1);

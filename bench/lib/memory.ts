@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 import { performance } from 'node:perf_hooks';
 import { createVerifier } from '../../src/index.js';
 import { AUDIENCE, ISSUER, signManyFast } from './tokens.js';
@@ -34,7 +34,7 @@ function heapMB(): number {
 }
 
 export async function memoryCheck(count: number, inFlight: number): Promise<MemoryResult> {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const { publicKey, privateKey } = freshKeyPair('ed25519');
   const kid = 'bench-mem';
   const t0 = performance.now();
   const tokens = signManyFast({ alg: 'EdDSA', kid, privateKey }, count);

@@ -1,6 +1,7 @@
-import { constants, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { constants, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { BenchAlg } from './options.js';
+import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 
 /**
  * Keys and token pools for the benchmark. Every contender verifies the same tokens, signed by
@@ -39,11 +40,11 @@ function generateKeys(alg: BenchAlg): { publicKey: KeyObject; privateKey: KeyObj
   switch (alg) {
     case 'RS256':
     case 'PS256':
-      return generateKeyPairSync('rsa', { modulusLength: 2048 });
+      return freshKeyPair('rsa', { modulusLength: 2048 });
     case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      return freshKeyPair('ec', { namedCurve: 'P-256' });
     case 'EdDSA':
-      return generateKeyPairSync('ed25519');
+      return freshKeyPair('ed25519');
   }
 }
 

@@ -1,8 +1,8 @@
-import { createHash, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
 import type { ProviderConfiguration } from 'oidc-provider';
+import { freshKeyPair } from './fresh-key-pair.js';
 
 /**
  * An embedded OpenID Provider (oidc-provider, a certified OP) on 127.0.0.1 for the demo and the
@@ -89,19 +89,14 @@ function thumbprint(jwk: Record<string, unknown>): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-const generate = promisify(generateKeyPair) as (
-  type: string,
-  options: Record<string, unknown>,
-) => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
-
 /** Generates one signing key for `alg` with node:crypto and exports it as a private JWK. */
 export async function generateSigningKey(alg: DemoAlgorithm): Promise<PrivateJwk> {
   const { privateKey } =
     alg === 'ES256'
-      ? await generate('ec', { namedCurve: 'P-256' })
+      ? freshKeyPair('ec', { namedCurve: 'P-256' })
       : alg === 'EdDSA'
-        ? await generate('ed25519', {})
-        : await generate('rsa', { modulusLength: 2048 });
+        ? freshKeyPair('ed25519')
+        : freshKeyPair('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
   return { ...jwk, kty: String(jwk.kty), kid: thumbprint(jwk), alg, use: 'sig' };
 }

@@ -3,9 +3,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../../src/keys/jwk.js';
 import { makeIssuer } from '../helpers/sign.js';
+import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 
 type J = Record<string, unknown>;
 
@@ -26,12 +27,12 @@ function refused(jwk: unknown, reason: RegExp): void {
 
 function nodeJwk(type: 'ec' | 'ed25519' | 'ed448', namedCurve?: string): J {
   const { publicKey } =
-    type === 'ec' ? generateKeyPairSync('ec', { namedCurve: namedCurve! }) : type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ed448');
+    type === 'ec' ? freshKeyPair('ec', { namedCurve: namedCurve! }) : type === 'ed25519' ? freshKeyPair('ed25519') : freshKeyPair('ed448');
   return publicKey.export({ format: 'jwk' }) as J;
 }
 
 function rsaJwk(bits: number): J {
-  return generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }) as J;
+  return freshKeyPair('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }) as J;
 }
 
 const P256 = nodeJwk('ec', 'P-256');
@@ -86,13 +87,13 @@ describe('importJwk: key types and the algorithms they may verify', () => {
   });
 
   test('private members are removed from the stored JWK and the key is public', () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey } = freshKeyPair('ec', { namedCurve: 'P-256' });
     const priv = privateKey.export({ format: 'jwk' }) as J;
     assert.ok(typeof priv.d === 'string', 'typeof priv.d === \'string\'');
     const k = ok({ ...priv, kid: 'p' });
     assert.equal(k.jwk.d, undefined);
     assert.equal(k.keyObject.type, 'public');
-    const rsaPriv = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as J;
+    const rsaPriv = freshKeyPair('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as J;
     const r = ok(rsaPriv);
     for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(r.jwk[m], undefined, m);
     assert.equal(r.keyObject.type, 'public');

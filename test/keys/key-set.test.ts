@@ -4,17 +4,17 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { KeyNotFoundError, VerifyError } from '../../src/errors.js';
 import { DEFAULT_MAX_KEYS, KeySet, MAX_UNNAMED_CANDIDATES, keyNotFound } from '../../src/keys/key-set.js';
 import { StaticKeySource } from '../../src/keys/key-source.js';
 import type { JoseHeader } from '../../src/jose/types.js';
 import { makeIssuer } from '../helpers/sign.js';
+import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 
 type J = Record<string, unknown>;
 
-const ec = (crv: string): J => generateKeyPairSync('ec', { namedCurve: crv }).publicKey.export({ format: 'jwk' }) as J;
-const ed = (): J => generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as J;
+const ec = (crv: string): J => freshKeyPair('ec', { namedCurve: crv }).publicKey.export({ format: 'jwk' }) as J;
+const ed = (): J => freshKeyPair('ed25519').publicKey.export({ format: 'jwk' }) as J;
 
 const P256 = ec('P-256');
 const P256b = ec('P-256');

@@ -2,7 +2,8 @@
 // requests per path, keys made with jose, and a minimal signature check over a KeySource.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { SignJWT, type JWK } from 'jose';
+import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 import { VerifyError } from '../../src/errors.js';
 import { ALGORITHMS, type Algorithm } from '../../src/jose/algorithms.js';
 import { parseCompactJws } from '../../src/jose/compact.js';
@@ -71,8 +72,8 @@ export interface TestKey {
 }
 
 export async function makeKey(kid: string, alg: 'ES256' | 'RS256' = 'ES256'): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+  const { privateKey, publicKey } = alg === 'ES256' ? freshKeyPair('ec', { namedCurve: 'P-256' }) : freshKeyPair('rsa', { modulusLength: 2048 });
+  const jwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' };
   return {
     kid,
     alg,

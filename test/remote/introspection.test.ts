@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -30,7 +30,7 @@ describe('against oidc-provider', () => {
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    const jwk = freshKeyPair('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
     const none: Record<string, unknown> = { grant_types: [], response_types: [], redirect_uris: [] };
     const provider = new Provider(issuer, {
       jwks: { keys: [{ ...jwk, kid: 'k1', use: 'sig', alg: 'ES256' }] },
