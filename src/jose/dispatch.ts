@@ -52,7 +52,7 @@ let queue: Job[] = [];
 let head = 0;
 let flushScheduled = false;
 /** Piled-up checks by where they ran (tests read these to know each path was taken). */
-const counts = { worker: 0, main: 0, pool: 0, batches: 0, turns: 0 };
+const counts = { worker: 0, main: 0, pool: 0 };
 
 /**
  * Whether the next signature check should run on the calling thread. A sequential caller awaits
@@ -143,7 +143,6 @@ function scheduleFlush(): void {
 
 function flush(): void {
   flushScheduled = false;
-  counts.turns++;
   const l = lane;
   if (l !== undefined && l.ready) {
     const n = Math.min(WORKER_DEPTH - l.pending, Math.ceil((queue.length - head) / 2));
@@ -153,7 +152,6 @@ function flush(): void {
       for (const j of batch) j.keyIds = workerKeyIds(l, j.spec, j.keys, j.signature);
       l.send(batch);
       counts.worker += n;
-      counts.batches++;
     }
   }
   const start = performance.now();
@@ -183,7 +181,7 @@ export function workerKeyIds(l: WorkerLane<LaneItem>, spec: AlgorithmSpec, keys:
   return ids;
 }
 
-/** Test hooks: the worker (started if needed), what waits where, and where checks ran. */
+/** Test hooks: the worker (started if needed), and where piled-up checks ran. */
 export const dispatchInternals = {
   lane: (): WorkerLane<Job> | undefined => {
     workerReady();
@@ -193,6 +191,5 @@ export const dispatchInternals = {
   forgetWorker: (): void => {
     lane = undefined;
   },
-  waiting: (): { queued: number; worker: number; pool: number } => ({ queued: queue.length - head, worker: lane?.pending ?? 0, pool: onPool }),
-  counts: (): { worker: number; main: number; pool: number; batches: number; turns: number } => ({ ...counts }),
+  counts: (): { worker: number; main: number; pool: number } => ({ ...counts }),
 };

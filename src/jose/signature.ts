@@ -2,8 +2,10 @@ import { verify as cryptoVerify, createHmac, timingSafeEqual, type KeyObject, ty
 import { PSS_PADDING, type AlgorithmSpec } from './algorithms.js';
 
 /**
- * The only place that touches signature primitives: node:crypto (OpenSSL). Kept small so another
- * backend (WebCrypto for edge runtimes) can replace it without touching the layers above.
+ * Where signature primitives are called: node:crypto (OpenSSL). Kept small so another backend
+ * (WebCrypto for edge runtimes) can replace it without touching the layers above. The worker
+ * thread of worker-lane.ts runs its own copy of the asymmetric verify call (a worker cannot import
+ * this module's closures); `shapeOk` runs before anything is sent there.
  */
 
 type VerifyKey = KeyObject | VerifyKeyObjectInput;

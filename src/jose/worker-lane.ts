@@ -13,7 +13,11 @@ import { PSS_PADDING, type AlgorithmSpec } from './algorithms.js';
  * threads) and dropped there when it is collected here.
  */
 
-/** Per item: key count, key numbers, digest, family, salt length, data, signature. */
+/**
+ * Per item: key count, key numbers, digest, family, salt length, data, signature. The verify call
+ * mirrors `verifySignature` in signature.ts (same key inputs per family); the shape checks run on
+ * the main thread before packing, and the Wycheproof tests hold the two paths to the same answers.
+ */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { verify } = require('node:crypto');
@@ -106,7 +110,6 @@ export class WorkerLane<T extends LaneItem = LaneItem> {
       for (const items of this.#batches.values()) orphans.push(...items);
       this.#batches.clear();
       this.#settle(this.#pending);
-      this.#worker.unref();
       onFail(orphans);
     };
     this.#worker.on('error', fail);
