@@ -1,0 +1,66 @@
+/**
+ * The layer rule: a module may import only from its own layer or from layers below it.
+ * Lowest first; each entry is a regex on the path under src/. Also: no import cycles anywhere in
+ * src/, and nothing in src/ (but the demo) imports a devDependency.
+ */
+const LAYERS = [
+  ['errors', '^src/(errors|option-checks)\\.ts$'],
+  ['jose', '^src/jose/'],
+  ['keys', '^src/keys/'],
+  ['claims', '^src/claims/'],
+  ['remote', '^src/remote/'],
+  ['replay', '^src/replay/'],
+  ['options/issuers', '^src/(options|issuers)\\.ts$'],
+  ['verifier', '^src/(verifier|index)\\.ts$'],
+  ['http', '^src/http/'],
+  ['adapters/report', '^src/(adapters|report)/'],
+  ['cli/inspector/server/demo', '^src/(cli|inspector|server|demo)/'],
+];
+
+const layerRules = LAYERS.slice(0, -1).map(([name, from], i) => ({
+  name: `layer-${name.replace(/\W+/g, '-')}`,
+  comment: `${name} is below ${LAYERS.slice(i + 1).map(([n]) => n).join(', ')}: it must not import them`,
+  severity: 'error',
+  from: { path: from },
+  to: { path: LAYERS.slice(i + 1).map(([, p]) => `(${p})`).join('|') },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'inspector-not-cli',
+      comment: 'the inspector and the CLI share the report layer; the inspector never imports cli/',
+      severity: 'error',
+      from: { path: '^src/inspector/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'no-cycles',
+      comment: 'import cycles make the layers meaningless',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'core-no-dev-deps',
+      comment: 'the published code never imports a devDependency (the demo is not part of the API)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/demo/' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    {
+      name: 'core-no-frameworks',
+      comment: 'frameworks and Redis clients are optional peers: only their adapter may import them',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(adapters|replay)/' },
+      to: { dependencyTypes: ['npm-peer', 'npm-optional'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '(^|/)(dist|node_modules)/' },
+  },
+};
