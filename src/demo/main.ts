@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startInspector, type InspectorPrefill, type InspectorSample } from '../inspector/server.js';
 import { runDemoChecks, type DemoRun } from './checklist.js';
@@ -107,6 +109,36 @@ function prefill(p: DemoProvider, run: DemoRun): InspectorPrefill {
   return { ...first, verify: true, samples };
 }
 
+/** One verified token written for the user to try the CLI on, with the command that checks it. */
+interface TokenFile {
+  readonly label: string;
+  readonly file: string;
+  readonly command: string;
+}
+
+/**
+ * Writes the verified tokens to a private temporary folder (0700, removed on exit) and returns the
+ * CLI command that verifies each against the running provider. Files, not argv: a token on a
+ * command line lands in shell history and in `ps` output.
+ */
+function writeTokenFiles(p: DemoProvider, run: DemoRun): { dir: string; files: TokenFile[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'oidc-verifier-demo-'));
+  chmodSync(dir, 0o700);
+  const cli = 'node dist/cli/main.js verify -';
+  const files: TokenFile[] = [];
+  const add = (name: string, label: string, token: string, args: string): void => {
+    const file = join(dir, name);
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    files.push({ label, file, command: `${cli} --issuer ${p.issuer} ${args} < ${file}` });
+  };
+  const code = run.code;
+  if (code !== undefined) {
+    add('id-token.jwt', 'ID token (code flow)', code.tokens.id_token, `--audience ${p.clientId} --nonce ${code.nonce}`);
+    add('access-token.jwt', 'JWT access token (RFC 9068)', code.tokens.access_token, `--audience ${p.resource} --type access --scope ${p.resourceScope}`);
+  }
+  return { dir, files };
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: Args | 'help';
   try {
@@ -138,6 +170,9 @@ async function main(argv: string[]): Promise<number> {
     return ok ? 0 : 1;
   }
   const inspector = await startInspector({ port: args.inspectorPort, prefill: prefill(provider, run) });
+  const tokens = writeTokenFiles(provider, run);
+  console.log(`\nThe verified tokens are in ${tokens.dir} (removed on exit). Check them with the CLI while the provider runs:`);
+  for (const f of tokens.files) console.log(`  ${paint('2', `# ${f.label}`)}\n  ${f.command}`);
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -145,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(`\nInspector: ${paint('1', inspector.url)}  — pre-filled with these tokens; the provider stays up for it. Ctrl+C stops both.`);
   await stopped;
   await Promise.all([inspector.close(), provider.close()]);
+  rmSync(tokens.dir, { recursive: true, force: true });
   return 0;
 }
 

@@ -106,6 +106,7 @@ describe('npm start (node dist/demo/main.js)', () => {
   test('without --once: the inspector keeps running, pre-filled with the tokens; SIGTERM stops both', async () => {
     let page = '';
     let verdict = '';
+    const cli: { command: string; status: number | null; output: string }[] = [];
     const r = await runDemo([], (out) => {
       const url = /Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
       if (url === undefined) return undefined;
@@ -120,6 +121,11 @@ describe('npm start (node dist/demo/main.js)', () => {
           body: JSON.stringify({ token, issuer, audience: 'demo-client', type: 'id' }),
         });
         verdict = ((await res.json()) as { verdict?: string }).verdict ?? `HTTP ${res.status}`;
+        // The printed CLI commands verify the written tokens against the running provider.
+        for (const command of out.match(/^  node dist\/cli\/main\.js verify .*$/gm) ?? []) {
+          const r = spawnSync('sh', ['-c', command.trim()], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+          cli.push({ command, status: r.status, output: r.stdout + r.stderr });
+        }
       })();
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -129,5 +135,9 @@ describe('npm start (node dist/demo/main.js)', () => {
     assert.match(page, /ID token \(hybrid, at_hash \+ c_hash\)/);
     assert.match(page, /JWT access token \(RFC 9068\)/);
     assert.equal(verdict, 'valid');
+    assert.equal(cli.length, 2, `two printed CLI commands, got:\n${r.stdout}`);
+    for (const c of cli) assert.equal(c.status, 0, `${c.command}\n${c.output}`);
+    const dir = /The verified tokens are in (\S+) /.exec(r.stdout)?.[1];
+    assert.ok(dir !== undefined && !existsSync(dir), 'the token folder is removed on exit');
   });
 });
