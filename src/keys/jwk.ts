@@ -92,7 +92,10 @@ export function importJwk(input: unknown, index: number): ImportResult {
   if (!isString(kty)) return { reason: 'missing kty' };
   if (jwk.use !== undefined && jwk.use !== 'sig') return { reason: `use is ${JSON.stringify(jwk.use)}, not "sig"` };
   for (const m of PRIVATE_MEMBERS) {
-    if (jwk[m] !== undefined) return { reason: `${PRIVATE_KEY_REASON}: member "${m}" is present; a JWKS holds public keys only (RFC 7517 §5)` };
+    if (jwk[m] !== undefined) {
+      const oct = kty === 'oct' ? '; symmetric (oct) keys are never taken from a key set' : '';
+      return { reason: `${PRIVATE_KEY_REASON}: member "${m}" is present; a JWKS holds public keys only (RFC 7517 §5)${oct}` };
+    }
   }
   if (jwk.key_ops !== undefined) {
     if (!Array.isArray(jwk.key_ops)) return { reason: 'key_ops is not an array' };
