@@ -177,7 +177,7 @@ class OidcVerifier implements Verifier {
       const asymmetric = [...ctx.allowed].filter((a) => !(SYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
       throw new VerifyError(
         'ERR_ALG_NOT_ALLOWED',
-        `alg ${JSON.stringify(alg)} is not allowed for ${profile === 'access' ? 'an access token' : 'a logout token'}: HMAC with the client secret is for ID tokens only (OIDC Core §10.1); expected one of ${asymmetric.join(', ')}`,
+        `alg ${JSON.stringify(alg)} is not allowed for ${profile === 'access' ? 'an access token' : 'a logout token'}: HMAC with the client secret is for ID tokens only (OIDC Core §10.1); ${asymmetric.length > 0 ? `expected one of ${asymmetric.join(', ')}` : 'no asymmetric algorithm is configured'}`,
       );
     }
     if (!ctx.allowed.has(alg)) {

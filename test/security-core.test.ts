@@ -103,6 +103,10 @@ describe('private key material in a key set (RFC 7517 §5)', () => {
       assert.ok('reason' in r, `imported with private member ${m}`);
       assert.match(r.reason, new RegExp(`member "${m}"`));
     }
+    // Reported as leaked key material even when the member is unusable for another reason too.
+    const encrypting = importJwk({ ...ecPrivate, use: 'enc' }, 0);
+    assert.ok('reason' in encrypting);
+    assert.match(encrypting.reason, /^private key material published/);
     // The same keys without private members are fine.
     assert.ok('key' in importJwk(ecPublic, 0));
     assert.ok('key' in importJwk(rsaPublic, 0));
@@ -171,6 +175,9 @@ describe('HS* with the client secret is for ID tokens only (OIDC Core §10.1)', 
     await bothFail(withSecret, 'AccessToken', at, 'ERR_ALG_NOT_ALLOWED', undefined, undefined, /access token: HMAC with the client secret is for ID tokens only.*expected one of ES256$/);
     const lt = await hs.sign(logoutClaims(), { typ: 'logout+jwt' });
     await bothFail(withSecret, 'LogoutToken', lt, 'ERR_ALG_NOT_ALLOWED', undefined, undefined, /logout token: HMAC/);
+    const hsOnly = createVerifier({ issuer: ISSUER, audience: API, clientSecret: hs.secret!, algorithms: ['HS256'], now: () => NOW_MS });
+    await bothFail(hsOnly, 'AccessToken', at, 'ERR_ALG_NOT_ALLOWED', undefined, undefined, /ID tokens only.*no asymmetric algorithm is configured/);
+    hsOnly.close();
     // The same tokens signed with the issuer's key pass.
     await withSecret.verifyAccessToken(await es.sign(atClaims(), { typ: 'at+jwt' }));
     await withSecret.verifyLogoutToken(await es.sign(logoutClaims(), { typ: 'logout+jwt' }));

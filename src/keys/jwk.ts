@@ -90,13 +90,14 @@ export function importJwk(input: unknown, index: number): ImportResult {
   const jwk = input as Record<string, unknown>;
   const kty = jwk.kty;
   if (!isString(kty)) return { reason: 'missing kty' };
-  if (jwk.use !== undefined && jwk.use !== 'sig') return { reason: `use is ${JSON.stringify(jwk.use)}, not "sig"` };
+  // First, whatever else is wrong with the key: a leaked private key is always reported.
   for (const m of PRIVATE_MEMBERS) {
     if (jwk[m] !== undefined) {
       const oct = kty === 'oct' ? '; symmetric (oct) keys are never taken from a key set' : '';
       return { reason: `${PRIVATE_KEY_REASON}: member "${m}" is present; a JWKS holds public keys only (RFC 7517 §5)${oct}` };
     }
   }
+  if (jwk.use !== undefined && jwk.use !== 'sig') return { reason: `use is ${JSON.stringify(jwk.use)}, not "sig"` };
   if (jwk.key_ops !== undefined) {
     if (!Array.isArray(jwk.key_ops)) return { reason: 'key_ops is not an array' };
     if (jwk.key_ops.some((op) => typeof op !== 'string')) return { reason: 'key_ops has a member that is not a string' };
