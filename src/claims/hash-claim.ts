@@ -5,8 +5,8 @@ import { fail, stringClaim } from './rules.js';
 
 /**
  * `at_hash`, `c_hash`, `s_hash` (OIDC Core §3.1.3.6, §3.3.2.11; FAPI for s_hash): base64url of the
- * left half of the hash of the value's octets (UTF-8; the
- * values are ASCII in practice, and hashing the exact octets keeps a non-ASCII value from matching), with the hash named by the token's alg. EdDSA is
+ * left half of the hash of the value's UTF-8 octets (the exact octets: a non-ASCII value never
+ * matches the hash of another value), with the hash named by the token's alg. EdDSA is
  * curve-bound: Ed25519 uses SHA-512, Ed448 SHAKE256 with a 114-byte output.
  */
 export function hashClaimValue(value: string, alg: string, crv?: string): string | undefined {

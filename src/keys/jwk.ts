@@ -18,7 +18,7 @@ export interface VerificationKey {
   /** Algorithms this key may verify, after kty, curve and the JWK's `alg`. */
   readonly algorithms: ReadonlySet<AsymmetricAlgorithm>;
   readonly keyObject: KeyObject;
-  /** The public JWK as given (private members removed). */
+  /** The public JWK as given (a member with private key material is never imported). */
   readonly jwk: Jwk;
 }
 
