@@ -3,7 +3,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from './jose/compact.js';
 import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
-import { checkNumber, configError } from './option-checks.js';
+import { checkNumber, configError, rejectUnknownOptions } from './option-checks.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -79,8 +79,46 @@ export const DEFAULTS = {
 } as const;
 
 
+/*
+ * Every option name, so a misspelt one (`clockTolerence`, `audiance`) is ERR_CONFIG instead of being
+ * ignored. `satisfies Record<keyof ..., true>` makes the compiler flag a name added to the
+ * interfaces but not here.
+ */
+const ISSUER_OPTION_NAMES = Object.keys({
+  issuer: true,
+  audience: true,
+  jwks: true,
+  jwksUri: true,
+  keySource: true,
+  algorithms: true,
+  clientSecret: true,
+  tenants: true,
+} satisfies Record<keyof IssuerOptions, true>);
+const VERIFIER_OPTION_NAMES = [
+  ...ISSUER_OPTION_NAMES,
+  ...Object.keys({
+    issuers: true,
+    clockTolerance: true,
+    now: true,
+    maxTokenLength: true,
+    maxTokenAge: true,
+    requiredClaims: true,
+    validate: true,
+    worker: true,
+    fetch: true,
+    timeout: true,
+    maxResponseSize: true,
+    allowHttp: true,
+    cooldown: true,
+    maxStale: true,
+    maxKeys: true,
+    onEvent: true,
+  } satisfies Record<Exclude<keyof VerifierOptions, keyof IssuerOptions>, true>),
+];
+
 /** Checks one issuer's options; returns its audience list and algorithm allowlist. */
 export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; algorithms: Algorithm[] } {
+  if (typeof o !== 'object' || o === null) throw configError('each issuers[] entry must be an object');
   if (typeof o.issuer !== 'string' || o.issuer.length === 0) throw configError('issuer must be a non-empty string');
   const audiences = typeof o.audience === 'string' ? [o.audience] : Array.isArray(o.audience) ? [...o.audience] : [];
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a.length === 0)) {
@@ -119,6 +157,12 @@ export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; alg
 /** Validates the options shared by every issuer and applies defaults. */
 export function commonConfig(o: VerifierOptions): CommonConfig {
   if (typeof o !== 'object' || o === null) throw configError('options must be an object');
+  rejectUnknownOptions('createVerifier', o, VERIFIER_OPTION_NAMES);
+  if (Array.isArray(o.issuers)) {
+    o.issuers.forEach((entry, i) => {
+      if (typeof entry === 'object' && entry !== null) rejectUnknownOptions(`createVerifier issuers[${i}]`, entry, ISSUER_OPTION_NAMES);
+    });
+  }
   checkNumber('clockTolerance', o.clockTolerance, 0);
   checkNumber('maxTokenAge', o.maxTokenAge, 0);
   checkNumber('timeout', o.timeout, 0);

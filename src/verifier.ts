@@ -1,8 +1,8 @@
 import { VerifyError, describe } from './errors.js';
 import { checkAccessTokenClaims, type AccessTokenCheckOptions } from './claims/access-token.js';
-import { checkIdTokenClaims, type IdTokenCheckOptions } from './claims/id-token.js';
+import { checkIdTokenClaims, responseTypeProblem, type IdTokenCheckOptions } from './claims/id-token.js';
 import { checkLogoutTokenClaims } from './claims/logout-token.js';
-import { ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
+import { ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
@@ -10,6 +10,7 @@ import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
 import { createRemoteKeySource } from './remote/remote-key-source.js';
 import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
+import { rejectUnknownOptions } from './option-checks.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
 export interface IdTokenClaims extends JwtPayload {
@@ -111,10 +112,35 @@ function describeKid(header: JoseHeader): string {
   return typeof header.kid === 'string' ? ` with kid ${describe(header.kid)}` : '';
 }
 
-function checkCallOptions(o: CallOptions): void {
+/** Per-call option names of each profile (a logout token takes none). */
+const ID_OPTION_NAMES = Object.keys({
+  nonce: true,
+  maxAge: true,
+  acrValues: true,
+  accessToken: true,
+  code: true,
+  state: true,
+  responseType: true,
+  requireAtHash: true,
+  requireCHash: true,
+  requireSHash: true,
+} satisfies Record<keyof IdTokenCheckOptions, true>);
+const ACCESS_OPTION_NAMES = Object.keys({ requiredScopes: true } satisfies Record<keyof AccessTokenCheckOptions, true>);
+const CALL_OPTION_NAMES: Record<Profile, readonly string[]> = { id: ID_OPTION_NAMES, access: ACCESS_OPTION_NAMES, logout: [] };
+const METHOD_NAMES: Record<Profile, string> = { id: 'verifyIdToken', access: 'verifyAccessToken', logout: 'verifyLogoutToken' };
+
+function checkCallOptions(o: CallOptions, profile: Profile): void {
   if (typeof o !== 'object' || o === null) throw new VerifyError('ERR_CONFIG', 'verify options must be an object');
+  rejectUnknownOptions(METHOD_NAMES[profile], o, CALL_OPTION_NAMES[profile]);
   for (const name of ['nonce', 'accessToken', 'code', 'state', 'responseType'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'string') throw new VerifyError('ERR_CONFIG', `option ${name} must be a string`);
+  }
+  if (o.responseType !== undefined) {
+    const problem = responseTypeProblem(o.responseType);
+    if (problem !== undefined) throw new VerifyError('ERR_CONFIG', `option responseType must be a space-separated set of code, id_token, token (or none alone): ${problem}`);
+  }
+  for (const name of ['requireAtHash', 'requireCHash', 'requireSHash'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new VerifyError('ERR_CONFIG', `option ${name} must be a boolean, got ${describe(o[name])}`);
   }
   if (o.maxAge !== undefined && (typeof o.maxAge !== 'number' || !(o.maxAge >= 0))) {
     throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');
@@ -137,14 +163,23 @@ class OidcVerifier implements Verifier {
   }
 
   /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
-  #prepare(token: string, options: CallOptions): Prepared {
-    if (options !== NO_OPTIONS) checkCallOptions(options);
+  #prepare(token: string, profile: Profile, options: CallOptions): Prepared {
+    if (options !== NO_OPTIONS) checkCallOptions(options, profile);
     const jws = parseCompactJws(token, this.#common.maxTokenLength);
     const alg = jws.header.alg;
     if (alg.length === 4 && alg.toLowerCase() === 'none') {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'alg "none" (unsecured JWS) is never accepted');
     }
     const ctx = this.#issuers.select(jws.payload);
+    // OIDC Core §10.1: the client secret signs ID tokens only. Access and logout tokens come from the
+    // issuer's asymmetric keys, whatever `algorithms` allows.
+    if (profile !== 'id' && (SYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      const asymmetric = [...ctx.allowed].filter((a) => !(SYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
+      throw new VerifyError(
+        'ERR_ALG_NOT_ALLOWED',
+        `alg ${JSON.stringify(alg)} is not allowed for ${profile === 'access' ? 'an access token' : 'a logout token'}: HMAC with the client secret is for ID tokens only (OIDC Core §10.1); ${asymmetric.length > 0 ? `expected one of ${asymmetric.join(', ')}` : 'no asymmetric algorithm is configured'}`,
+      );
+    }
     if (!ctx.allowed.has(alg)) {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
     }
@@ -171,7 +206,7 @@ class OidcVerifier implements Verifier {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${p.alg} is not in the issuer's id_token_signing_alg_values_supported: ${advertised.join(', ')}`);
     }
     const crv = (key as Partial<VerificationKey>).crv;
-    const clock = { now: this.#common.now() / 1000, tolerance: this.#common.clockTolerance };
+    const clock = { now: this.#now() / 1000, tolerance: this.#common.clockTolerance };
     if (profile === 'id') checkIdTokenClaims(header, payload, clock, p.ctx.rules, options, p.alg, crv);
     else if (profile === 'access') checkAccessTokenClaims(header, payload, clock, p.ctx.rules, options);
     else checkLogoutTokenClaims(header, payload, clock, p.ctx.rules);
@@ -191,6 +226,20 @@ class OidcVerifier implements Verifier {
       issuer: p.ctx.issuer,
       key: kid !== undefined ? { kid, alg: p.alg } : { alg: p.alg },
     };
+  }
+
+  /** The configured clock; a clock that throws or returns anything but a finite number fails closed. */
+  #now(): number {
+    let t: unknown;
+    try {
+      t = this.#common.now();
+    } catch (err) {
+      throw new VerifyError('ERR_CONFIG', `the now option threw: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
+    if (typeof t !== 'number' || !Number.isFinite(t)) {
+      throw new VerifyError('ERR_CONFIG', `the now option must return a finite number of milliseconds, got ${typeof t === 'number' ? String(t) : describe(t)}`);
+    }
+    return t;
   }
 
   #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
@@ -230,7 +279,7 @@ class OidcVerifier implements Verifier {
     let p: Prepared;
     let keys: readonly KeyHolder[] | Promise<readonly KeyHolder[]>;
     try {
-      p = this.#prepare(token, options);
+      p = this.#prepare(token, profile, options);
       keys = this.#keys(p);
     } catch (err) {
       return Promise.reject(err);
@@ -240,7 +289,7 @@ class OidcVerifier implements Verifier {
   }
 
   #verifySync(token: string, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
-    const p = this.#prepare(token, options);
+    const p = this.#prepare(token, profile, options);
     if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
       throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
     }
@@ -264,12 +313,13 @@ class OidcVerifier implements Verifier {
     return this.#verifySync(token, 'access', options) as VerifiedAccessToken;
   }
 
-  verifyLogoutToken(token: string): Promise<VerifiedLogoutToken> {
-    return this.#verify(token, 'logout', NO_OPTIONS) as Promise<VerifiedLogoutToken>;
+  // A logout token takes no per-call options; an object passed anyway (from JavaScript) must be empty.
+  verifyLogoutToken(token: string, options: object = NO_OPTIONS): Promise<VerifiedLogoutToken> {
+    return this.#verify(token, 'logout', options) as Promise<VerifiedLogoutToken>;
   }
 
-  verifyLogoutTokenSync(token: string): VerifiedLogoutToken {
-    return this.#verifySync(token, 'logout', NO_OPTIONS) as VerifiedLogoutToken;
+  verifyLogoutTokenSync(token: string, options: object = NO_OPTIONS): VerifiedLogoutToken {
+    return this.#verifySync(token, 'logout', options) as VerifiedLogoutToken;
   }
 
   async warmUp(): Promise<void> {

@@ -657,10 +657,11 @@ describe('key type binding', () => {
     }
   });
 
-  test('non-string kid falls back to the configured keys only', async () => {
+  test('non-string kid is malformed (RFC 7515 §4.1.4), never "no kid", even signed by a trusted key', async () => {
     const attacker = await makeIssuer('ES256', { name: 'attacker' });
-    for (const kid of [1, null, ['k'], { $ne: '' }]) {
-      await fails(victim, await attacker.sign(idTokenClaims(), { kid }), 'ERR_SIGNATURE_INVALID');
+    for (const kid of [1, 0, null, ['k'], [], { $ne: '' }, true, false]) {
+      await fails(victim, await attacker.sign(idTokenClaims(), { kid }), 'ERR_MALFORMED');
+      await fails(victim, await es256.sign(idTokenClaims(), { kid }), 'ERR_MALFORMED');
     }
   });
 });

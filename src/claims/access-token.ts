@@ -1,6 +1,6 @@
 import { describe } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, nonEmptyStringClaim, rejectEvents, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
 
 /** Per-call expectations of a JWT access token. */
 export interface AccessTokenCheckOptions {
@@ -19,7 +19,8 @@ export function checkAccessTokenClaims(header: JoseHeader, payload: JwtPayload, 
   checkTyp(header, ACCESS_TOKEN_TYPES, true);
   checkAudience(payload, rules.audiences);
   checkTimes(payload, clock, rules.times);
-  stringClaim(payload.sub, 'sub', true);
+  nonEmptyStringClaim(payload.sub, 'sub', true);
+  rejectEvents(payload, 'an access token');
   stringClaim(payload.client_id, 'client_id', true);
   stringClaim(payload.jti, 'jti', true);
   const scope = stringClaim(payload.scope, 'scope', opts.requiredScopes !== undefined && opts.requiredScopes.length > 0, 'ERR_SCOPE');

@@ -5,18 +5,19 @@ import { fail, stringClaim } from './rules.js';
 
 /**
  * `at_hash`, `c_hash`, `s_hash` (OIDC Core §3.1.3.6, §3.3.2.11; FAPI for s_hash): base64url of the
- * left half of the hash of the ASCII value, with the hash named by the token's alg. EdDSA is
+ * left half of the hash of the value's UTF-8 octets (the exact octets: a non-ASCII value never
+ * matches the hash of another value), with the hash named by the token's alg. EdDSA is
  * curve-bound: Ed25519 uses SHA-512, Ed448 SHAKE256 with a 114-byte output.
  */
 export function hashClaimValue(value: string, alg: string, crv?: string): string | undefined {
   let digest: Buffer;
   if (alg === 'EdDSA' || alg === 'Ed25519') {
-    if (crv === 'Ed448' && alg === 'EdDSA') digest = createHash('shake256', { outputLength: 114 }).update(value, 'ascii').digest();
-    else digest = createHash('sha512').update(value, 'ascii').digest();
+    if (crv === 'Ed448' && alg === 'EdDSA') digest = createHash('shake256', { outputLength: 114 }).update(value, 'utf8').digest();
+    else digest = createHash('sha512').update(value, 'utf8').digest();
   } else {
     const spec = algorithmSpec(alg);
     if (!spec?.digest) return undefined;
-    digest = createHash(spec.digest).update(value, 'ascii').digest();
+    digest = createHash(spec.digest).update(value, 'utf8').digest();
   }
   return digest.subarray(0, digest.length >> 1).toString('base64url');
 }

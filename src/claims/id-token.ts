@@ -1,7 +1,7 @@
 import { describe } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import { checkHashClaim } from './hash-claim.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, numericDate, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, nonEmptyStringClaim, numericDate, rejectEvents, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
 
 /** Per-call expectations of an ID token, from the authentication request and response. */
 export interface IdTokenCheckOptions {
@@ -37,6 +37,24 @@ function hasWord(responseType: string | undefined, word: string): boolean {
   return responseType !== undefined && responseType.split(' ').includes(word);
 }
 
+const RESPONSE_TYPE_VALUES = ['code', 'id_token', 'token', 'none'];
+
+/**
+ * Why a `responseType` option is not a response type (RFC 6749 §3.1.1: space-delimited values,
+ * order irrelevant; OAuth 2.0 Multiple Response Types §5: `none` stands alone), or undefined.
+ */
+export function responseTypeProblem(rt: string): string | undefined {
+  const words = rt.split(' ');
+  for (const w of words) {
+    if (!RESPONSE_TYPE_VALUES.includes(w)) {
+      return `${describe(w)} is not one of ${RESPONSE_TYPE_VALUES.join(', ')} (exact case, separated by single spaces)`;
+    }
+  }
+  if (new Set(words).size !== words.length) return 'a value is repeated';
+  if (words.includes('none') && words.length > 1) return '"none" cannot be combined with other values';
+  return undefined;
+}
+
 /**
  * Header and claims checks of OpenID Connect Core §3.1.3.7 (steps 2-5, 9-13), §3.2.2.9-11 and
  * §3.3.2.11-12. The issuer (step 2) and the signature are checked by the verifier before this.
@@ -60,7 +78,8 @@ export function checkIdTokenClaims(
     throw fail('ERR_AZP', 'azp', 'mismatch', `"azp" mismatch: expected one of ${describe([...rules.audiences])}, got ${describe(azp)}`, [...rules.audiences], azp);
   }
   checkTimes(payload, clock, rules.times);
-  stringClaim(payload.sub, 'sub', true);
+  nonEmptyStringClaim(payload.sub, 'sub', true);
+  rejectEvents(payload, 'an ID token');
   const nonce = stringClaim(payload.nonce, 'nonce', opts.nonce !== undefined, 'ERR_NONCE');
   if (opts.nonce !== undefined && nonce !== opts.nonce) {
     throw fail('ERR_NONCE', 'nonce', 'mismatch', `"nonce" mismatch: expected ${describe(opts.nonce)}, got ${describe(nonce)}`, opts.nonce, nonce);

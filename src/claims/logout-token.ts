@@ -1,5 +1,5 @@
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
+import { checkAudience, checkRequired, checkTimes, checkTyp, fail, nonEmptyStringClaim, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
@@ -23,8 +23,8 @@ export function checkLogoutTokenClaims(header: JoseHeader, payload: JwtPayload, 
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw fail('ERR_CLAIM_INVALID', 'events', 'type', `"events" must hold "${BACKCHANNEL_LOGOUT_EVENT}" with a JSON object value`, BACKCHANNEL_LOGOUT_EVENT, events);
   }
-  const sub = stringClaim(payload.sub, 'sub', false);
-  const sid = stringClaim(payload.sid, 'sid', false);
+  const sub = nonEmptyStringClaim(payload.sub, 'sub', false);
+  const sid = nonEmptyStringClaim(payload.sid, 'sid', false);
   if (sub === undefined && sid === undefined) throw fail('ERR_CLAIM_MISSING', 'sub', 'missing', 'a logout token needs "sub" or "sid"');
   if (payload.nonce !== undefined) throw fail('ERR_CLAIM_INVALID', 'nonce', 'forbidden', '"nonce" must not be present in a logout token (§2.4)', undefined, payload.nonce);
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);

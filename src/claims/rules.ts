@@ -42,6 +42,23 @@ export function stringClaim(v: unknown, claim: string, required: boolean, missin
   return v;
 }
 
+/** {@link stringClaim} that also refuses the empty string (`sub`, `sid`: an identifier is never empty). */
+export function nonEmptyStringClaim(v: unknown, claim: string, required: boolean): string | undefined {
+  const s = stringClaim(v, claim, required);
+  if (s === '') throw fail('ERR_CLAIM_INVALID', claim, 'empty', `"${claim}" claim must be a non-empty string, got ""`, 'a non-empty string', s);
+  return s;
+}
+
+/**
+ * An ID or access token never carries `events`: that claim marks a logout token (Back-Channel
+ * Logout §2.4, §4.1), so a logout token cannot pass as another kind of token.
+ */
+export function rejectEvents(payload: JwtPayload, kind: string): void {
+  if (payload.events !== undefined) {
+    throw fail('ERR_CLAIM_INVALID', 'events', 'forbidden', `"events" claim must not be present in ${kind}: it marks a logout token (Back-Channel Logout §2.4)`, undefined, payload.events);
+  }
+}
+
 /** Returns the claim as a NumericDate (RFC 7519 §2), throwing on other types. */
 export function numericDate(v: unknown, claim: string, required: boolean, missingCode?: ErrorCode): number | undefined {
   if (v === undefined) {
@@ -159,7 +176,7 @@ export function checkTyp(header: JoseHeader, accepted: readonly string[], requir
   );
 }
 
-/** Every name in `required` must be present (any type). */
+/** Every name in `required` must be an own member of the payload (any type); inherited names do not count. */
 export function checkRequired(payload: JwtPayload, required: readonly string[]): void {
-  for (const name of required) if (payload[name] === undefined) throw missing(name);
+  for (const name of required) if (!Object.hasOwn(payload, name) || payload[name] === undefined) throw missing(name);
 }

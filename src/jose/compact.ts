@@ -47,6 +47,10 @@ function decodeHeader(segment: string, ascii: boolean): JoseHeader {
   const header = decodeSegment(segment, 'header', ascii);
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.length === 0) throw malformed('token header has no "alg" string');
+  // RFC 7515 §4.1.4: "kid" is a case-sensitive string. Any other type is malformed, never "no kid".
+  if (header.kid !== undefined && typeof header.kid !== 'string') {
+    throw malformed(`token header "kid" must be a string, got ${header.kid === null ? 'null' : Array.isArray(header.kid) ? 'an array' : typeof header.kid}`);
+  }
   if (header.crit !== undefined) throw malformed('token header has "crit": no critical extension is supported');
   if (header.b64 !== undefined && header.b64 !== true) throw malformed('token header has "b64": unencoded payloads are not supported');
   // Frozen because cached headers are shared between results.
@@ -68,7 +72,7 @@ function deepFreeze(root: object): void {
 
 /**
  * Splits and decodes a compact JWS (RFC 7515 §7.1) strictly: exactly three segments, canonical
- * base64url, JSON object header and payload, a string `alg`, no `crit` (no extension is
+ * base64url, JSON object header and payload, a string `alg`, a string `kid` when present, no `crit` (no extension is
  * understood, RFC 7515 §4.1.11) and no unencoded payload (RFC 7797 `b64: false`).
  */
 export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_TOKEN_LENGTH): ParsedJws {

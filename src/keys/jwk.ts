@@ -18,13 +18,52 @@ export interface VerificationKey {
   /** Algorithms this key may verify, after kty, curve and the JWK's `alg`. */
   readonly algorithms: ReadonlySet<AsymmetricAlgorithm>;
   readonly keyObject: KeyObject;
-  /** The public JWK as given (private members removed). */
+  /** The public JWK as given (a member with private key material is never imported). */
   readonly jwk: Jwk;
 }
 
 export type ImportResult = { readonly key: VerificationKey } | { readonly reason: string };
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/**
+ * Start of the skip reason of a key set member that carries private key material: a JWKS publishes
+ * public keys only (RFC 7517 §5), so such a member is never used and is reported as a warning.
+ */
+export const PRIVATE_KEY_REASON = 'private key material published';
+
+/*
+ * Small-order Edwards points (RFC 8032 §5.1.7, §5.2.7 check no subgroup): against such a public key
+ * OpenSSL accepts a fixed "signature" for every message (R = identity, S = 0 for the identity key).
+ * Listed as the y coordinate's encoding with the x sign bit cleared, so both sign bits are refused;
+ * non-canonical encodings (y + p) are included.
+ * Ed25519: y = 1 (order 1), p-1 (order 2), 0 (order 4), the two order-8 y values, and p, p+1.
+ * Ed448: y = 1 (order 1), p-1 (order 2), 0 (order 4), and p, p+1.
+ */
+const ED25519_SMALL_ORDER = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+const ED448_SMALL_ORDER = [
+  `01${'00'.repeat(56)}`,
+  `fe${'ff'.repeat(27)}fe${'ff'.repeat(27)}00`,
+  '00'.repeat(57),
+  `ff${'ff'.repeat(27)}fe${'ff'.repeat(27)}00`,
+  `00${'00'.repeat(27)}ff${'ff'.repeat(27)}00`,
+];
+
+/** Whether an Ed25519/Ed448 public key encoding (RFC 8032 §5.1.2, §5.2.2) is a small-order point. */
+export function isSmallOrderEdwardsKey(x: Uint8Array): boolean {
+  if (x.length !== 32 && x.length !== 57) return false;
+  const y = Buffer.from(x);
+  y[y.length - 1]! &= 0x7f;
+  const hex = y.toString('hex');
+  return (x.length === 32 ? ED25519_SMALL_ORDER : ED448_SMALL_ORDER).includes(hex);
+}
 const EC_CURVES = new Set(['P-256', 'P-384', 'P-521', 'secp256k1']);
 const OKP_CURVES = new Set(['Ed25519', 'Ed448']);
 
@@ -51,9 +90,18 @@ export function importJwk(input: unknown, index: number): ImportResult {
   const jwk = input as Record<string, unknown>;
   const kty = jwk.kty;
   if (!isString(kty)) return { reason: 'missing kty' };
+  // First, whatever else is wrong with the key: a leaked private key is always reported.
+  for (const m of PRIVATE_MEMBERS) {
+    if (jwk[m] !== undefined) {
+      const oct = kty === 'oct' ? '; symmetric (oct) keys are never taken from a key set' : '';
+      return { reason: `${PRIVATE_KEY_REASON}: member "${m}" is present; a JWKS holds public keys only (RFC 7517 §5)${oct}` };
+    }
+  }
   if (jwk.use !== undefined && jwk.use !== 'sig') return { reason: `use is ${JSON.stringify(jwk.use)}, not "sig"` };
   if (jwk.key_ops !== undefined) {
     if (!Array.isArray(jwk.key_ops)) return { reason: 'key_ops is not an array' };
+    if (jwk.key_ops.some((op) => typeof op !== 'string')) return { reason: 'key_ops has a member that is not a string' };
+    if (new Set(jwk.key_ops).size !== jwk.key_ops.length) return { reason: 'key_ops has duplicate members (RFC 7517 §4.3)' };
     if (!jwk.key_ops.includes('verify')) return { reason: 'key_ops does not include "verify"' };
   }
   if (kty === 'oct') return { reason: 'symmetric (oct) keys are never taken from a key set' };
@@ -92,6 +140,9 @@ export function importJwk(input: unknown, index: number): ImportResult {
     if (kty !== 'OKP') keyObject = createPublicKey({ key: keyObject.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' });
   } catch (err) {
     return { reason: `cannot import: ${(err as Error).message}` };
+  }
+  if (kty === 'OKP' && isSmallOrderEdwardsKey(Buffer.from(jwk.x as string, 'base64url'))) {
+    return { reason: `${crv as string} public key is a small-order point (the identity or a low-order point): any message would verify` };
   }
   let bits: number | undefined;
   if (kty === 'RSA') {

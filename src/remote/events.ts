@@ -71,6 +71,17 @@ export type RemoteKeyEvent =
       readonly error: VerifyError;
     }
   | {
+      /**
+       * Warning: the JWKS publishes private key material (`d`, `p`, `q`, ..., or `k`). Those members
+       * were skipped and never used (RFC 7517 §5); the issuer has leaked its signing key. Sent with
+       * every fetch that still holds such members.
+       */
+      readonly type: 'private-key-published';
+      readonly jwksUri: string;
+      /** The members skipped for that reason. */
+      readonly keys: readonly KeyRejection[];
+    }
+  | {
       /** A token with an unknown key arrived inside the cooldown: rejected without a request. Once per window. */
       readonly type: 'unknown-kid-cooldown';
       readonly jwksUri: string;

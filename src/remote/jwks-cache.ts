@@ -1,7 +1,7 @@
 import { FetchError, VerifyError, type KeyRejection } from '../errors.js';
 import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader } from '../jose/types.js';
-import type { VerificationKey } from '../keys/jwk.js';
+import { PRIVATE_KEY_REASON, type VerificationKey } from '../keys/jwk.js';
 import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyEvent, RemoteKeyListener } from './events.js';
@@ -423,6 +423,8 @@ export class JwksCache {
       freshnessSource: f.source,
       durationMs: Math.round(durationMs * 10) / 10,
     });
+    const leaked = set.skipped.filter((r) => r.reason.startsWith(PRIVATE_KEY_REASON));
+    if (leaked.length > 0) this.#emit({ type: 'private-key-published', jwksUri: this.uri, keys: leaked });
     if (prev !== undefined) {
       const before = new Set(prev.keys.map(keyId));
       const after = new Set(kids);
