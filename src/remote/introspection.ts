@@ -263,7 +263,8 @@ function scrub(err: unknown, forms: readonly string[]): unknown {
   try {
     return needsScrub(err, forms) ? rebuild(err, forms, 0) : err;
   } catch {
-    return new VerifyError('ERR_INTROSPECTION', 'introspection failed (details withheld: they could not be cleared of secrets)');
+    const code = err instanceof VerifyError ? err.code : 'ERR_INTROSPECTION';
+    return new VerifyError(code, `introspection failed with ${code} (details withheld: they could not be cleared of secrets)`);
   }
 }
 
@@ -321,11 +322,12 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
  * them, and a redacted reason phrase. An authorization server that echoes the request (token,
  * client secret, Authorization header) in them cannot bring it into an error message.
  */
-function redactingFetch(inner: FetchLike, forms: readonly string[]): FetchLike {
+function redactingFetch(inner: FetchLike, secrets: () => readonly string[]): FetchLike {
   return async (input, init) => {
     const res = await inner(input, init);
     const status: unknown = (res as { status?: unknown } | null)?.status;
     if (typeof status !== 'number' || status < 400 || status > 599) return res;
+    const forms = secrets();
     const parsed = parseJsonObject(await readPrefix(res, ERROR_BODY_LIMIT));
     const clean: Record<string, string> = {};
     if (typeof parsed?.error === 'string') {
@@ -341,13 +343,23 @@ function redactingFetch(inner: FetchLike, forms: readonly string[]): FetchLike {
   };
 }
 
-/** Whether a parsed JSON value nests objects and arrays deeper than `max` levels (iterative). */
-function nestedDeeperThan(root: unknown, max: number): boolean {
-  const stack: Array<{ v: unknown; d: number }> = [{ v: root, d: 1 }];
-  while (stack.length > 0) {
-    const { v, d } = stack.pop()!;
-    if (d > max) return true;
-    for (const c of Object.values(v as object)) if (typeof c === 'object' && c !== null) stack.push({ v: c, d: d + 1 });
+/** Whether a parsed JSON value nests objects and arrays deeper than `max` levels (iterative, level by level). */
+function nestedDeeperThan(root: object, max: number): boolean {
+  let level: object[] = [root];
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > max) return true;
+    const next: object[] = [];
+    for (const v of level) {
+      if (Array.isArray(v)) {
+        for (const c of v as unknown[]) if (typeof c === 'object' && c !== null) next.push(c);
+      } else {
+        for (const k in v) {
+          const c = (v as Record<string, unknown>)[k];
+          if (typeof c === 'object' && c !== null) next.push(c);
+        }
+      }
+    }
+    level = next;
   }
   return false;
 }
@@ -378,11 +390,13 @@ export async function sendIntrospectionRequest(endpoint: string, token: string, 
     const basic = Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64');
     headers.authorization = `Basic ${basic}`;
   }
-  const forms = secretForms(options.clientId, options.clientSecret, token);
+  // Computed only when an error needs them (a 64 KiB token has many long forms).
+  let forms: readonly string[] | undefined;
+  const secrets = (): readonly string[] => (forms ??= secretForms(options.clientId, options.clientSecret, token));
   const inner: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   let res: JsonResponse;
   try {
-    res = await fetchJson(endpoint, { ...options, fetch: redactingFetch(inner, forms), code: 'ERR_INTROSPECTION', method: 'POST', headers, body: form.toString() });
+    res = await fetchJson(endpoint, { ...options, fetch: redactingFetch(inner, secrets), code: 'ERR_INTROSPECTION', method: 'POST', headers, body: form.toString() });
   } catch (err) {
     if (err instanceof FetchError && (err.status === 401 || err.status === 403)) {
       // RFC 7662 §2.1: the endpoint answers 401 when the client (not the token) is refused.
@@ -391,10 +405,10 @@ export async function sendIntrospectionRequest(endpoint: string, token: string, 
           cause: err,
           status: err.status,
         }),
-        forms,
+        secrets(),
       );
     }
-    throw scrub(err, forms);
+    throw scrub(err, secrets());
   }
   // Bounded nesting: the response is copied (cache) and shown (CLI, inspector); a 100,000-deep
   // array must be refused here rather than overflow a stack there.
