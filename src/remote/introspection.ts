@@ -379,6 +379,11 @@ function formEncode(value: string): string {
  * when the server echoes the request in its `error_description`.
  */
 export async function sendIntrospectionRequest(endpoint: string, token: string, options: IntrospectionRequestOptions): Promise<JsonResponse> {
+  if (typeof token !== 'string' || token.length === 0) throw new VerifyError('ERR_MALFORMED', 'token must be a non-empty string');
+  if (typeof options !== 'object' || options === null || typeof options.clientId !== 'string' || typeof options.clientSecret !== 'string') {
+    throw configError('sendIntrospectionRequest needs options with a clientId and a clientSecret string');
+  }
+  if (options.tokenTypeHint !== undefined && typeof options.tokenTypeHint !== 'string') throw configError('tokenTypeHint must be a string');
   const form = new URLSearchParams({ token });
   if (options.tokenTypeHint !== undefined) form.set('token_type_hint', options.tokenTypeHint);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -443,6 +448,7 @@ export function processIntrospectionResponse(
   const { url, body } = response;
   const broken = (reason: string): FetchError =>
     fetchFailure('ERR_INTROSPECTION', url, reason, response.status !== undefined ? { status: response.status } : undefined);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw broken(`response must be a JSON object, got ${describe(body, 40)}`);
 
   if (body.active === false) throw new VerifyError('ERR_INACTIVE', `token is not active (the introspection endpoint ${url} answered active: false)`);
   if (body.active !== true) throw broken(`response member "active" must be a boolean, got ${describe(body.active, 40)}`);

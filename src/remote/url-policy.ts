@@ -40,7 +40,7 @@ export function checkUrl(url: string, allowHttp: boolean): URL | string {
   try {
     u = new URL(url);
   } catch {
-    return `${describe(redactUrl(url))} is not an absolute URL`;
+    return `${typeof url === 'string' ? describe(redactUrl(url)) : describe(url)} is not an absolute URL`;
   }
   if (u.username !== '' || u.password !== '') return 'URLs with credentials are not allowed';
   if (u.protocol === 'https:') return u;

@@ -10,7 +10,7 @@ import { inspect } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FetchError, VerifyError } from '../../src/errors.js';
 import { checkIssuerOptions } from '../../src/options.js';
-import { createIntrospector, sendIntrospectionRequest, type IntrospectorOptions } from '../../src/remote/introspection.js';
+import { createIntrospector, processIntrospectionResponse, sendIntrospectionRequest, type IntrospectorOptions } from '../../src/remote/introspection.js';
 import { requireUrl } from '../../src/remote/url-policy.js';
 import { clock, hang, json, rejectsWith, startServer, type TestServer } from './helpers.js';
 
@@ -323,5 +323,25 @@ describe('bad per-call input is a VerifyError, never a TypeError', () => {
     });
     const err = await rejectsWith(createIntrospector({ endpoint: `${srv.origin}/stall-400`, clientId: 'c', clientSecret: 'secret', timeout: 150 }).introspect('tok'), 'ERR_INTROSPECTION');
     assert.match(err.message, /timed out after 150 ms/);
+  });
+});
+
+describe('the public building blocks refuse bad input with a VerifyError', () => {
+  test('sendIntrospectionRequest: a non-string token, missing credentials, a bad hint or endpoint', async () => {
+    const url = `${srv.origin}/never-send`;
+    srv.route('/never-send', json({ active: true }));
+    const send = (endpoint: unknown, token: unknown, options: unknown) => sendIntrospectionRequest(endpoint as string, token as string, options as never);
+    await rejectsWith(send(url, Symbol('t'), { clientId: 'c', clientSecret: 's' }), 'ERR_MALFORMED');
+    await rejectsWith(send(url, 'tok', null), 'ERR_CONFIG');
+    await rejectsWith(send(url, 'tok', { clientId: 'c', clientSecret: Symbol('s') }), 'ERR_CONFIG');
+    await rejectsWith(send(url, 'tok', { clientId: 'c', clientSecret: 's', tokenTypeHint: Symbol('h') }), 'ERR_CONFIG');
+    await rejectsWith(send(42, 'tok', { clientId: 'c', clientSecret: 's' }), 'ERR_INTROSPECTION');
+    assert.equal(srv.count('/never-send'), 0);
+  });
+
+  test('processIntrospectionResponse: a body that is not an object is ERR_INTROSPECTION', async () => {
+    for (const body of [null, [], 'active', 1]) {
+      await rejectsWith(() => processIntrospectionResponse({ url: 'https://as.example/i', body: body as never }), 'ERR_INTROSPECTION');
+    }
   });
 });
