@@ -117,7 +117,11 @@ export interface Introspector {
    * ERR_ISSUER, ERR_AUDIENCE, ERR_CLAIM_MISSING, ERR_EXPIRED, ERR_NOT_BEFORE, ERR_SCOPE, ERR_MALFORMED.
    */
   introspect(token: string, options?: IntrospectOptions): Promise<IntrospectionResponse>;
-  /** The endpoint URL, discovering it first when needed (ERR_DISCOVERY). */
+  /**
+   * The endpoint URL, discovering it first when needed (ERR_DISCOVERY). Concurrent calls share
+   * one discovery; after a failed one, calls fail at once with that error until a backoff has
+   * passed (1 s after the first failure, doubling, at most 30 s), then the next call asks again.
+   */
   endpoint(): Promise<string>;
   stats(): IntrospectorStats;
 }
@@ -736,8 +740,10 @@ class IntrospectorImpl implements Introspector {
 }
 
 /**
- * Creates an RFC 7662 introspection client. Throws ERR_CONFIG for bad options (missing client
- * credentials, neither `endpoint` nor `issuer`, a URL the https rule refuses, bad numbers).
+ * Creates an RFC 7662 introspection client. Throws ERR_CONFIG for bad options (an unknown option
+ * name, missing client credentials, neither `endpoint` nor `issuer`, a URL the https rule refuses,
+ * bad numbers); the messages never show option values that may be secret (credentials in URLs
+ * are shown as `[redacted]`).
  */
 export function createIntrospector(options: IntrospectorOptions): Introspector {
   return new IntrospectorImpl(options);
