@@ -231,14 +231,45 @@ function redact(text: string, forms: readonly string[]): string {
   return out;
 }
 
+/**
+ * The secrets of one request and their {@link secretForms}, computed only when needed: first the
+ * 4-character beginnings of every form, from the first 16 characters of each value (cheap even
+ * for a 64 KiB token), and the full forms only for a text that contains one of them.
+ */
+class Secrets {
+  #heads: readonly string[] | undefined;
+  #forms: readonly string[] | undefined;
+
+  constructor(
+    readonly clientId: string,
+    readonly clientSecret: string,
+    readonly token?: string,
+  ) {}
+
+  /** `text` without any secret form (see {@link redact}). */
+  redact(text: string): string {
+    this.#heads ??= [...new Set(secretForms(this.clientId, head(this.clientSecret), this.token === undefined ? undefined : head(this.token)).map((f) => f.slice(0, MIN_REDACTED)))];
+    if (!this.#heads.some((h) => text.includes(h))) return text;
+    this.#forms ??= secretForms(this.clientId, this.clientSecret, this.token);
+    return redact(text, this.#forms);
+  }
+}
+
+/** The first 16 characters (17 to keep a surrogate pair whole): enough for the first 4 of every encoding. */
+function head(v: string): string {
+  if (v.length <= 16) return v;
+  const c = v.charCodeAt(15);
+  return v.slice(0, c >= 0xd800 && c <= 0xdbff ? 17 : 16);
+}
+
 /** A JSON-like value with its strings redacted; anything deeper than a few levels is withheld. */
-function redactValue(v: unknown, forms: readonly string[], depth = 0): unknown {
-  if (typeof v === 'string') return redact(v, forms);
+function redactValue(v: unknown, forms: Secrets, depth = 0): unknown {
+  if (typeof v === 'string') return forms.redact(v);
   if (typeof v !== 'object' || v === null) return v;
   if (depth >= 4) return REDACTED;
   if (Array.isArray(v)) return v.map((x) => redactValue(x, forms, depth + 1));
   const o: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) o[redact(k, forms)] = redactValue(x, forms, depth + 1);
+  for (const [k, x] of Object.entries(v)) o[forms.redact(k)] = redactValue(x, forms, depth + 1);
   return o;
 }
 
@@ -246,14 +277,14 @@ function redactValue(v: unknown, forms: readonly string[], depth = 0): unknown {
 const SCRUBBED = new WeakSet<object>();
 
 /** Whether `err` (a library error or a rebuilt one) or its causes carry a secret or a foreign error. */
-function needsScrub(err: unknown, forms: readonly string[], depth = 0): boolean {
+function needsScrub(err: unknown, forms: Secrets, depth = 0): boolean {
   if (err === undefined) return false;
   if (depth > MAX_CAUSE_DEPTH || typeof err !== 'object' || err === null) return true;
   if (!SCRUBBED.has(err) && !(err instanceof VerifyError)) return true;
   const e = err as Error;
-  if (redact(e.message, forms) !== e.message || (typeof e.stack === 'string' && redact(e.stack, forms) !== e.stack)) return true;
+  if (forms.redact(e.message) !== e.message || (typeof e.stack === 'string' && forms.redact(e.stack) !== e.stack)) return true;
   for (const [k, v] of Object.entries(e)) {
-    if (JSON.stringify(redactValue(v, forms)) !== JSON.stringify(v) || redact(k, forms) !== k) return true;
+    if (JSON.stringify(redactValue(v, forms)) !== JSON.stringify(v) || forms.redact(k) !== k) return true;
   }
   return needsScrub(e.cause, forms, depth + 1);
 }
@@ -263,7 +294,7 @@ function needsScrub(err: unknown, forms: readonly string[], depth = 0): boolean 
  * their class, code and fields (redacted); any other cause (a platform or custom `fetch` error,
  * whose fields may hold the request) is reduced to name, redacted message and `code`.
  */
-function scrub(err: unknown, forms: readonly string[]): unknown {
+function scrub(err: unknown, forms: Secrets): unknown {
   try {
     return needsScrub(err, forms) ? rebuild(err, forms, 0) : err;
   } catch {
@@ -272,24 +303,24 @@ function scrub(err: unknown, forms: readonly string[]): unknown {
   }
 }
 
-function rebuild(err: unknown, forms: readonly string[], depth: number): Error {
+function rebuild(err: unknown, forms: Secrets, depth: number): Error {
   if (typeof err !== 'object' || err === null || !(err instanceof Error)) {
     const shown = typeof err === 'string' ? err : Object.prototype.toString.call(err);
-    return mark(new Error(redact(shown, forms)));
+    return mark(new Error(forms.redact(shown)));
   }
   const cause = depth < MAX_CAUSE_DEPTH && err.cause !== undefined ? rebuild(err.cause, forms, depth + 1) : undefined;
-  const message = redact(err.message, forms);
+  const message = forms.redact(err.message);
   let copy: Error;
   if (err instanceof VerifyError) {
     copy = new VerifyError(err.code, message, cause !== undefined ? { cause } : undefined);
     Object.setPrototypeOf(copy, Object.getPrototypeOf(err));
-    for (const [k, v] of Object.entries(err)) Object.defineProperty(copy, redact(k, forms), { value: redactValue(v, forms), enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of Object.entries(err)) Object.defineProperty(copy, forms.redact(k), { value: redactValue(v, forms), enumerable: true, writable: true, configurable: true });
   } else {
     copy = new Error(message, cause !== undefined ? { cause } : undefined);
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code: typeof code === 'string' ? redact(code, forms) : code });
+    if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code: typeof code === 'string' ? forms.redact(code) : code });
   }
-  copy.name = redact(String(err.name), forms);
+  copy.name = forms.redact(String(err.name));
   return mark(copy);
 }
 
@@ -326,21 +357,20 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
  * them, and a redacted reason phrase. An authorization server that echoes the request (token,
  * client secret, Authorization header) in them cannot bring it into an error message.
  */
-function redactingFetch(inner: FetchLike, secrets: () => readonly string[]): FetchLike {
+function redactingFetch(inner: FetchLike, forms: Secrets): FetchLike {
   return async (input, init) => {
     const res = await inner(input, init);
     const status: unknown = (res as { status?: unknown } | null)?.status;
     if (typeof status !== 'number' || status < 400 || status > 599) return res;
-    const forms = secrets();
     const parsed = parseJsonObject(await readPrefix(res, ERROR_BODY_LIMIT));
     const clean: Record<string, string> = {};
     if (typeof parsed?.error === 'string') {
-      clean.error = redact(parsed.error, forms);
-      if (typeof parsed.error_description === 'string') clean.error_description = redact(parsed.error_description, forms);
+      clean.error = forms.redact(parsed.error);
+      if (typeof parsed.error_description === 'string') clean.error_description = forms.redact(parsed.error_description);
     }
     const init2 = { status, headers: { 'content-type': 'application/json' } };
     try {
-      return new Response(JSON.stringify(clean), { ...init2, statusText: redact(String(res.statusText ?? ''), forms) });
+      return new Response(JSON.stringify(clean), { ...init2, statusText: forms.redact(String(res.statusText ?? '')) });
     } catch {
       return new Response(JSON.stringify(clean), init2);
     }
@@ -399,9 +429,7 @@ export async function sendIntrospectionRequest(endpoint: string, token: string, 
     const basic = Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64');
     headers.authorization = `Basic ${basic}`;
   }
-  // Computed only when an error needs them (a 64 KiB token has many long forms).
-  let forms: readonly string[] | undefined;
-  const secrets = (): readonly string[] => (forms ??= secretForms(options.clientId, options.clientSecret, token));
+  const secrets = new Secrets(options.clientId, options.clientSecret, token);
   const inner: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   let res: JsonResponse;
   try {
@@ -414,10 +442,10 @@ export async function sendIntrospectionRequest(endpoint: string, token: string, 
           cause: err,
           status: err.status,
         }),
-        secrets(),
+        secrets,
       );
     }
-    throw scrub(err, secrets());
+    throw scrub(err, secrets);
   }
   // Bounded nesting: the response is copied (cache) and shown (CLI, inspector); a 100,000-deep
   // array must be refused here rather than overflow a stack there.
@@ -670,7 +698,7 @@ class IntrospectorImpl implements Introspector {
     try {
       return await this.#introspect(token, options);
     } catch (err) {
-      throw scrub(err, secretForms(this.#options.clientId, this.#options.clientSecret, token));
+      throw scrub(err, new Secrets(this.#options.clientId, this.#options.clientSecret, token));
     }
   }
 
