@@ -1,10 +1,10 @@
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorithm } from './jose/algorithms.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from './jose/compact.js';
+import { redactUrl } from './remote/url-policy.js';
 import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
 import { checkNumber, configError } from './option-checks.js';
-import { redactUrl } from './remote/url-policy.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
