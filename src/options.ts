@@ -1,5 +1,6 @@
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm, type Algorithm } from './jose/algorithms.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from './jose/compact.js';
+import { redactUrl } from './remote/url-policy.js';
 import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
@@ -122,13 +123,13 @@ export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; alg
   if (typeof o.issuer !== 'string' || o.issuer.length === 0) throw configError('issuer must be a non-empty string');
   const audiences = typeof o.audience === 'string' ? [o.audience] : Array.isArray(o.audience) ? [...o.audience] : [];
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a.length === 0)) {
-    throw configError(`audience of ${o.issuer} must be a non-empty string or array of non-empty strings`);
+    throw configError(`audience of ${redactUrl(o.issuer)} must be a non-empty string or array of non-empty strings`);
   }
   if (o.clientSecret !== undefined && (typeof o.clientSecret !== 'string' || o.clientSecret.length === 0)) {
     throw configError('clientSecret must be a non-empty string');
   }
   const sources = [o.jwks, o.jwksUri, o.keySource].filter((s) => s !== undefined).length;
-  if (sources > 1) throw configError(`give at most one of jwks, jwksUri, keySource for ${o.issuer}`);
+  if (sources > 1) throw configError(`give at most one of jwks, jwksUri, keySource for ${redactUrl(o.issuer)}`);
   if (o.jwksUri !== undefined && typeof o.jwksUri !== 'string') throw configError('jwksUri must be a string');
   let algorithms: Algorithm[];
   if (o.algorithms !== undefined) {
@@ -145,7 +146,7 @@ export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; alg
   }
   const isTemplate = o.issuer.includes('{tenantid}');
   if (isTemplate && o.tenants === undefined) {
-    throw configError(`issuer template ${o.issuer} needs "tenants" (a list of tenant ids or a predicate)`);
+    throw configError(`issuer template ${redactUrl(o.issuer)} needs "tenants" (a list of tenant ids or a predicate)`);
   }
   if (o.tenants !== undefined && !isTemplate) throw configError(`"tenants" is only for issuer templates with {tenantid}`);
   if (o.tenants !== undefined && typeof o.tenants !== 'function' && !Array.isArray(o.tenants)) {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ClaimError, FetchError, VerifyError, describe, type ErrorCode } from '../errors.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../jose/compact.js';
+import { parseJsonObject } from '../jose/json.js';
 import { discover, discoveryUrl } from './discovery.js';
-import { fetchFailure, fetchJson, type HttpOptions, type JsonResponse } from './http.js';
-import { checkUrl, requireUrl } from './url-policy.js';
-import { checkNumber, configError } from '../option-checks.js';
+import { fetchFailure, fetchJson, type FetchLike, type HttpOptions, type JsonResponse } from './http.js';
+import { checkUrl, redactUrl, requireUrl } from './url-policy.js';
+import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 
 /**
  * OAuth 2.0 Token Introspection client (RFC 7662): asks the authorization server whether a token
@@ -116,7 +117,11 @@ export interface Introspector {
    * ERR_ISSUER, ERR_AUDIENCE, ERR_CLAIM_MISSING, ERR_EXPIRED, ERR_NOT_BEFORE, ERR_SCOPE, ERR_MALFORMED.
    */
   introspect(token: string, options?: IntrospectOptions): Promise<IntrospectionResponse>;
-  /** The endpoint URL, discovering it first when needed (ERR_DISCOVERY). */
+  /**
+   * The endpoint URL, discovering it first when needed (ERR_DISCOVERY). Concurrent calls share
+   * one discovery; after a failed one, calls fail at once with that error until a backoff has
+   * passed (1 s after the first failure, doubling, at most 30 s), then the next call asks again.
+   */
   endpoint(): Promise<string>;
   stats(): IntrospectorStats;
 }
@@ -125,7 +130,273 @@ export const INTROSPECTION_DEFAULTS = {
   clientAuthMethod: 'client_secret_basic',
   cacheMaxEntries: 1000,
   maxTokenLength: DEFAULT_MAX_TOKEN_LENGTH,
+  /** Deepest nesting of objects and arrays accepted in a response (the response object is level 1). */
+  maxResponseDepth: 32,
+  /** First wait after a failed endpoint discovery, ms; doubles with each further failure. */
+  discoveryBackoff: 1000,
+  /** Longest wait between two discovery attempts while discovery keeps failing, ms. */
+  maxDiscoveryBackoff: 30_000,
 } as const;
+
+/** Every option {@link createIntrospector} accepts. */
+const INTROSPECTOR_OPTIONS = [
+  'endpoint',
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'clientAuthMethod',
+  'audience',
+  'requiredScopes',
+  'clockTolerance',
+  'now',
+  'maxTokenLength',
+  'cache',
+  'fetch',
+  'timeout',
+  'maxResponseSize',
+  'allowHttp',
+  'maxRedirects',
+] as const;
+const CACHE_OPTIONS = ['ttl', 'maxEntries'] as const;
+const INTROSPECT_OPTIONS = ['tokenTypeHint', 'requiredScopes'] as const;
+
+// ---- secrets out of errors ----------------------------------------------------------------
+
+const REDACTED = '[redacted]';
+/** Shorter secret forms are not redacted: they are no secret, and redacting them would shred every message. */
+const MIN_REDACTED = 4;
+/**
+ * Messages truncate long values (`…`, fixed-length slices), which can leave the beginning of a
+ * secret form: one this long is redacted anywhere, a shorter one (down to MIN_REDACTED) only
+ * where a value was cut (before `…` or at the end of the text).
+ */
+const MIN_PARTIAL = 16;
+/** Bytes of an error response read for its OAuth error; the rest is discarded (as the HTTP client does). */
+const ERROR_BODY_LIMIT = 4096;
+/** Cause chains kept at most this deep when an error is rebuilt without secrets. */
+const MAX_CAUSE_DEPTH = 8;
+
+/**
+ * Every form in which the token and the client secret travel or may be echoed back: as is,
+ * form-encoded, percent-encoded, inside the Basic credentials (base64 of `id:secret`, with either
+ * encoding), and JSON- or inspect-escaped as messages show strings. Longest first.
+ */
+function secretForms(clientId: string, clientSecret: string, token?: string): string[] {
+  const forms = new Set<string>();
+  const uri = (v: string): string => {
+    try {
+      return encodeURIComponent(v);
+    } catch {
+      return formEncode(v); // lone surrogates
+    }
+  };
+  const add = (v: string): void => {
+    if (v.length < MIN_REDACTED) return;
+    forms.add(v);
+    forms.add(JSON.stringify(v).slice(1, -1));
+    forms.add(v.replace(/[\\']/g, '\\$&'));
+    forms.add(v.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+  };
+  for (const v of token !== undefined ? [clientSecret, token] : [clientSecret]) {
+    add(v);
+    add(formEncode(v));
+    add(uri(v));
+  }
+  for (const pair of [`${formEncode(clientId)}:${formEncode(clientSecret)}`, `${clientId}:${clientSecret}`, `${uri(clientId)}:${uri(clientSecret)}`]) {
+    const b64 = Buffer.from(pair).toString('base64');
+    add(pair);
+    add(b64);
+    add(b64.replace(/=+$/, ''));
+    add(Buffer.from(pair).toString('base64url'));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every secret form, and every cut-off beginning of one, replaced by `[redacted]`. */
+function redact(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const f of forms) if (out.includes(f)) out = out.split(f).join(REDACTED);
+  for (const f of forms) {
+    const head = f.slice(0, MIN_REDACTED);
+    for (let i = out.indexOf(head); i !== -1; i = out.indexOf(head, i + 1)) {
+      let n = MIN_REDACTED;
+      while (n < f.length && i + n < out.length && out[i + n] === f[n]) n++;
+      const cut = i + n === out.length || out[i + n] === '…';
+      if (n >= MIN_PARTIAL || cut) {
+        out = out.slice(0, i) + REDACTED + out.slice(i + n);
+        i += REDACTED.length - 1;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The secrets of one request and their {@link secretForms}, computed only when needed: first the
+ * 4-character beginnings of every form, from the first 16 characters of each value (cheap even
+ * for a 64 KiB token), and the full forms only for a text that contains one of them.
+ */
+class Secrets {
+  #heads: readonly string[] | undefined;
+  #forms: readonly string[] | undefined;
+
+  constructor(
+    readonly clientId: string,
+    readonly clientSecret: string,
+    readonly token?: string,
+  ) {}
+
+  /** `text` without any secret form (see {@link redact}). */
+  redact(text: string): string {
+    this.#heads ??= [...new Set(secretForms(this.clientId, head(this.clientSecret), this.token === undefined ? undefined : head(this.token)).map((f) => f.slice(0, MIN_REDACTED)))];
+    if (!this.#heads.some((h) => text.includes(h))) return text;
+    this.#forms ??= secretForms(this.clientId, this.clientSecret, this.token);
+    return redact(text, this.#forms);
+  }
+}
+
+/** The first 16 characters (17 to keep a surrogate pair whole): enough for the first 4 of every encoding. */
+function head(v: string): string {
+  if (v.length <= 16) return v;
+  const c = v.charCodeAt(15);
+  return v.slice(0, c >= 0xd800 && c <= 0xdbff ? 17 : 16);
+}
+
+/** A JSON-like value with its strings redacted; anything deeper than a few levels is withheld. */
+function redactValue(v: unknown, forms: Secrets, depth = 0): unknown {
+  if (typeof v === 'string') return forms.redact(v);
+  if (typeof v !== 'object' || v === null) return v;
+  if (depth >= 4) return REDACTED;
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, forms, depth + 1));
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) o[forms.redact(k)] = redactValue(x, forms, depth + 1);
+  return o;
+}
+
+/** Errors already rebuilt by {@link scrub}. */
+const SCRUBBED = new WeakSet<object>();
+
+/** Whether `err` (a library error or a rebuilt one) or its causes carry a secret or a foreign error. */
+function needsScrub(err: unknown, forms: Secrets, depth = 0): boolean {
+  if (err === undefined) return false;
+  if (depth > MAX_CAUSE_DEPTH || typeof err !== 'object' || err === null) return true;
+  if (!SCRUBBED.has(err) && !(err instanceof VerifyError)) return true;
+  const e = err as Error;
+  if (forms.redact(e.message) !== e.message || (typeof e.stack === 'string' && forms.redact(e.stack) !== e.stack)) return true;
+  for (const [k, v] of Object.entries(e)) {
+    if (JSON.stringify(redactValue(v, forms)) !== JSON.stringify(v) || forms.redact(k) !== k) return true;
+  }
+  return needsScrub(e.cause, forms, depth + 1);
+}
+
+/**
+ * `err` without any secret form in its message, stack, fields or causes. Library errors keep
+ * their class, code and fields (redacted); any other cause (a platform or custom `fetch` error,
+ * whose fields may hold the request) is reduced to name, redacted message and `code`.
+ */
+function scrub(err: unknown, forms: Secrets): unknown {
+  try {
+    return needsScrub(err, forms) ? rebuild(err, forms, 0) : err;
+  } catch {
+    const code = err instanceof VerifyError ? err.code : 'ERR_INTROSPECTION';
+    return new VerifyError(code, `introspection failed with ${code} (details withheld: they could not be cleared of secrets)`);
+  }
+}
+
+function rebuild(err: unknown, forms: Secrets, depth: number): Error {
+  if (typeof err !== 'object' || err === null || !(err instanceof Error)) {
+    const shown = typeof err === 'string' ? err : Object.prototype.toString.call(err);
+    return mark(new Error(forms.redact(shown)));
+  }
+  const cause = depth < MAX_CAUSE_DEPTH && err.cause !== undefined ? rebuild(err.cause, forms, depth + 1) : undefined;
+  const message = forms.redact(err.message);
+  let copy: Error;
+  if (err instanceof VerifyError) {
+    copy = new VerifyError(err.code, message, cause !== undefined ? { cause } : undefined);
+    Object.setPrototypeOf(copy, Object.getPrototypeOf(err));
+    for (const [k, v] of Object.entries(err)) Object.defineProperty(copy, forms.redact(k), { value: redactValue(v, forms), enumerable: true, writable: true, configurable: true });
+  } else {
+    copy = new Error(message, cause !== undefined ? { cause } : undefined);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code: typeof code === 'string' ? forms.redact(code) : code });
+  }
+  copy.name = forms.redact(String(err.name));
+  return mark(copy);
+}
+
+function mark(e: Error): Error {
+  SCRUBBED.add(e);
+  return e;
+}
+
+/** Reads at most `limit` bytes of a body; never throws. */
+async function readPrefix(response: Response, limit: number): Promise<string> {
+  const body = response.body;
+  if (body === null || typeof body?.getReader !== 'function') return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < limit) {
+      const step = await reader.read();
+      if (step.done) break;
+      chunks.push(step.value);
+      total += step.value.byteLength;
+    }
+  } catch {
+    return '';
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+/**
+ * A `fetch` that hands the HTTP client an error response (4xx/5xx) cleared of secrets: only the
+ * RFC 6749 §5.2 `error` and `error_description`, redacted in full before any message truncates
+ * them, and a redacted reason phrase. An authorization server that echoes the request (token,
+ * client secret, Authorization header) in them cannot bring it into an error message.
+ */
+function redactingFetch(inner: FetchLike, forms: Secrets): FetchLike {
+  return async (input, init) => {
+    const res = await inner(input, init);
+    const status: unknown = (res as { status?: unknown } | null)?.status;
+    if (typeof status !== 'number' || status < 400 || status > 599) return res;
+    const parsed = parseJsonObject(await readPrefix(res, ERROR_BODY_LIMIT));
+    const clean: Record<string, string> = {};
+    if (typeof parsed?.error === 'string') {
+      clean.error = forms.redact(parsed.error);
+      if (typeof parsed.error_description === 'string') clean.error_description = forms.redact(parsed.error_description);
+    }
+    const init2 = { status, headers: { 'content-type': 'application/json' } };
+    try {
+      return new Response(JSON.stringify(clean), { ...init2, statusText: forms.redact(String(res.statusText ?? '')) });
+    } catch {
+      return new Response(JSON.stringify(clean), init2);
+    }
+  };
+}
+
+/** Whether a parsed JSON value nests objects and arrays deeper than `max` levels (iterative, level by level). */
+function nestedDeeperThan(root: object, max: number): boolean {
+  let level: object[] = [root];
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > max) return true;
+    const next: object[] = [];
+    for (const v of level) {
+      if (Array.isArray(v)) {
+        for (const c of v as unknown[]) if (typeof c === 'object' && c !== null) next.push(c);
+      } else {
+        for (const k in v) {
+          const c = (v as Record<string, unknown>)[k];
+          if (typeof c === 'object' && c !== null) next.push(c);
+        }
+      }
+    }
+    level = next;
+  }
+  return false;
+}
 
 /** application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B). */
 function formEncode(value: string): string {
@@ -136,10 +407,17 @@ function formEncode(value: string): string {
  * Sends the introspection request (RFC 7662 §2.1): a form-encoded POST of `token` (and
  * `token_type_hint`) with client authentication, through `fetchJson` (deadline, size cap, https
  * rule, no redirects for POST). Returns the 2xx JSON object; every failure is a FetchError with
- * ERR_INTROSPECTION, the endpoint URL and the status when there was one. Neither the token nor
- * the secret appears in any message.
+ * ERR_INTROSPECTION, the endpoint URL and the status when there was one. A response nesting
+ * objects or arrays more than 32 levels deep is refused. Neither the token nor the secret (nor
+ * the Basic credentials, in any encoding) appears in any message, stack, field or cause, even
+ * when the server echoes the request in its `error_description`.
  */
 export async function sendIntrospectionRequest(endpoint: string, token: string, options: IntrospectionRequestOptions): Promise<JsonResponse> {
+  if (typeof token !== 'string' || token.length === 0) throw new VerifyError('ERR_MALFORMED', 'token must be a non-empty string');
+  if (typeof options !== 'object' || options === null || typeof options.clientId !== 'string' || typeof options.clientSecret !== 'string') {
+    throw configError('sendIntrospectionRequest needs options with a clientId and a clientSecret string');
+  }
+  if (options.tokenTypeHint !== undefined && typeof options.tokenTypeHint !== 'string') throw configError('tokenTypeHint must be a string');
   const form = new URLSearchParams({ token });
   if (options.tokenTypeHint !== undefined) form.set('token_type_hint', options.tokenTypeHint);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -151,18 +429,31 @@ export async function sendIntrospectionRequest(endpoint: string, token: string, 
     const basic = Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64');
     headers.authorization = `Basic ${basic}`;
   }
+  const secrets = new Secrets(options.clientId, options.clientSecret, token);
+  const inner: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  let res: JsonResponse;
   try {
-    return await fetchJson(endpoint, { ...options, code: 'ERR_INTROSPECTION', method: 'POST', headers, body: form.toString() });
+    res = await fetchJson(endpoint, { ...options, fetch: redactingFetch(inner, secrets), code: 'ERR_INTROSPECTION', method: 'POST', headers, body: form.toString() });
   } catch (err) {
     if (err instanceof FetchError && (err.status === 401 || err.status === 403)) {
       // RFC 7662 §2.1: the endpoint answers 401 when the client (not the token) is refused.
-      throw new FetchError(err.code, err.url, `${err.message} (the server refused the client credentials of ${describe(options.clientId)})`, {
-        cause: err,
-        status: err.status,
-      });
+      throw scrub(
+        new FetchError(err.code, err.url, `${err.message} (the server refused the client credentials of ${describe(options.clientId)})`, {
+          cause: err,
+          status: err.status,
+        }),
+        secrets,
+      );
     }
-    throw err;
+    throw scrub(err, secrets);
   }
+  // Bounded nesting: the response is copied (cache) and shown (CLI, inspector); a 100,000-deep
+  // array must be refused here rather than overflow a stack there.
+  const max = INTROSPECTION_DEFAULTS.maxResponseDepth;
+  if (nestedDeeperThan(res.body, max)) {
+    throw fetchFailure('ERR_INTROSPECTION', res.url, `response nests objects or arrays more than ${max} levels deep`, { status: res.status });
+  }
+  return res;
 }
 
 const STRING_MEMBERS = ['scope', 'client_id', 'username', 'token_type', 'sub', 'iss', 'jti'] as const;
@@ -189,6 +480,7 @@ export function processIntrospectionResponse(
   const { url, body } = response;
   const broken = (reason: string): FetchError =>
     fetchFailure('ERR_INTROSPECTION', url, reason, response.status !== undefined ? { status: response.status } : undefined);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw broken(`response must be a JSON object, got ${describe(body, 40)}`);
 
   if (body.active === false) throw new VerifyError('ERR_INACTIVE', `token is not active (the introspection endpoint ${url} answered active: false)`);
   if (body.active !== true) throw broken(`response member "active" must be a boolean, got ${describe(body.active, 40)}`);
@@ -267,11 +559,16 @@ class IntrospectorImpl implements Introspector {
   readonly #inflight = new Map<string, Promise<JsonResponse>>();
   #endpoint: string | undefined;
   #discovering: Promise<string> | undefined;
+  /** Discovery failures in a row, when the next attempt may start, and the last failure. */
+  #discoveryFailures = 0;
+  #discoveryRetryAt = -Infinity;
+  #discoveryError: VerifyError | undefined;
   #requests = 0;
   #cacheHits = 0;
 
   constructor(o: IntrospectorOptions) {
     if (typeof o !== 'object' || o === null) throw configError('introspector options must be an object');
+    rejectUnknownOptions('createIntrospector', o, INTROSPECTOR_OPTIONS);
     const allowHttp = o.allowHttp === true;
     if (typeof o.clientId !== 'string' || o.clientId.length === 0) throw configError('clientId must be a non-empty string');
     if (typeof o.clientSecret !== 'string' || o.clientSecret.length === 0) throw configError('clientSecret must be a non-empty string');
@@ -291,10 +588,13 @@ class IntrospectorImpl implements Introspector {
     checkNumber('maxResponseSize', o.maxResponseSize, 1, true);
     checkNumber('clockTolerance', o.clockTolerance, 0);
     checkNumber('maxTokenLength', o.maxTokenLength, 1, true);
+    checkNumber('maxRedirects', o.maxRedirects, 0, true);
+    if (o.allowHttp !== undefined && typeof o.allowHttp !== 'boolean') throw configError('allowHttp must be a boolean');
     if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
     if (o.fetch !== undefined && typeof o.fetch !== 'function') throw configError('fetch must be a function');
     if (o.cache !== undefined) {
       if (typeof o.cache !== 'object' || o.cache === null) throw configError('cache must be an object { ttl, maxEntries? }');
+      rejectUnknownOptions('createIntrospector cache', o.cache, CACHE_OPTIONS);
       if (o.cache.ttl === undefined) throw configError('cache.ttl (ms) is required when the cache is on');
       checkNumber('cache.ttl', o.cache.ttl, 1);
       checkNumber('cache.maxEntries', o.cache.maxEntries, 1, true);
@@ -308,11 +608,53 @@ class IntrospectorImpl implements Introspector {
 
   async endpoint(): Promise<string> {
     if (this.#endpoint !== undefined) return this.#endpoint;
-    // Single flight; a failed discovery is not remembered, the next call tries again.
-    this.#discovering ??= this.#discover().finally(() => {
-      this.#discovering = undefined;
-    });
+    if (this.#discovering === undefined) {
+      // A failing discovery is asked again only after a backoff (1 s, doubling, at most 30 s):
+      // a stampede of calls during an outage must not become a stampede of requests.
+      const last = this.#discoveryError;
+      const wait = this.#discoveryRetryAt - this.#now();
+      if (last !== undefined && wait > 0) throw this.#backingOff(last, wait);
+      // Single flight: concurrent calls share one discovery.
+      this.#discovering = this.#discover().then(
+        (endpoint) => {
+          this.#discoveryFailures = 0;
+          this.#discoveryRetryAt = -Infinity;
+          this.#discoveryError = undefined;
+          return endpoint;
+        },
+        (err: unknown) => {
+          const e = err instanceof VerifyError ? err : fetchFailure('ERR_DISCOVERY', this.#discoveryUrl(), `discovery failed: ${describe(String(err))}`, { cause: err });
+          this.#discoveryFailures++;
+          const d = INTROSPECTION_DEFAULTS;
+          this.#discoveryRetryAt = this.#now() + Math.min(d.discoveryBackoff * 2 ** Math.min(this.#discoveryFailures - 1, 20), d.maxDiscoveryBackoff);
+          this.#discoveryError = e;
+          throw e;
+        },
+      );
+      this.#discovering
+        .finally(() => {
+          this.#discovering = undefined;
+        })
+        .catch(() => undefined);
+    }
     return this.#discovering;
+  }
+
+  #discoveryUrl(): string {
+    return discoveryUrl(this.#options.issuer as string, this.#options.allowHttp === true);
+  }
+
+  /** The error of a call that arrives while discovery backs off: the last failure, and when the next attempt is. */
+  #backingOff(last: VerifyError, wait: number): VerifyError {
+    const url = last instanceof FetchError ? last.url : this.#discoveryUrl();
+    const status = last instanceof FetchError ? last.status : undefined;
+    const n = this.#discoveryFailures;
+    return new FetchError(
+      last.code,
+      url,
+      `${last.message} (not retried for ${Math.ceil(wait / 1000)} s after ${n} failed discover${n === 1 ? 'y' : 'ies'})`,
+      { cause: last, ...(status !== undefined ? { status } : {}) },
+    );
   }
 
   async #discover(): Promise<string> {
@@ -323,10 +665,10 @@ class IntrospectorImpl implements Introspector {
     const ep = metadata.introspection_endpoint;
     const url = discoveryUrl(issuer, o.allowHttp === true);
     if (typeof ep !== 'string' || ep.length === 0) {
-      throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint is missing or not a string (${describe(ep)})`);
+      throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint is missing or not a string (${describe(typeof ep === 'string' ? redactUrl(ep) : ep)})`);
     }
     const checked = checkUrl(ep, o.allowHttp === true);
-    if (typeof checked === 'string') throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint ${describe(ep)} refused: ${checked}`);
+    if (typeof checked === 'string') throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint ${describe(redactUrl(ep))} refused: ${checked}`);
     this.#endpoint = checked.href;
     return checked.href;
   }
@@ -338,6 +680,7 @@ class IntrospectorImpl implements Introspector {
       ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
       ...(o.maxResponseSize !== undefined ? { maxResponseSize: o.maxResponseSize } : {}),
       ...(o.allowHttp !== undefined ? { allowHttp: o.allowHttp } : {}),
+      ...(o.maxRedirects !== undefined ? { maxRedirects: o.maxRedirects } : {}),
     };
   }
 
@@ -346,7 +689,20 @@ class IntrospectorImpl implements Introspector {
     if (token.length > this.#maxTokenLength) {
       throw new VerifyError('ERR_MALFORMED', `token is ${token.length} characters, more than maxTokenLength ${this.#maxTokenLength}`);
     }
+    if (typeof options !== 'object' || options === null) throw configError('introspect options must be an object');
+    rejectUnknownOptions('introspect', options, INTROSPECT_OPTIONS);
+    if (options.tokenTypeHint !== undefined && (typeof options.tokenTypeHint !== 'string' || options.tokenTypeHint.length === 0)) {
+      throw configError('tokenTypeHint must be a non-empty string');
+    }
     checkStrings('requiredScopes', options.requiredScopes, false, true);
+    try {
+      return await this.#introspect(token, options);
+    } catch (err) {
+      throw scrub(err, new Secrets(this.#options.clientId, this.#options.clientSecret, token));
+    }
+  }
+
+  async #introspect(token: string, options: IntrospectOptions): Promise<IntrospectionResponse> {
     const o = this.#options;
     const checks: IntrospectionChecks = {
       ...(o.issuer !== undefined ? { issuer: o.issuer } : {}),
@@ -412,8 +768,10 @@ class IntrospectorImpl implements Introspector {
 }
 
 /**
- * Creates an RFC 7662 introspection client. Throws ERR_CONFIG for bad options (missing client
- * credentials, neither `endpoint` nor `issuer`, a URL the https rule refuses, bad numbers).
+ * Creates an RFC 7662 introspection client. Throws ERR_CONFIG for bad options (an unknown option
+ * name, missing client credentials, neither `endpoint` nor `issuer`, a URL the https rule refuses,
+ * bad numbers); the messages never show option values that may be secret (credentials in URLs
+ * are shown as `[redacted]`).
  */
 export function createIntrospector(options: IntrospectorOptions): Introspector {
   return new IntrospectorImpl(options);

@@ -15,6 +15,23 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
+ * A URL as it may appear in a message: any userinfo (`https://user:pass@host/`) is replaced by
+ * `[redacted]`, parsed or not, so credentials in a configured URL never reach an error or a log.
+ */
+export function redactUrl(url: string): string {
+  // Special schemes accept any run of / and \ after the scheme; the userinfo ends at the last @.
+  // The URL parser also drops leading C0 controls and spaces, and tabs and newlines anywhere.
+  const shown = url.replace(/^([\x00-\x20]*[a-z][a-z0-9+.\-\t\n\r]*:[/\\\t\n\r]*)[^/?#\\]*@/i, '$1[redacted]@');
+  try {
+    const u = new URL(shown);
+    if (u.password === '' && (u.username === '' || u.username === '%5Bredacted%5D')) return shown;
+    return `${u.protocol}//[redacted]@${u.host}${u.pathname}${u.search}${u.hash}`;
+  } catch {
+    return shown;
+  }
+}
+
+/**
  * Parses `url` and checks the scheme rule; returns the reason it is refused, or the URL.
  * Credentials in URLs are refused too: they would end up in logs and error messages.
  */
@@ -23,7 +40,7 @@ export function checkUrl(url: string, allowHttp: boolean): URL | string {
   try {
     u = new URL(url);
   } catch {
-    return `${describe(url)} is not an absolute URL`;
+    return `${typeof url === 'string' ? describe(redactUrl(url)) : describe(url)} is not an absolute URL`;
   }
   if (u.username !== '' || u.password !== '') return 'URLs with credentials are not allowed';
   if (u.protocol === 'https:') return u;
@@ -38,6 +55,6 @@ export function checkUrl(url: string, allowHttp: boolean): URL | string {
 export function requireUrl(name: string, url: unknown, allowHttp: boolean, code: ErrorCode = 'ERR_CONFIG'): URL {
   if (typeof url !== 'string' || url.length === 0) throw new VerifyError(code, `${name} must be a non-empty URL string`);
   const r = checkUrl(url, allowHttp);
-  if (typeof r === 'string') throw new VerifyError(code, `${name} ${describe(url)} refused: ${r}`);
+  if (typeof r === 'string') throw new VerifyError(code, `${name} ${describe(redactUrl(url))} refused: ${r}`);
   return r;
 }

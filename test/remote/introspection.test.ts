@@ -296,11 +296,13 @@ describe('against a local server (faults a provider does not produce)', () => {
       }
     });
 
-    test('a failed discovery is not remembered; concurrent calls share one discovery', async () => {
+    test('a failed discovery is retried after the backoff; concurrent calls share one discovery', async () => {
       const issuer = `${srv.origin}/d-retry`;
       srv.route(`/d-retry${WK}`, json('down', {}, 503));
-      const i = createIntrospector({ issuer, clientId: 'c', clientSecret: 's' });
+      const c = clock(NOW);
+      const i = createIntrospector({ issuer, clientId: 'c', clientSecret: 's', now: c.now });
       await rejectsWith(i.introspect(TOKEN), 'ERR_DISCOVERY');
+      c.advance(1_000);
       srv.route(`/d-retry${WK}`, json({ issuer, jwks_uri: `${issuer}/jwks`, introspection_endpoint: `${srv.origin}/d-retry/introspect` }));
       srv.route('/d-retry/introspect', json({ active: true, iss: issuer }));
       await Promise.all(Array.from({ length: 10 }, () => i.introspect(TOKEN)));
