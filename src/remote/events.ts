@@ -89,7 +89,7 @@ export interface RemoteKeyStats {
   readonly cacheHits: number;
   /** Failed JWKS and discovery requests. */
   readonly errors: number;
-  /** When the JWKS was last fetched successfully (ms, by the injected clock), if ever. */
+  /** When the JWKS was last fetched successfully (ms since the epoch, wall clock), if ever. */
   readonly lastRefresh: number | undefined;
   /** Usable keys in the cached set. */
   readonly keys: number;

@@ -10,14 +10,15 @@ import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.j
 /**
  * The cache of one JWKS URL, shared by every source that uses it (see {@link sharedJwksCache}).
  *
- * Lifecycle of the cached set, with t = now():
+ * Lifecycle of the cached set, with t = the monotonic clock (never the verification instant `now`):
  *   t < refreshAt        served from memory; the hot path (a Map lookup, no promise)
  *   t < freshUntil       served, and a background refresh starts (refresh ahead of expiry)
  *   t < swrUntil         served stale while a background refresh runs (stale-while-revalidate)
  *   later                revalidated before answering; if that fails, served stale until
  *                        staleUntil (stale-if-error, at most maxStale) with a warning event
  * An unknown `kid` refetches at once, then not again for `cooldown`; a kid missing from a fetch
- * made after its token arrived is remembered until the next refresh. All fetches are single-flight.
+ * made after its token arrived is remembered as absent for at most `cooldown` (OIDC Core §10.1.1:
+ * an unfamiliar kid is the signal to go back to the jwks_uri). All fetches are single-flight.
  */
 
 export const REMOTE_DEFAULTS = {
@@ -29,7 +30,7 @@ export const REMOTE_DEFAULTS = {
   maxKeys: 100,
 } as const;
 
-/** Kids remembered as absent until the next refresh; beyond this, cooldown alone limits requests. */
+/** Kids remembered as absent (each for at most the cooldown); beyond this, cooldown alone limits requests. */
 const MAX_NEGATIVE = 1000;
 /** Refresh this long before expiry at most (a quarter of the lifetime for short lifetimes). */
 const MAX_REFRESH_AHEAD = 60_000;
@@ -46,9 +47,14 @@ export interface JwksCacheOptions {
   readonly cooldown?: number;
   readonly maxStale?: number;
   readonly maxKeys?: number;
-  /** Clock in ms for every TTL and cooldown decision. Default `Date.now`. */
-  readonly now?: () => number;
+  /**
+   * Monotonic clock in ms for every freshness, cooldown and backoff decision (a test seam).
+   * Default `performance.now`. Never the verifier's `now`: that is the instant claims are judged at.
+   */
+  readonly monotonicClock?: () => number;
 }
+
+const monotonic = (): number => performance.now();
 
 type Keys = readonly VerificationKey[];
 
@@ -106,7 +112,8 @@ export class JwksCache {
   #inflight: Promise<KeySet> | undefined;
   #lastUnknownFetchAt = -Infinity;
   #cooldownNotifiedFor = -Infinity;
-  readonly #negative = new Set<string>();
+  /** Kids (and other miss keys) absent from a fetch, with when that was learnt. */
+  readonly #negative = new Map<string, number>();
 
   #failing = false;
   #failures = 0;
@@ -136,7 +143,7 @@ export class JwksCache {
       allowHttp: options.allowHttp === true,
       maxRedirects: options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
     };
-    this.#now = options.now ?? Date.now;
+    this.#now = options.monotonicClock ?? monotonic;
     this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
     this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
     this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
@@ -282,11 +289,18 @@ export class JwksCache {
     if (key === undefined) throw this.#notFound(header, alg, rejections);
     if (this.#setSeq > seq) {
       // This set was fetched after the token arrived, so it is the IdP's answer for this kid.
-      if (this.#negative.size < MAX_NEGATIVE) this.#negative.add(key);
+      this.#remember(key);
       throw this.#notFound(header, alg, rejections, 'not found in a fetch made after the token arrived');
     }
-    if (this.#negative.has(key)) {
-      throw this.#notFound(header, alg, rejections, 'absent from the last fetch; not refetched before the next refresh');
+    const absentSince = this.#negative.get(key);
+    if (absentSince !== undefined) {
+      // Remembered for at most the cooldown: a kid probed before the IdP published it must not
+      // stay blocked until the next scheduled refresh.
+      const left = absentSince + this.#cooldown - this.#now();
+      if (left > 0) {
+        throw this.#notFound(header, alg, rejections, `absent from the last fetch; asked for again in ${seconds(left)}`);
+      }
+      this.#negative.delete(key);
     }
     const inflight = this.#inflight;
     if (inflight !== undefined) {
@@ -324,6 +338,18 @@ export class JwksCache {
     );
   }
 
+  /** Remembers a miss; bounded, and entries older than the cooldown make room first. */
+  #remember(key: string): void {
+    const t = this.#now();
+    if (this.#negative.size >= MAX_NEGATIVE) {
+      for (const [k, at] of this.#negative) {
+        if (t - at < this.#cooldown) break;
+        this.#negative.delete(k);
+      }
+    }
+    if (this.#negative.size < MAX_NEGATIVE) this.#negative.set(key, t);
+  }
+
   #notFound(header: JoseHeader, alg: Algorithm, rejections: readonly KeyRejection[], note?: string): VerifyError {
     const age = seconds(this.#now() - this.#fetchedAt);
     return keyNotFound(header, alg, rejections, `the JWKS from ${this.uri} (fetched ${age} ago${note ? `; ${note}` : ''})`);
@@ -348,7 +374,11 @@ export class JwksCache {
       'ERR_JWKS_FETCH',
       this.uri,
       `${last?.message ?? `JWKS request to ${this.uri} failed`}; the last good keys (fetched ${seconds(t - this.#fetchedAt)} ago) are past their stale-if-error limit`,
-      { ...(last ? { cause: last } : {}), ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}) },
+      {
+        ...(last ? { cause: last } : {}),
+        ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}),
+        ...(last instanceof FetchError ? { reason: last.reason } : {}),
+      },
     );
   }
 
@@ -394,12 +424,14 @@ export class JwksCache {
 
   #install(set: KeySet, headers: Headers, reason: RefreshReason, id: number, durationMs: number): void {
     const t = this.#now();
-    const f = freshness(headers, t);
+    // Wall-clock time only where HTTP dates are compared (Expires without Date) and for reporting.
+    const wall = Date.now();
+    const f = freshness(headers, wall);
     const prev = this.#set;
     this.#set = set;
     this.#setSeq = id;
     this.#fetchedAt = t;
-    this.#lastRefresh = t;
+    this.#lastRefresh = wall;
     this.#freshUntil = t + f.freshFor;
     this.#refreshAt = this.#freshUntil - Math.min(f.freshFor / 4, MAX_REFRESH_AHEAD);
     this.#swrUntil = this.#freshUntil + Math.min(f.staleWhileRevalidate, this.#maxStale);
@@ -458,7 +490,7 @@ export class JwksCache {
 
   // ---- background refresh -----------------------------------------------------------------
 
-  /** Wakes up at `at` (by the injected clock) to refresh, if the cache was read since the last attempt. */
+  /** Wakes up at `at` (by the monotonic clock) to refresh, if the cache was read since the last attempt. */
   #schedule(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -494,17 +526,17 @@ const DEFAULT_FETCH: object = {};
 const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
 
 /**
- * The process-wide cache for `uri`: every source with the same URI, `fetch`, clock and cache
- * options shares one set, one single-flight fetch and one cooldown. Call `acquire()` on it and
- * `release()` when done.
+ * The process-wide cache for `uri`: every source with the same URI, `fetch`, monotonic clock (a
+ * test seam; the verifier's `now` plays no part) and cache options shares one set, one
+ * single-flight fetch and one cooldown. Call `acquire()` on it and `release()` when done.
  */
 export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
   const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
-  const nowKey: object = options.now ?? Date.now;
-  let byNow = registry.get(fetchKey);
-  if (byNow === undefined) registry.set(fetchKey, (byNow = new WeakMap()));
-  let byKey = byNow.get(nowKey);
-  if (byKey === undefined) byNow.set(nowKey, (byKey = new Map()));
+  const clockKey: object = options.monotonicClock ?? monotonic;
+  let byClock = registry.get(fetchKey);
+  if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
+  let byKey = byClock.get(clockKey);
+  if (byKey === undefined) byClock.set(clockKey, (byKey = new Map()));
   const key = JSON.stringify([
     uri,
     options.timeout ?? HTTP_DEFAULTS.timeout,
