@@ -97,7 +97,8 @@ export class JwksCache {
   readonly #maxStale: number;
   readonly #maxKeys: number;
   readonly #listeners = new Set<RemoteKeyListener>();
-  readonly #onClose: () => void;
+  /** Called when the last user released the cache (the registry parks or disposes it). */
+  readonly #onIdle: () => void;
 
   #set: KeySet | undefined;
   #setSeq = 0;
@@ -134,7 +135,7 @@ export class JwksCache {
   #cooldownRejections = 0;
   #lastRefresh: number | undefined;
 
-  constructor(uri: string, options: JwksCacheOptions = {}, onClose: () => void = noop) {
+  constructor(uri: string, options: JwksCacheOptions = {}, onIdle: () => void = noop) {
     this.uri = uri;
     this.#http = {
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -147,7 +148,7 @@ export class JwksCache {
     this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
     this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
     this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
-    this.#onClose = onClose;
+    this.#onIdle = onIdle;
   }
 
   /** The current key set, if one was ever fetched. */
@@ -197,19 +198,30 @@ export class JwksCache {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Counts a user; {@link release} the same number of times to stop timers and free the cache. */
+  /** Counts a user; {@link release} the same number of times to stop timers. */
   acquire(): this {
     this.#refs++;
     return this;
   }
 
+  /**
+   * The last release stops the refresh timer and drops the listeners; the cached set stays for a
+   * later user of the same URL (the registry keeps a few idle caches, see {@link sharedJwksCache}).
+   */
   release(): void {
-    if (--this.#refs > 0 || this.#closed) return;
+    if (this.#refs === 0 || --this.#refs > 0 || this.#closed) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#listeners.clear();
+    this.#onIdle();
+  }
+
+  /** Frees the cache for good: the registry never hands it out again. */
+  dispose(): void {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#listeners.clear();
-    this.#onClose();
   }
 
   stats(): {
@@ -494,7 +506,8 @@ export class JwksCache {
   #schedule(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#closed) return;
+    // Closed or idle (no user): no polling; the next user revalidates on demand.
+    if (this.#closed || this.#refs === 0) return;
     const delay = Math.min(Math.max(at - this.#now(), FIRST_BACKOFF), MAX_TIMER);
     this.#timer = setTimeout(() => this.#onTimer(), delay);
     // Never what keeps a process alive.
@@ -504,7 +517,7 @@ export class JwksCache {
   #onTimer(): void {
     this.#timer = undefined;
     // An idle cache goes quiet instead of polling the IdP forever; the next token revalidates.
-    if (this.#closed || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
+    if (this.#closed || this.#refs === 0 || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
     const t = this.#now();
     if (t < this.#retryAt) return this.#schedule(this.#retryAt);
     if (t < this.#refreshAt) return this.#schedule(this.#refreshAt);
@@ -524,6 +537,12 @@ export class JwksCache {
 
 const DEFAULT_FETCH: object = {};
 const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
+/**
+ * Released caches kept for the next user of the same URL (a verifier per request, like the CLI
+ * checklist, must not refetch each time), oldest first; beyond the limit the oldest is disposed.
+ */
+const IDLE_LIMIT = 16;
+const idle = new Map<JwksCache, () => void>();
 
 /**
  * The process-wide cache for `uri`: every source with the same URI, `fetch`, monotonic clock (a
@@ -550,11 +569,21 @@ export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): Jw
   let cache = byKey.get(key);
   if (cache === undefined || cache.closed) {
     const map = byKey;
-    const created: JwksCache = new JwksCache(uri, options, () => {
+    const dispose = (): void => {
+      created.dispose();
       if (map.get(key) === created) map.delete(key);
+    };
+    const created: JwksCache = new JwksCache(uri, options, () => {
+      idle.set(created, dispose);
+      if (idle.size > IDLE_LIMIT) {
+        const [oldest, disposeOldest] = idle.entries().next().value as [JwksCache, () => void];
+        idle.delete(oldest);
+        disposeOldest();
+      }
     });
     cache = created;
     map.set(key, cache);
   }
+  idle.delete(cache);
   return cache;
 }

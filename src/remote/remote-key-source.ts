@@ -88,6 +88,26 @@ interface DiscoveryTimes {
   readonly staleUntil: number;
 }
 
+/**
+ * The last good discovery document per issuer, `fetch`, monotonic clock and options, so a source
+ * created while it is fresh (a verifier per request, like the CLI checklist) starts from it
+ * instead of asking again. At most {@link MEMO_LIMIT} per `fetch` and clock, oldest dropped.
+ */
+const MEMO_LIMIT = 16;
+const DEFAULT_FETCH: object = {};
+const discoveryMemo = new WeakMap<object, WeakMap<object, Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>>>();
+
+function memoFor(o: JwksCacheOptions, issuer: string): { map: Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>; key: string } {
+  const fetchKey: object = o.fetch ?? DEFAULT_FETCH;
+  const clockKey: object = o.monotonicClock ?? monotonic;
+  let byClock = discoveryMemo.get(fetchKey);
+  if (byClock === undefined) discoveryMemo.set(fetchKey, (byClock = new WeakMap()));
+  let map = byClock.get(clockKey);
+  if (map === undefined) byClock.set(clockKey, (map = new Map()));
+  const key = JSON.stringify([issuer, o.timeout, o.maxResponseSize, o.allowHttp === true, o.cooldown, o.maxStale, o.maxKeys]);
+  return { map, key };
+}
+
 class RemoteJwksSource implements RemoteKeySource {
   readonly synchronous = false;
   readonly issuer: string | undefined;
@@ -125,6 +145,15 @@ class RemoteJwksSource implements RemoteKeySource {
       ...(o.monotonicClock ? { monotonicClock: o.monotonicClock } : {}),
     };
     if (o.jwksUri !== undefined) this.#attach(o.jwksUri);
+    else if (o.issuer !== undefined) {
+      const { map, key } = memoFor(this.#options, o.issuer);
+      const memo = map.get(key);
+      if (memo !== undefined && this.#now() < memo.times.freshUntil) {
+        this.#metadata = memo.metadata;
+        this.#discoveryTimes = memo.times;
+        this.#attach(memo.metadata.jwks_uri);
+      }
+    }
   }
 
   jwksUri(): string | undefined {
@@ -231,6 +260,10 @@ class RemoteJwksSource implements RemoteKeySource {
           staleUntil: freshUntil + Math.min(f.staleIfError ?? this.#maxStale, this.#maxStale),
         };
         this.#metadata = metadata;
+        const { map, key } = memoFor(this.#options, issuer);
+        map.delete(key);
+        map.set(key, { metadata, times: this.#discoveryTimes });
+        if (map.size > MEMO_LIMIT) map.delete(map.keys().next().value as string);
         this.#discoveryError = undefined;
         this.#discoveryFailures = 0;
         this.#discoveryRetryAt = -Infinity;

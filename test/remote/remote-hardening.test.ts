@@ -184,6 +184,53 @@ describe('network timing runs on a monotonic clock, claims on `now`', () => {
     assert.equal(srv.count(p), 1);
   });
 
+  test('a verifier per check (closed after each, each with its own `now`) reuses the discovery document and the JWKS', async () => {
+    const base = fresh();
+    const iss = srv.origin + base;
+    const signer = idTokenSigner('per-check');
+    srv.route(base + WK, json({ issuer: iss, jwks_uri: `${iss}/jwks` }));
+    srv.route(`${base}/jwks`, json({ keys: [signer.jwk] }));
+    const token = await signer.sign(iss, FIXED);
+    for (let i = 0; i < 5; i++) {
+      const v = createVerifier({ issuer: iss, audience: 'client', now: () => (FIXED + i) * 1000 });
+      try {
+        assert.equal((await v.verifyIdToken(token)).payload.sub, 'alice');
+      } finally {
+        v.close();
+      }
+    }
+    assert.equal(srv.count(base + WK), 1);
+    assert.equal(srv.count(`${base}/jwks`), 1);
+    // Another spelling of the issuer maps to the same discovery URL but never reuses that document.
+    const slash = createVerifier({ issuer: `${iss}/`, audience: 'client' });
+    try {
+      await rejectsWith(slash.verifyIdToken(await signer.sign(`${iss}/`, FIXED)), 'ERR_DISCOVERY');
+    } finally {
+      slash.close();
+    }
+  });
+
+  test('released JWKS caches are kept for reuse, at most 16 of them', async () => {
+    const base = fresh();
+    const token = await k1.sign();
+    const paths = Array.from({ length: 17 }, (_, i) => `${base}/${i}/jwks`);
+    for (const p of paths) srv.route(p, json(jwks(k1)));
+    const once = async (p: string): Promise<void> => {
+      const s = createRemoteKeySource({ jwksUri: srv.origin + p });
+      try {
+        assert.equal(await verifyWith(s, token), 'k1');
+      } finally {
+        s.close();
+      }
+    };
+    await once(paths[0]!);
+    await once(paths[0]!);
+    assert.equal(srv.count(paths[0]!), 1, 'reused after release');
+    for (const p of paths.slice(1)) await once(p);
+    await once(paths[0]!);
+    assert.equal(srv.count(paths[0]!), 2, 'the oldest idle cache was dropped beyond the limit');
+  });
+
   test('createRemoteKeySource no longer takes `now`; misspelt options are ERR_CONFIG', async () => {
     const jwksUri = 'https://idp.example/jwks';
     const e = await rejectsWith(() => createRemoteKeySource({ jwksUri, cooldwn: 5 } as unknown as RemoteKeySourceOptions), 'ERR_CONFIG');
