@@ -19,6 +19,7 @@ export type RefreshReason =
  */
 export type RemoteKeyEvent =
   | {
+      /** A discovery document was fetched and accepted: the first one, and every refresh. */
       readonly type: 'discovery';
       readonly issuer: string;
       /** The discovery document URL. */
