@@ -121,16 +121,43 @@ export class KeyNotFoundError extends VerifyError {
   }
 }
 
+/**
+ * Why a network operation failed, for deciding what to do without parsing messages:
+ * - `timeout`: the deadline passed (connecting, a redirect hop or reading the body); retryable;
+ * - `network`: the connection failed (refused, reset, DNS); retryable;
+ * - `status`: a non-2xx answer (`status` holds it); 5xx and 429 are usually retryable, 4xx not;
+ * - `too_large`: the body exceeds the response-size cap;
+ * - `content_type`: the answer is not declared as JSON (e.g. an HTML error page of a proxy);
+ * - `invalid_json`: the body is not UTF-8 JSON or not a JSON object;
+ * - `invalid_response`: valid JSON that breaks the protocol (issuer mismatch, no `keys` array, ...);
+ * - `redirect`: a redirect that is not followed (too many, no or bad `Location`, not a GET);
+ * - `url_refused`: the URL (or a redirect target) breaks the https rule or carries credentials.
+ * The first three depend on the network; the others are configuration or server errors.
+ */
+export type FetchFailureReason =
+  | 'timeout'
+  | 'network'
+  | 'status'
+  | 'too_large'
+  | 'content_type'
+  | 'invalid_json'
+  | 'invalid_response'
+  | 'redirect'
+  | 'url_refused';
+
 /** A network operation failed (discovery, JWKS, introspection). `url` names the endpoint. */
 export class FetchError extends VerifyError {
   readonly url: string;
   readonly status?: number;
+  /** Machine-readable cause of the failure; default `invalid_response`. */
+  readonly reason: FetchFailureReason;
 
-  constructor(code: ErrorCode, url: string, message: string, options?: { cause?: unknown; status?: number }) {
+  constructor(code: ErrorCode, url: string, message: string, options?: { cause?: unknown; status?: number; reason?: FetchFailureReason }) {
     super(code, message, options);
     this.name = 'FetchError';
     this.url = url;
     if (options?.status !== undefined) this.status = options.status;
+    this.reason = options?.reason ?? 'invalid_response';
   }
 }
 

@@ -19,7 +19,7 @@ export type { AccessTokenCheckOptions } from './claims/access-token.js';
 export { BACKCHANNEL_LOGOUT_EVENT } from './claims/logout-token.js';
 export type { VerifierOptions, IssuerOptions } from './options.js';
 export { VerifyError, ClaimError, KeyNotFoundError, FetchError, ERROR_CODES } from './errors.js';
-export type { ErrorCode, KeyRejection } from './errors.js';
+export type { ErrorCode, KeyRejection, FetchFailureReason } from './errors.js';
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jose/algorithms.js';
 export type { JoseHeader, JwtPayload, Jwk, Jwks } from './jose/types.js';
 export type { KeySource } from './keys/key-source.js';

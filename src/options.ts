@@ -33,7 +33,7 @@ export interface IssuerOptions {
 /** Remote-key options passed through to {@link createRemoteKeySource}; see its docs for defaults. */
 export type RemoteOptions = Pick<
   RemoteKeySourceOptions,
-  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent'
+  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent' | 'monotonicClock'
 >;
 
 export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
@@ -41,7 +41,10 @@ export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
   readonly issuers?: readonly IssuerOptions[];
   /** Allowed clock skew in seconds. Default 0. */
   readonly clockTolerance?: number;
-  /** Clock in milliseconds since the epoch. Default `Date.now`. */
+  /**
+   * The instant claims are judged at (`exp`, `nbf`, `iat`, `auth_time`), ms since the epoch.
+   * Default `Date.now`. Network timing (cache freshness, cooldowns, backoff) never uses it.
+   */
   readonly now?: () => number;
   /** Maximum token length in characters, checked before any decoding. Default 65536. */
   readonly maxTokenLength?: number;
@@ -167,12 +170,14 @@ export function commonConfig(o: VerifierOptions): CommonConfig {
   checkNumber('clockTolerance', o.clockTolerance, 0);
   checkNumber('maxTokenAge', o.maxTokenAge, 0);
   checkNumber('timeout', o.timeout, 0);
+  if (typeof o.timeout === 'number' && o.timeout > 2 ** 31 - 1) throw configError(`timeout must be at most ${2 ** 31 - 1} ms, got ${o.timeout}`);
   checkNumber('cooldown', o.cooldown, 0);
   checkNumber('maxStale', o.maxStale, 0);
   if (o.maxTokenLength !== undefined && (!Number.isInteger(o.maxTokenLength) || o.maxTokenLength < 16)) {
     throw configError('maxTokenLength must be an integer >= 16');
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
+  if (o.monotonicClock !== undefined && typeof o.monotonicClock !== 'function') throw configError('monotonicClock must be a function returning ms');
   if (o.validate !== undefined && typeof o.validate !== 'function') throw configError('validate must be a function');
   if (o.worker !== undefined && typeof o.worker !== 'boolean') throw configError('worker must be a boolean');
   if (o.requiredClaims !== undefined && (!Array.isArray(o.requiredClaims) || o.requiredClaims.some((c) => typeof c !== 'string'))) {

@@ -353,7 +353,8 @@ const remoteFactory: RemoteSourceFactory = (issuer, o, v) =>
     maxStale: v.maxStale,
     maxKeys: v.maxKeys,
     onEvent: v.onEvent,
-    now: v.now,
+    // Network timing runs on the monotonic clock; `now` is only the instant claims are judged at.
+    monotonicClock: v.monotonicClock,
   });
 
 /**

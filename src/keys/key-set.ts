@@ -7,6 +7,8 @@ import { importJwk, type VerificationKey } from './jwk.js';
 export const DEFAULT_MAX_KEYS = 100;
 /** With neither `kid` nor a thumbprint in the header, at most this many keys are tried. */
 export const MAX_UNNAMED_CANDIDATES = 3;
+/** When several keys share the token's `kid` (or thumbprint), at most this many (the first fit ones) are tried. */
+export const MAX_SAME_ID_CANDIDATES = 3;
 
 /** The result of looking up keys for a token: candidates to try, or why there are none. */
 export type KeyMatch =
@@ -23,6 +25,9 @@ export class KeySet {
   /** Keys skipped at import, with the reason. */
   readonly skipped: readonly KeyRejection[];
   readonly #byKid = new Map<string, VerificationKey[]>();
+  /** Rejection lists that do not depend on the token (an unknown kid, an alg no key fits), built on first need. */
+  readonly #explained = new Map<string, readonly KeyRejection[]>();
+  #skippedRejections: readonly KeyRejection[] | undefined;
 
   private constructor(keys: VerificationKey[], skipped: KeyRejection[]) {
     this.keys = keys;
@@ -75,7 +80,7 @@ export class KeySet {
     const kid = header.kid;
     if (typeof kid === 'string') {
       const named = this.#byKid.get(kid);
-      if (named === undefined) return { rejections: this.#explain(() => 'kid differs'), unknownKid: kid };
+      if (named === undefined) return { rejections: this.#explainOnce('kid', () => 'kid differs'), unknownKid: kid };
       return this.#fit(named, alg);
     }
     const s256 = header['x5t#S256'];
@@ -87,30 +92,57 @@ export class KeySet {
       return this.#fit(this.keys.filter((k) => k.x5t === s1), alg, 'x5t differs');
     }
     const fit = this.keys.filter((k) => k.algorithms.has(alg as never));
-    if (fit.length === 0) return { rejections: this.#explain((k) => unfitReason(k, alg)) };
+    if (fit.length === 0) return { rejections: this.#explainOnce(`alg:${alg}`, (k) => unfitReason(k, alg)) };
     return { keys: fit.length > MAX_UNNAMED_CANDIDATES ? fit.slice(0, MAX_UNNAMED_CANDIDATES) : fit };
   }
 
   #fit(candidates: readonly VerificationKey[], alg: Algorithm, missReason?: string): KeyMatch {
     let allFit = true;
     for (const k of candidates) if (!k.algorithms.has(alg as never)) allFit = false;
-    if (allFit && candidates.length > 0) return { keys: candidates };
+    if (allFit && candidates.length > 0) {
+      return { keys: candidates.length > MAX_SAME_ID_CANDIDATES ? candidates.slice(0, MAX_SAME_ID_CANDIDATES) : candidates };
+    }
     const fit = candidates.filter((k) => k.algorithms.has(alg as never));
-    if (fit.length > 0) return { keys: fit };
-    const set = new Set(candidates);
-    return {
-      rejections: this.#explain((k) => (set.has(k) ? unfitReason(k, alg) : (missReason ?? 'does not match'))),
-    };
+    if (fit.length > 0) return { keys: fit.length > MAX_SAME_ID_CANDIDATES ? fit.slice(0, MAX_SAME_ID_CANDIDATES) : fit };
+    const miss = missReason ?? 'does not match';
+    const base = this.#explainOnce(`miss:${miss}`, () => miss);
+    if (candidates.length === 0) return { rejections: base };
+    // A copy of the shared list with the candidates' own reasons: no per-token rebuild of every entry.
+    const out = base.slice();
+    for (const k of candidates) {
+      let lo = 0;
+      let hi = out.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (out[mid]!.index < k.index) lo = mid + 1;
+        else hi = mid;
+      }
+      out[lo] = { index: k.index, ...(k.kid !== undefined ? { kid: k.kid } : {}), reason: unfitReason(k, alg) };
+    }
+    return { rejections: out };
   }
 
+  /** {@link #explain} for a reason that depends only on the key set and `cacheKey`: built once, shared, frozen. */
+  #explainOnce(cacheKey: string, reason: (k: VerificationKey) => string): readonly KeyRejection[] {
+    let out = this.#explained.get(cacheKey);
+    if (out === undefined) {
+      out = this.#explain(reason);
+      this.#explained.set(cacheKey, out);
+    }
+    return out;
+  }
+
+  /** Every key and every skipped entry with its reason, in JWKS order (a merge: both lists are in index order). */
   #explain(reason: (k: VerificationKey) => string): KeyRejection[] {
-    const out: KeyRejection[] = this.keys.map((k) => ({
-      index: k.index,
-      ...(k.kid !== undefined ? { kid: k.kid } : {}),
-      reason: reason(k),
-    }));
-    for (const s of this.skipped) out.push({ ...s, reason: `skipped at import: ${s.reason}` });
-    return out.sort((a, b) => a.index - b.index);
+    const skipped = (this.#skippedRejections ??= this.skipped.map((s) => ({ ...s, reason: `skipped at import: ${s.reason}` })));
+    const out: KeyRejection[] = [];
+    let j = 0;
+    for (const k of this.keys) {
+      while (j < skipped.length && skipped[j]!.index < k.index) out.push(skipped[j++]!);
+      out.push({ index: k.index, ...(k.kid !== undefined ? { kid: k.kid } : {}), reason: reason(k) });
+    }
+    while (j < skipped.length) out.push(skipped[j++]!);
+    return out;
   }
 }
 

@@ -19,6 +19,7 @@ export type RefreshReason =
  */
 export type RemoteKeyEvent =
   | {
+      /** A discovery document was fetched and accepted: the first one, and every refresh. */
       readonly type: 'discovery';
       readonly issuer: string;
       /** The discovery document URL. */
@@ -100,7 +101,7 @@ export interface RemoteKeyStats {
   readonly cacheHits: number;
   /** Failed JWKS and discovery requests. */
   readonly errors: number;
-  /** When the JWKS was last fetched successfully (ms, by the injected clock), if ever. */
+  /** When the JWKS was last fetched successfully (ms since the epoch, wall clock), if ever. */
   readonly lastRefresh: number | undefined;
   /** Usable keys in the cached set. */
   readonly keys: number;

@@ -1,4 +1,4 @@
-import { FetchError, describe } from '../errors.js';
+import { FetchError, VerifyError, describe, type FetchFailureReason } from '../errors.js';
 import { parseJsonObject } from '../jose/json.js';
 import { checkUrl } from './url-policy.js';
 
@@ -20,7 +20,7 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 export interface HttpOptions {
   /** `fetch` implementation (proxies, tests). Default: `globalThis.fetch` at call time. */
   readonly fetch?: FetchLike;
-  /** Deadline for the whole exchange (every redirect hop and the body), ms. Default 5000. */
+  /** Deadline for the whole exchange (every redirect hop and the body), ms. Default 5000; at most 2^31-1. */
   readonly timeout?: number;
   /** Maximum response body size, bytes. Default 524288 (512 KiB). */
   readonly maxResponseSize?: number;
@@ -37,6 +37,8 @@ export interface RequestOptions extends HttpOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Request body (POST only), e.g. a form-encoded introspection request. */
   readonly body?: string;
+  /** Refuse a 2xx answer whose Content-Type is not JSON. Default: true, except for ERR_INTROSPECTION. */
+  readonly requireJsonContentType?: boolean;
 }
 
 /** A successful JSON response. */
@@ -63,8 +65,19 @@ const LABELS: Record<RemoteErrorCode, string> = {
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/** Builds the error of a failed request: the code, the URL asked for, and the reason. */
-export function fetchFailure(code: RemoteErrorCode, url: string, reason: string, options?: { cause?: unknown; status?: number }): FetchError {
+/** Largest delay `setTimeout` honours (a longer one fires at once). */
+export const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/**
+ * Builds the error of a failed request: the code, the URL asked for, the reason in words and, in
+ * `options.reason`, as a {@link FetchFailureReason} (default `invalid_response`).
+ */
+export function fetchFailure(
+  code: RemoteErrorCode,
+  url: string,
+  reason: string,
+  options?: { cause?: unknown; status?: number; reason?: FetchFailureReason },
+): FetchError {
   return new FetchError(code, url, `${LABELS[code]} request to ${url} failed: ${reason}`, options);
 }
 
@@ -127,12 +140,23 @@ function networkReason(err: unknown): string {
   return `network error: ${detail !== undefined ? `${msg} (${detail})` : msg}`;
 }
 
-async function discardBody(response: Response): Promise<void> {
+/**
+ * Drops an unwanted body without waiting: a custom `fetch` may hand back a stream whose `cancel()`
+ * never settles, and waiting for it would outlive the deadline (and wedge the single flight).
+ */
+function discardBody(response: Response): void {
   try {
-    await response.body?.cancel();
+    response.body?.cancel().catch(() => undefined);
   } catch {
     // Nothing to do: the body is unwanted anyway.
   }
+}
+
+/** Whether a Content-Type names JSON: `application/json` or any `+json` type (RFC 6839 §3.1), parameters allowed. */
+export function isJsonContentType(value: string | null): boolean {
+  if (value === null) return false;
+  const type = (value.split(';', 1)[0] ?? '').trim().toLowerCase();
+  return type === 'application/json' || /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(type);
 }
 
 /**
@@ -142,6 +166,9 @@ async function discardBody(response: Response): Promise<void> {
 export async function fetchJson(url: string, options: RequestOptions): Promise<JsonResponse> {
   const code = options.code;
   const timeout = positive(options.timeout, HTTP_DEFAULTS.timeout);
+  if (timeout > MAX_TIMEOUT) {
+    throw new VerifyError('ERR_CONFIG', `timeout must be at most ${MAX_TIMEOUT} ms (setTimeout's limit), got ${timeout}`);
+  }
   const maxResponseSize = positive(options.maxResponseSize, HTTP_DEFAULTS.maxResponseSize);
   const maxRedirects = options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects;
   const allowHttp = options.allowHttp === true;
@@ -152,12 +179,12 @@ export async function fetchJson(url: string, options: RequestOptions): Promise<J
   const deadline = new Deadline(timeout);
   let current = url;
   let hops = 0;
-  const fail = (reason: string, extra?: { cause?: unknown; status?: number }): FetchError =>
+  const fail = (reason: string, extra: { cause?: unknown; status?: number; reason: FetchFailureReason }): FetchError =>
     fetchFailure(code, url, hops > 0 ? `${reason} (at redirect hop ${hops}: ${current})` : reason, extra);
   try {
     for (;;) {
       const checked = checkUrl(current, allowHttp);
-      if (typeof checked === 'string') throw fail(checked);
+      if (typeof checked === 'string') throw fail(checked, { reason: 'url_refused' });
       let response: Response;
       try {
         response = await deadline.race(
@@ -170,22 +197,30 @@ export async function fetchJson(url: string, options: RequestOptions): Promise<J
           }),
         );
       } catch (err) {
-        if (deadline.expired) throw fail(`timed out after ${timeout} ms`, { cause: err });
-        throw fail(networkReason(err), { cause: err });
+        if (deadline.expired) throw fail(`timed out after ${timeout} ms`, { cause: err, reason: 'timeout' });
+        throw fail(networkReason(err), { cause: err, reason: 'network' });
       }
       if (!REDIRECT_STATUSES.has(response.status)) {
-        return await processJsonResponse(response, { code, url, maxResponseSize, deadline, ...(hops > 0 ? { finalUrl: current } : {}) });
+        return await processJsonResponse(response, {
+          code,
+          url,
+          maxResponseSize,
+          deadline,
+          ...(hops > 0 ? { finalUrl: current } : {}),
+          ...(options.requireJsonContentType !== undefined ? { requireJsonContentType: options.requireJsonContentType } : {}),
+        });
       }
-      await discardBody(response);
+      discardBody(response);
       const location = response.headers.get('location');
-      if (location === null) throw fail(`HTTP ${response.status} redirect without a Location header`, { status: response.status });
-      if (method !== 'GET') throw fail(`HTTP ${response.status} redirect not followed for a ${method} request`, { status: response.status });
-      if (hops >= maxRedirects) throw fail(`more than ${maxRedirects} redirects`, { status: response.status });
+      const redirect = { status: response.status, reason: 'redirect' } as const;
+      if (location === null) throw fail(`HTTP ${response.status} redirect without a Location header`, redirect);
+      if (method !== 'GET') throw fail(`HTTP ${response.status} redirect not followed for a ${method} request`, redirect);
+      if (hops >= maxRedirects) throw fail(`more than ${maxRedirects} redirects`, redirect);
       let next: URL;
       try {
         next = new URL(location, checked);
       } catch {
-        throw fail(`HTTP ${response.status} redirect to an invalid Location`, { status: response.status });
+        throw fail(`HTTP ${response.status} redirect to an invalid Location`, redirect);
       }
       // Credentials configured for one origin never travel to another.
       if (next.origin !== checked.origin) headers = { accept: headers.accept ?? 'application/json' };
@@ -194,8 +229,8 @@ export async function fetchJson(url: string, options: RequestOptions): Promise<J
     }
   } catch (err) {
     if (err instanceof FetchError) throw err;
-    if (deadline.expired) throw fail(`timed out after ${timeout} ms`, { cause: err });
-    throw fail(networkReason(err), { cause: err });
+    if (deadline.expired) throw fail(`timed out after ${timeout} ms`, { cause: err, reason: 'timeout' });
+    throw fail(networkReason(err), { cause: err, reason: 'network' });
   } finally {
     deadline.clear();
   }
@@ -211,6 +246,8 @@ export interface ProcessOptions {
   readonly maxResponseSize?: number;
   /** Bounds the body read; without one the read is bounded by size only. */
   readonly deadline?: Deadline;
+  /** Refuse a 2xx answer whose Content-Type is not JSON. Default: true, except for ERR_INTROSPECTION. */
+  readonly requireJsonContentType?: boolean;
 }
 
 /** Bytes of an error body read for its OAuth error code; the rest is discarded. */
@@ -252,18 +289,24 @@ export async function processJsonResponse(response: Response, options: ProcessOp
   const { code, url, deadline } = options;
   const max = positive(options.maxResponseSize, HTTP_DEFAULTS.maxResponseSize);
   const status = response.status;
-  const fail = (reason: string, cause?: unknown): FetchError =>
-    fetchFailure(code, url, reason, { status, ...(cause !== undefined ? { cause } : {}) });
+  const fail = (reason: string, kind: FetchFailureReason, cause?: unknown): FetchError =>
+    fetchFailure(code, url, reason, { status, reason: kind, ...(cause !== undefined ? { cause } : {}) });
 
   if (status < 200 || status > 299) {
     const hint = await oauthErrorHint(response, deadline);
-    throw fail(`HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}${hint}`);
+    throw fail(`HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}${hint}`, 'status');
+  }
+  const type = response.headers.get('content-type');
+  if ((options.requireJsonContentType ?? code !== 'ERR_INTROSPECTION') && !isJsonContentType(type)) {
+    discardBody(response);
+    deadline?.cancel();
+    throw fail(`expected a JSON response (application/json or a +json type), got ${type === null ? 'no Content-Type' : `Content-Type ${describe(type, 60)}`}`, 'content_type');
   }
   const declared = response.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > max) {
-    await discardBody(response);
+    discardBody(response);
     deadline?.cancel();
-    throw fail(`response too large: Content-Length ${declared} exceeds the ${max}-byte limit`);
+    throw fail(`response too large: Content-Length ${declared} exceeds the ${max}-byte limit`, 'too_large');
   }
 
   let bytes: Buffer;
@@ -282,15 +325,15 @@ export async function processJsonResponse(response: Response, options: ProcessOp
         if (total > max) {
           reader.cancel().catch(() => undefined);
           deadline?.cancel();
-          throw fail(`response too large: more than ${max} bytes`);
+          throw fail(`response too large: more than ${max} bytes`, 'too_large');
         }
         chunks.push(step.value);
       }
     } catch (err) {
       if (err instanceof FetchError) throw err;
       reader.cancel().catch(() => undefined);
-      if (deadline?.expired) throw fail(`timed out after ${deadline.ms} ms while reading the body`, err);
-      throw fail(networkReason(err), err);
+      if (deadline?.expired) throw fail(`timed out after ${deadline.ms} ms while reading the body`, 'timeout', err);
+      throw fail(networkReason(err), 'network', err);
     }
     bytes = Buffer.concat(chunks, total);
   }
@@ -299,13 +342,12 @@ export async function processJsonResponse(response: Response, options: ProcessOp
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (err) {
-    throw fail('body is not valid UTF-8', err);
+    throw fail('body is not valid UTF-8', 'invalid_json', err);
   }
   const parsed = parseJsonObject(text);
   if (parsed === undefined) {
-    const type = response.headers.get('content-type');
     const what = type ? ` (content-type ${type.slice(0, 60)})` : '';
-    throw fail(`${isJson(text) ? 'body is JSON but not an object' : 'body is not JSON'}${what}`);
+    throw fail(`${isJson(text) ? 'body is JSON but not an object' : 'body is not JSON'}${what}`, 'invalid_json');
   }
   return { url: options.finalUrl ?? url, status, headers: response.headers, body: parsed };
 }

@@ -10,14 +10,15 @@ import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.j
 /**
  * The cache of one JWKS URL, shared by every source that uses it (see {@link sharedJwksCache}).
  *
- * Lifecycle of the cached set, with t = now():
+ * Lifecycle of the cached set, with t = the monotonic clock (never the verification instant `now`):
  *   t < refreshAt        served from memory; the hot path (a Map lookup, no promise)
  *   t < freshUntil       served, and a background refresh starts (refresh ahead of expiry)
  *   t < swrUntil         served stale while a background refresh runs (stale-while-revalidate)
  *   later                revalidated before answering; if that fails, served stale until
  *                        staleUntil (stale-if-error, at most maxStale) with a warning event
  * An unknown `kid` refetches at once, then not again for `cooldown`; a kid missing from a fetch
- * made after its token arrived is remembered until the next refresh. All fetches are single-flight.
+ * made after its token arrived is remembered as absent for at most `cooldown` (OIDC Core §10.1.1:
+ * an unfamiliar kid is the signal to go back to the jwks_uri). All fetches are single-flight.
  */
 
 export const REMOTE_DEFAULTS = {
@@ -29,7 +30,7 @@ export const REMOTE_DEFAULTS = {
   maxKeys: 100,
 } as const;
 
-/** Kids remembered as absent until the next refresh; beyond this, cooldown alone limits requests. */
+/** Kids remembered as absent (each for at most the cooldown); beyond this, cooldown alone limits requests. */
 const MAX_NEGATIVE = 1000;
 /** Refresh this long before expiry at most (a quarter of the lifetime for short lifetimes). */
 const MAX_REFRESH_AHEAD = 60_000;
@@ -46,9 +47,14 @@ export interface JwksCacheOptions {
   readonly cooldown?: number;
   readonly maxStale?: number;
   readonly maxKeys?: number;
-  /** Clock in ms for every TTL and cooldown decision. Default `Date.now`. */
-  readonly now?: () => number;
+  /**
+   * Monotonic clock in ms for every freshness, cooldown and backoff decision (a test seam).
+   * Default `performance.now`. Never the verifier's `now`: that is the instant claims are judged at.
+   */
+  readonly monotonicClock?: () => number;
 }
+
+const monotonic = (): number => performance.now();
 
 type Keys = readonly VerificationKey[];
 
@@ -91,7 +97,8 @@ export class JwksCache {
   readonly #maxStale: number;
   readonly #maxKeys: number;
   readonly #listeners = new Set<RemoteKeyListener>();
-  readonly #onClose: () => void;
+  /** Called when the last user released the cache (the registry parks or disposes it). */
+  readonly #onIdle: () => void;
 
   #set: KeySet | undefined;
   #setSeq = 0;
@@ -106,7 +113,8 @@ export class JwksCache {
   #inflight: Promise<KeySet> | undefined;
   #lastUnknownFetchAt = -Infinity;
   #cooldownNotifiedFor = -Infinity;
-  readonly #negative = new Set<string>();
+  /** Kids (and other miss keys) absent from a fetch, with when that was learnt. */
+  readonly #negative = new Map<string, number>();
 
   #failing = false;
   #failures = 0;
@@ -127,7 +135,7 @@ export class JwksCache {
   #cooldownRejections = 0;
   #lastRefresh: number | undefined;
 
-  constructor(uri: string, options: JwksCacheOptions = {}, onClose: () => void = noop) {
+  constructor(uri: string, options: JwksCacheOptions = {}, onIdle: () => void = noop) {
     this.uri = uri;
     this.#http = {
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -136,11 +144,11 @@ export class JwksCache {
       allowHttp: options.allowHttp === true,
       maxRedirects: options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
     };
-    this.#now = options.now ?? Date.now;
+    this.#now = options.monotonicClock ?? monotonic;
     this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
     this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
     this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
-    this.#onClose = onClose;
+    this.#onIdle = onIdle;
   }
 
   /** The current key set, if one was ever fetched. */
@@ -190,19 +198,30 @@ export class JwksCache {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Counts a user; {@link release} the same number of times to stop timers and free the cache. */
+  /** Counts a user; {@link release} the same number of times to stop timers. */
   acquire(): this {
     this.#refs++;
     return this;
   }
 
+  /**
+   * The last release stops the refresh timer and drops the listeners; the cached set stays for a
+   * later user of the same URL (the registry keeps a few idle caches, see {@link sharedJwksCache}).
+   */
   release(): void {
-    if (--this.#refs > 0 || this.#closed) return;
+    if (this.#refs === 0 || --this.#refs > 0 || this.#closed) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#listeners.clear();
+    this.#onIdle();
+  }
+
+  /** Frees the cache for good: the registry never hands it out again. */
+  dispose(): void {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#listeners.clear();
-    this.#onClose();
   }
 
   stats(): {
@@ -282,11 +301,18 @@ export class JwksCache {
     if (key === undefined) throw this.#notFound(header, alg, rejections);
     if (this.#setSeq > seq) {
       // This set was fetched after the token arrived, so it is the IdP's answer for this kid.
-      if (this.#negative.size < MAX_NEGATIVE) this.#negative.add(key);
+      this.#remember(key);
       throw this.#notFound(header, alg, rejections, 'not found in a fetch made after the token arrived');
     }
-    if (this.#negative.has(key)) {
-      throw this.#notFound(header, alg, rejections, 'absent from the last fetch; not refetched before the next refresh');
+    const absentSince = this.#negative.get(key);
+    if (absentSince !== undefined) {
+      // Remembered for at most the cooldown: a kid probed before the IdP published it must not
+      // stay blocked until the next scheduled refresh.
+      const left = absentSince + this.#cooldown - this.#now();
+      if (left > 0) {
+        throw this.#notFound(header, alg, rejections, `absent from the last fetch; asked for again in ${seconds(left)}`);
+      }
+      this.#negative.delete(key);
     }
     const inflight = this.#inflight;
     if (inflight !== undefined) {
@@ -324,6 +350,18 @@ export class JwksCache {
     );
   }
 
+  /** Remembers a miss; bounded, and entries older than the cooldown make room first. */
+  #remember(key: string): void {
+    const t = this.#now();
+    if (this.#negative.size >= MAX_NEGATIVE) {
+      for (const [k, at] of this.#negative) {
+        if (t - at < this.#cooldown) break;
+        this.#negative.delete(k);
+      }
+    }
+    if (this.#negative.size < MAX_NEGATIVE) this.#negative.set(key, t);
+  }
+
   #notFound(header: JoseHeader, alg: Algorithm, rejections: readonly KeyRejection[], note?: string): VerifyError {
     const age = seconds(this.#now() - this.#fetchedAt);
     return keyNotFound(header, alg, rejections, `the JWKS from ${this.uri} (fetched ${age} ago${note ? `; ${note}` : ''})`);
@@ -348,7 +386,11 @@ export class JwksCache {
       'ERR_JWKS_FETCH',
       this.uri,
       `${last?.message ?? `JWKS request to ${this.uri} failed`}; the last good keys (fetched ${seconds(t - this.#fetchedAt)} ago) are past their stale-if-error limit`,
-      { ...(last ? { cause: last } : {}), ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}) },
+      {
+        ...(last ? { cause: last } : {}),
+        ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}),
+        ...(last instanceof FetchError ? { reason: last.reason } : {}),
+      },
     );
   }
 
@@ -394,12 +436,14 @@ export class JwksCache {
 
   #install(set: KeySet, headers: Headers, reason: RefreshReason, id: number, durationMs: number): void {
     const t = this.#now();
-    const f = freshness(headers, t);
+    // Wall-clock time only where HTTP dates are compared (Expires without Date) and for reporting.
+    const wall = Date.now();
+    const f = freshness(headers, wall);
     const prev = this.#set;
     this.#set = set;
     this.#setSeq = id;
     this.#fetchedAt = t;
-    this.#lastRefresh = t;
+    this.#lastRefresh = wall;
     this.#freshUntil = t + f.freshFor;
     this.#refreshAt = this.#freshUntil - Math.min(f.freshFor / 4, MAX_REFRESH_AHEAD);
     this.#swrUntil = this.#freshUntil + Math.min(f.staleWhileRevalidate, this.#maxStale);
@@ -460,11 +504,12 @@ export class JwksCache {
 
   // ---- background refresh -----------------------------------------------------------------
 
-  /** Wakes up at `at` (by the injected clock) to refresh, if the cache was read since the last attempt. */
+  /** Wakes up at `at` (by the monotonic clock) to refresh, if the cache was read since the last attempt. */
   #schedule(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#closed) return;
+    // Closed or idle (no user): no polling; the next user revalidates on demand.
+    if (this.#closed || this.#refs === 0) return;
     const delay = Math.min(Math.max(at - this.#now(), FIRST_BACKOFF), MAX_TIMER);
     this.#timer = setTimeout(() => this.#onTimer(), delay);
     // Never what keeps a process alive.
@@ -474,7 +519,7 @@ export class JwksCache {
   #onTimer(): void {
     this.#timer = undefined;
     // An idle cache goes quiet instead of polling the IdP forever; the next token revalidates.
-    if (this.#closed || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
+    if (this.#closed || this.#refs === 0 || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
     const t = this.#now();
     if (t < this.#retryAt) return this.#schedule(this.#retryAt);
     if (t < this.#refreshAt) return this.#schedule(this.#refreshAt);
@@ -494,19 +539,25 @@ export class JwksCache {
 
 const DEFAULT_FETCH: object = {};
 const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
+/**
+ * Released caches kept for the next user of the same URL (a verifier per request, like the CLI
+ * checklist, must not refetch each time), oldest first; beyond the limit the oldest is disposed.
+ */
+const IDLE_LIMIT = 16;
+const idle = new Map<JwksCache, () => void>();
 
 /**
- * The process-wide cache for `uri`: every source with the same URI, `fetch`, clock and cache
- * options shares one set, one single-flight fetch and one cooldown. Call `acquire()` on it and
- * `release()` when done.
+ * The process-wide cache for `uri`: every source with the same URI, `fetch`, monotonic clock (a
+ * test seam; the verifier's `now` plays no part) and cache options shares one set, one
+ * single-flight fetch and one cooldown. Call `acquire()` on it and `release()` when done.
  */
 export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
   const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
-  const nowKey: object = options.now ?? Date.now;
-  let byNow = registry.get(fetchKey);
-  if (byNow === undefined) registry.set(fetchKey, (byNow = new WeakMap()));
-  let byKey = byNow.get(nowKey);
-  if (byKey === undefined) byNow.set(nowKey, (byKey = new Map()));
+  const clockKey: object = options.monotonicClock ?? monotonic;
+  let byClock = registry.get(fetchKey);
+  if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
+  let byKey = byClock.get(clockKey);
+  if (byKey === undefined) byClock.set(clockKey, (byKey = new Map()));
   const key = JSON.stringify([
     uri,
     options.timeout ?? HTTP_DEFAULTS.timeout,
@@ -520,11 +571,21 @@ export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): Jw
   let cache = byKey.get(key);
   if (cache === undefined || cache.closed) {
     const map = byKey;
-    const created: JwksCache = new JwksCache(uri, options, () => {
+    const dispose = (): void => {
+      created.dispose();
       if (map.get(key) === created) map.delete(key);
+    };
+    const created: JwksCache = new JwksCache(uri, options, () => {
+      idle.set(created, dispose);
+      if (idle.size > IDLE_LIMIT) {
+        const [oldest, disposeOldest] = idle.entries().next().value as [JwksCache, () => void];
+        idle.delete(oldest);
+        disposeOldest();
+      }
     });
     cache = created;
     map.set(key, cache);
   }
+  idle.delete(cache);
   return cache;
 }

@@ -3,12 +3,13 @@ import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader } from '../jose/types.js';
 import type { VerificationKey } from '../keys/jwk.js';
 import type { KeySource } from '../keys/key-source.js';
-import { discover, discoveryUrl, type ProviderMetadata } from './discovery.js';
+import { freshness } from './cache-control.js';
+import { discoveryUrl, processDiscoveryDocument, type ProviderMetadata } from './discovery.js';
 import type { RemoteKeyEvent, RemoteKeyListener, RemoteKeyStats } from './events.js';
-import { fetchFailure, type FetchLike } from './http.js';
+import { MAX_TIMEOUT, fetchFailure, fetchJson, type FetchLike } from './http.js';
 import { REMOTE_DEFAULTS, sharedJwksCache, type JwksCache, type JwksCacheOptions } from './jwks-cache.js';
 import { requireUrl } from './url-policy.js';
-import { checkNumber, configError } from '../option-checks.js';
+import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 
 /** Options of {@link createRemoteKeySource}. Durations in milliseconds. */
 export interface RemoteKeySourceOptions {
@@ -18,7 +19,7 @@ export interface RemoteKeySourceOptions {
   readonly jwksUri?: string;
   /** `fetch` implementation (proxies, tests). Default: the platform `fetch`. */
   readonly fetch?: FetchLike;
-  /** Deadline of every request (all redirect hops and the body). Default 5000. */
+  /** Deadline of every request (all redirect hops and the body). Default 5000; at most 2^31-1. */
   readonly timeout?: number;
   /** Maximum response body, bytes. Default 524288 (512 KiB). */
   readonly maxResponseSize?: number;
@@ -32,9 +33,28 @@ export interface RemoteKeySourceOptions {
   readonly maxKeys?: number;
   /** Receives refresh, rotation, failure and warning events. */
   readonly onEvent?: RemoteKeyListener;
-  /** Clock in ms for every TTL and cooldown decision. Default `Date.now`. */
-  readonly now?: () => number;
+  /**
+   * For tests: the monotonic clock (ms) behind every freshness, cooldown and backoff decision of
+   * the discovery document and the JWKS. Default `performance.now`. It has no epoch: only
+   * differences count. (The verification instant, the verifier's `now`, never drives network timing.)
+   */
+  readonly monotonicClock?: () => number;
 }
+
+/** Every option {@link createRemoteKeySource} accepts. */
+const REMOTE_OPTION_NAMES: readonly (keyof RemoteKeySourceOptions)[] = [
+  'issuer',
+  'jwksUri',
+  'fetch',
+  'timeout',
+  'maxResponseSize',
+  'allowHttp',
+  'cooldown',
+  'maxStale',
+  'maxKeys',
+  'onEvent',
+  'monotonicClock',
+];
 
 /** A {@link KeySource} backed by a remote JWKS (found by discovery or given). */
 export interface RemoteKeySource extends KeySource {
@@ -43,7 +63,7 @@ export interface RemoteKeySource extends KeySource {
   readonly issuer: string | undefined;
   /** The JWKS URL, once known (given, or after discovery). */
   jwksUri(): string | undefined;
-  /** The discovery document, once fetched (only when discovery is used). */
+  /** The discovery document, once fetched (only when discovery is used); the latest good one after refreshes. */
   metadata(): ProviderMetadata | undefined;
   /** `id_token_signing_alg_values_supported` from discovery, once known. */
   advertisedAlgorithms(): readonly string[] | undefined;
@@ -54,8 +74,39 @@ export interface RemoteKeySource extends KeySource {
   close(): void;
 }
 
-
 const FIRST_BACKOFF = 1000;
+/** Refresh the discovery document this long before expiry at most (as for the JWKS). */
+const MAX_REFRESH_AHEAD = 60_000;
+const noop = (): void => undefined;
+const monotonic = (): number => performance.now();
+
+/** Freshness of the current discovery document, by the monotonic clock. */
+interface DiscoveryTimes {
+  readonly refreshAt: number;
+  readonly freshUntil: number;
+  readonly swrUntil: number;
+  readonly staleUntil: number;
+}
+
+/**
+ * The last good discovery document per issuer, `fetch`, monotonic clock and options, so a source
+ * created while it is fresh (a verifier per request, like the CLI checklist) starts from it
+ * instead of asking again. At most {@link MEMO_LIMIT} per `fetch` and clock, oldest dropped.
+ */
+const MEMO_LIMIT = 16;
+const DEFAULT_FETCH: object = {};
+const discoveryMemo = new WeakMap<object, WeakMap<object, Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>>>();
+
+function memoFor(o: JwksCacheOptions, issuer: string): { map: Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>; key: string } {
+  const fetchKey: object = o.fetch ?? DEFAULT_FETCH;
+  const clockKey: object = o.monotonicClock ?? monotonic;
+  let byClock = discoveryMemo.get(fetchKey);
+  if (byClock === undefined) discoveryMemo.set(fetchKey, (byClock = new WeakMap()));
+  let map = byClock.get(clockKey);
+  if (map === undefined) byClock.set(clockKey, (map = new Map()));
+  const key = JSON.stringify([issuer, o.timeout, o.maxResponseSize, o.allowHttp === true, o.cooldown, o.maxStale, o.maxKeys]);
+  return { map, key };
+}
 
 class RemoteJwksSource implements RemoteKeySource {
   readonly synchronous = false;
@@ -63,10 +114,12 @@ class RemoteJwksSource implements RemoteKeySource {
   readonly #options: JwksCacheOptions;
   readonly #now: () => number;
   readonly #cooldown: number;
+  readonly #maxStale: number;
   readonly #listener: RemoteKeyListener | undefined;
   #cache: JwksCache | undefined;
   #unsubscribe: (() => void) | undefined;
   #metadata: ProviderMetadata | undefined;
+  #discoveryTimes: DiscoveryTimes | undefined;
   #discovering: Promise<JwksCache> | undefined;
   #discoveryFetches = 0;
   #discoveryErrors = 0;
@@ -77,8 +130,9 @@ class RemoteJwksSource implements RemoteKeySource {
 
   constructor(o: RemoteKeySourceOptions) {
     this.issuer = o.issuer;
-    this.#now = o.now ?? Date.now;
+    this.#now = o.monotonicClock ?? monotonic;
     this.#cooldown = o.cooldown ?? REMOTE_DEFAULTS.cooldown;
+    this.#maxStale = o.maxStale ?? REMOTE_DEFAULTS.maxStale;
     this.#listener = o.onEvent;
     this.#options = {
       ...(o.fetch ? { fetch: o.fetch } : {}),
@@ -88,9 +142,18 @@ class RemoteJwksSource implements RemoteKeySource {
       ...(o.cooldown !== undefined ? { cooldown: o.cooldown } : {}),
       ...(o.maxStale !== undefined ? { maxStale: o.maxStale } : {}),
       ...(o.maxKeys !== undefined ? { maxKeys: o.maxKeys } : {}),
-      ...(o.now ? { now: o.now } : {}),
+      ...(o.monotonicClock ? { monotonicClock: o.monotonicClock } : {}),
     };
     if (o.jwksUri !== undefined) this.#attach(o.jwksUri);
+    else if (o.issuer !== undefined) {
+      const { map, key } = memoFor(this.#options, o.issuer);
+      const memo = map.get(key);
+      if (memo !== undefined && this.#now() < memo.times.freshUntil) {
+        this.#metadata = memo.metadata;
+        this.#discoveryTimes = memo.times;
+        this.#attach(memo.metadata.jwks_uri);
+      }
+    }
   }
 
   jwksUri(): string | undefined {
@@ -107,12 +170,16 @@ class RemoteJwksSource implements RemoteKeySource {
 
   getKeys(header: JoseHeader, alg: Algorithm): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
     const cache = this.#cache;
-    if (cache !== undefined) return cache.getKeys(header, alg);
-    return this.#discovered().then((c) => c.getKeys(header, alg));
+    if (cache !== undefined && (this.#discoveryTimes === undefined || this.#now() < this.#discoveryTimes.refreshAt)) {
+      return cache.getKeys(header, alg);
+    }
+    const c = this.#current();
+    if (c instanceof Promise) return c.then((x) => x.getKeys(header, alg));
+    return c.getKeys(header, alg);
   }
 
   async warmUp(): Promise<void> {
-    const cache = this.#cache ?? (await this.#discovered());
+    const cache = await this.#current();
     await cache.ensure();
   }
 
@@ -145,20 +212,61 @@ class RemoteJwksSource implements RemoteKeySource {
     return cache;
   }
 
+  /**
+   * The JWKS cache to ask. With discovery, the document is refreshed on its own HTTP caching
+   * schedule (same rules and clamps as the JWKS): ahead of expiry in the background, revalidated
+   * once expired; while refreshing fails the last good document keeps serving (stale-if-error).
+   */
+  #current(): JwksCache | Promise<JwksCache> {
+    const cache = this.#cache;
+    const times = this.#discoveryTimes;
+    if (cache === undefined) return this.#discover();
+    if (times === undefined) return cache;
+    const t = this.#now();
+    if (t < times.refreshAt) return cache;
+    if (t < times.swrUntil || (this.#discoveryError !== undefined && t < times.staleUntil)) {
+      if (this.#discovering === undefined && t >= this.#discoveryRetryAt) this.#discover().catch(noop);
+      return cache;
+    }
+    return this.#discover().catch((err: unknown) => {
+      const last = this.#discoveryTimes;
+      if (this.#cache !== undefined && last !== undefined && this.#now() < last.staleUntil) return this.#cache;
+      throw err;
+    });
+  }
+
   /** Discovery, single flight; a failure is remembered for a backoff so a down IdP is not hammered. */
-  #discovered(): Promise<JwksCache> {
-    if (this.#cache !== undefined) return Promise.resolve(this.#cache);
+  #discover(): Promise<JwksCache> {
     if (this.#discovering !== undefined) return this.#discovering;
     if (this.#discoveryError !== undefined && this.#now() < this.#discoveryRetryAt) {
       return Promise.reject(this.#discoveryError);
     }
     const issuer = this.issuer as string;
+    const allowHttp = this.#options.allowHttp === true;
+    const url = discoveryUrl(issuer, allowHttp);
     this.#discoveryFetches++;
-    const p = discover(issuer, this.#options).then(
-      (metadata) => {
+    const p = fetchJson(url, { ...this.#options, code: 'ERR_DISCOVERY' }).then(
+      (res) => {
+        // The issuer-equality rule (Discovery §4.3) holds on every refresh: a document naming
+        // another issuer fails like an outage, and the last good one keeps serving.
+        const metadata = processDiscoveryDocument(issuer, url, res.body, allowHttp);
+        const t = this.#now();
+        const f = freshness(res.headers, Date.now());
+        const freshUntil = t + f.freshFor;
+        this.#discoveryTimes = {
+          refreshAt: freshUntil - Math.min(f.freshFor / 4, MAX_REFRESH_AHEAD),
+          freshUntil,
+          swrUntil: freshUntil + Math.min(f.staleWhileRevalidate, this.#maxStale),
+          staleUntil: freshUntil + Math.min(f.staleIfError ?? this.#maxStale, this.#maxStale),
+        };
         this.#metadata = metadata;
+        const { map, key } = memoFor(this.#options, issuer);
+        map.delete(key);
+        map.set(key, { metadata, times: this.#discoveryTimes });
+        if (map.size > MEMO_LIMIT) map.delete(map.keys().next().value as string);
         this.#discoveryError = undefined;
         this.#discoveryFailures = 0;
+        this.#discoveryRetryAt = -Infinity;
         this.#emit({
           type: 'discovery',
           issuer,
@@ -168,8 +276,18 @@ class RemoteJwksSource implements RemoteKeySource {
             ? { algorithms: metadata.id_token_signing_alg_values_supported }
             : {}),
         });
-        return this.#cache ?? this.#attach(metadata.jwks_uri);
+        const old = this.#cache;
+        if (old !== undefined && old.uri === metadata.jwks_uri) return old;
+        if (old !== undefined && this.#closed) return old;
+        // The provider moved its keys: follow it without a restart.
+        this.#unsubscribe?.();
+        this.#unsubscribe = undefined;
+        const cache = this.#attach(metadata.jwks_uri);
+        old?.release();
+        return cache;
       },
+    ).then(
+      undefined,
       (err: unknown) => {
         const e = err instanceof VerifyError ? err : fetchFailure('ERR_DISCOVERY', issuer, String(err), { cause: err });
         this.#discoveryErrors++;
@@ -187,7 +305,7 @@ class RemoteJwksSource implements RemoteKeySource {
           reason: 'discovery',
           error: e,
           retryInMs: backoff,
-          servingStale: false,
+          servingStale: this.#cache !== undefined && this.#discoveryTimes !== undefined && this.#now() < this.#discoveryTimes.staleUntil,
         });
         throw e;
       },
@@ -217,6 +335,7 @@ class RemoteJwksSource implements RemoteKeySource {
  */
 export function createRemoteKeySource(options: RemoteKeySourceOptions): RemoteKeySource {
   if (typeof options !== 'object' || options === null) throw configError('remote key source options must be an object');
+  rejectUnknownOptions('createRemoteKeySource', options, REMOTE_OPTION_NAMES);
   const { issuer, jwksUri } = options;
   if (issuer === undefined && jwksUri === undefined) throw configError('give issuer (for discovery) or jwksUri');
   const allowHttp = options.allowHttp === true;
@@ -225,11 +344,14 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): RemoteKe
   else discoveryUrl(issuer as string, allowHttp);
   if (issuer !== undefined && (typeof issuer !== 'string' || issuer.length === 0)) throw configError('issuer must be a non-empty string');
   checkNumber('timeout', options.timeout, 1);
+  if (options.timeout !== undefined && options.timeout > MAX_TIMEOUT) {
+    throw configError(`timeout must be at most ${MAX_TIMEOUT} ms (setTimeout's limit), got ${options.timeout}`);
+  }
   checkNumber('maxResponseSize', options.maxResponseSize, 1, true);
   checkNumber('cooldown', options.cooldown, 0);
   checkNumber('maxStale', options.maxStale, 0);
   checkNumber('maxKeys', options.maxKeys, 1, true);
-  for (const name of ['fetch', 'onEvent', 'now'] as const) {
+  for (const name of ['fetch', 'onEvent', 'monotonicClock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw configError(`${name} must be a function`);
   }
   return new RemoteJwksSource(options);

@@ -73,14 +73,18 @@ describe('fetchJson', () => {
     });
     srv.route('/array', json('[1,2]'));
     srv.route('/latin1', (_req, res) => {
-      res.writeHead(200);
+      res.writeHead(200, { 'content-type': 'application/json' });
       res.end(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
     });
     srv.route('/empty', (_req, res) => {
-      res.writeHead(200);
+      res.writeHead(200, { 'content-type': 'application/json' });
       res.end();
     });
-    assert.match((await rejectsWith(get('/html'), 'ERR_JWKS_FETCH')).message, /body is not JSON \(content-type text\/html\)/);
+    const html = await rejectsWith(get('/html'), 'ERR_JWKS_FETCH');
+    assert.match(html.message, /expected a JSON response .*got Content-Type "text\/html"/);
+    assert.equal((html as FetchError).reason, 'content_type');
+    // Introspection does not require the JSON media type: the body rule alone applies.
+    assert.match((await rejectsWith(get('/html', { code: 'ERR_INTROSPECTION' }), 'ERR_INTROSPECTION')).message, /body is not JSON \(content-type text\/html\)/);
     assert.match((await rejectsWith(get('/array'), 'ERR_JWKS_FETCH')).message, /JSON but not an object/);
     assert.match((await rejectsWith(get('/latin1'), 'ERR_JWKS_FETCH')).message, /not valid UTF-8/);
     assert.match((await rejectsWith(get('/empty'), 'ERR_JWKS_FETCH')).message, /not JSON/);
@@ -183,14 +187,14 @@ describe('fetchJson', () => {
 describe('processJsonResponse (no network)', () => {
   const opts = { code: 'ERR_DISCOVERY' as const, url: 'https://idp.example/x' };
   test('accepts a 2xx JSON object', async () => {
-    const res = await processJsonResponse(new Response('{"a":1}', { status: 200 }), opts);
+    const res = await processJsonResponse(new Response('{"a":1}', { status: 200, headers: { 'content-type': 'application/json' } }), opts);
     assert.deepEqual(res.body, { a: 1 });
   });
   test('refuses 404 and 204, and a declared length above the cap', async () => {
     const e404 = await rejectsWith(processJsonResponse(new Response('nope', { status: 404, statusText: 'Not Found' }), opts), 'ERR_DISCOVERY');
     assert.match(e404.message, /HTTP 404 Not Found/);
     await rejectsWith(processJsonResponse(new Response(null, { status: 204 }), opts), 'ERR_DISCOVERY');
-    const big = new Response('{}', { status: 200, headers: { 'content-length': '999999' } });
+    const big = new Response('{}', { status: 200, headers: { 'content-length': '999999', 'content-type': 'application/json' } });
     assert.match((await rejectsWith(processJsonResponse(big, { ...opts, maxResponseSize: 10 }), 'ERR_DISCOVERY')).message, /too large/);
   });
   test('names the OAuth error of a non-2xx JSON body (RFC 6749 §5.2), bounded', async () => {
