@@ -117,6 +117,7 @@ const VERIFIER_OPTION_NAMES = [
     maxStale: true,
     maxKeys: true,
     onEvent: true,
+    monotonicClock: true,
   } satisfies Record<Exclude<keyof VerifierOptions, keyof IssuerOptions>, true>),
 ];
 
