@@ -213,118 +213,124 @@ async function tenantIdp(k: TestKey): Promise<{ origin: string; total(): number;
 describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', () => {
   it('junk tokens with random GUID tids cost O(1) requests per window and bounded contexts; a genuine new tenant still verifies', async () => {
     const idp = await tenantIdp(key);
-    const clk = clock(Date.now());
-    const limits = { newTenants: 5, maxUnproven: 8, window: 60_000 };
-    const verifier = createVerifier({
-      issuer: `${idp.origin}/{tenantid}/v2.0`,
-      audience: 'client',
-      tenants: (t) => GUID.test(t),
-      tenantLimits: limits,
-      now: clk.now,
-    });
-    const jwksUri = (tid: string) => `${idp.origin}/${tid}/keys`;
-    /** Whether the process-wide JWKS cache of this URI is still alive (holds keys). */
-    const cacheAlive = (tid: string) => {
-      const c = sharedJwksCache(jwksUri(tid), { now: clk.now });
-      const alive = c.keySet !== undefined;
-      c.acquire().release(); // leaves a live cache as it was; frees one this probe created
-      return alive;
-    };
-
-    const heapBefore = process.memoryUsage().heapUsed;
-    const windows = 6;
-    const perWindow = 500;
-    const created: string[] = [];
-    let budgetErrors = 0;
-    for (let w = 0; w < windows; w++) {
-      const tids = Array.from({ length: perWindow }, () => randomUUID());
-      const results = await Promise.allSettled(
-        tids.map((tid) => verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) }))),
-      );
-      results.forEach((r, i) => {
-        assert.equal(r.status, 'rejected');
-        const e = (r as PromiseRejectedResult).reason as VerifyError;
-        assert.ok(e instanceof VerifyError, String(e));
-        if (e.code === 'ERR_SIGNATURE_INVALID') created.push(tids[i]!);
-        else {
-          assert.equal(e.code, 'ERR_DISCOVERY', e.message);
-          assert.match(e.message, /new-tenant budget .* is spent/);
-          budgetErrors++;
-        }
+    try {
+      const clk = clock(Date.now());
+      const limits = { newTenants: 5, maxUnproven: 8, window: 60_000 };
+      const verifier = createVerifier({
+        issuer: `${idp.origin}/{tenantid}/v2.0`,
+        audience: 'client',
+        tenants: (t) => GUID.test(t),
+        tenantLimits: limits,
+        now: clk.now,
       });
-      assert.ok(Object.keys(verifier.stats()).length <= limits.maxUnproven, 'live tenant contexts stay bounded');
-      clk.advance(limits.window);
-    }
-    const heapAfter = process.memoryUsage().heapUsed;
-    const tokens = windows * perWindow;
-    console.log(
-      `# ${tokens} junk tokens: ${idp.total()} requests, ${created.length} tenants discovered, ${budgetErrors} refused by the budget, ` +
-        `${Object.keys(verifier.stats()).length} live contexts, heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MB`,
-    );
-    assert.equal(created.length, windows * limits.newTenants, 'exactly the budget of new tenants ran discovery');
-    assert.ok(idp.total() <= 2 * windows * limits.newTenants, `requests ${idp.total()} <= 2 per budgeted tenant`);
-    assert.equal(budgetErrors, tokens - created.length);
-    // Dropped contexts released their shared JWKS caches; the live ones still hold theirs.
-    const live = created.slice(-limits.maxUnproven);
-    for (const tid of live) assert.ok(cacheAlive(tid), 'a live unproven tenant keeps its JWKS cache');
-    for (const tid of created.slice(0, -limits.maxUnproven)) assert.ok(!cacheAlive(tid), 'a dropped tenant released its JWKS cache');
+      const jwksUri = (tid: string) => `${idp.origin}/${tid}/keys`;
+      /** Whether the process-wide JWKS cache of this URI is still alive (holds keys). */
+      const cacheAlive = (tid: string) => {
+        const c = sharedJwksCache(jwksUri(tid), { now: clk.now });
+        const alive = c.keySet !== undefined;
+        c.acquire().release(); // leaves a live cache as it was; frees one this probe created
+        return alive;
+      };
 
-    // Spend the fresh window's budget, then a genuine new tenant must wait for the next one.
-    for (let i = 0; i < limits.newTenants; i++) {
-      const tid = randomUUID();
-      await rejectsWith(verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) })), 'ERR_SIGNATURE_INVALID');
-    }
-    const genuine = randomUUID();
-    const genuineIss = `${idp.origin}/${genuine}/v2.0`;
-    const sign = () => key.sign({ iss: genuineIss, tid: genuine, aud: 'client', sub: 'alice', exp: exp(clk.now()), iat: Math.floor(clk.now() / 1000) });
-    const requests = idp.total();
-    const spent = await rejectsWith(verifier.verifyIdToken(await sign()), 'ERR_DISCOVERY');
-    assert.match(spent.message, /budget/);
-    assert.equal(idp.total(), requests, 'a refused new tenant costs no request');
-    clk.advance(limits.window);
-    assert.equal((await verifier.verifyIdToken(await sign())).issuer, genuineIss);
-
-    // Proven now: more junk churns the unproven set but never drops the genuine tenant.
-    for (let w = 0; w < 3; w++) {
-      await Promise.allSettled(
-        Array.from({ length: 200 }, () => {
-          const tid = randomUUID();
-          return verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) }));
-        }),
+      const heapBefore = process.memoryUsage().heapUsed;
+      const windows = 6;
+      const perWindow = 500;
+      const created: string[] = [];
+      let budgetErrors = 0;
+      for (let w = 0; w < windows; w++) {
+        const tids = Array.from({ length: perWindow }, () => randomUUID());
+        const results = await Promise.allSettled(
+          tids.map((tid) => verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) }))),
+        );
+        results.forEach((r, i) => {
+          assert.equal(r.status, 'rejected');
+          const e = (r as PromiseRejectedResult).reason as VerifyError;
+          assert.ok(e instanceof VerifyError, String(e));
+          if (e.code === 'ERR_SIGNATURE_INVALID') created.push(tids[i]!);
+          else {
+            assert.equal(e.code, 'ERR_DISCOVERY', e.message);
+            assert.match(e.message, /new-tenant budget .* is spent/);
+            budgetErrors++;
+          }
+        });
+        assert.ok(Object.keys(verifier.stats()).length <= limits.maxUnproven, 'live tenant contexts stay bounded');
+        clk.advance(limits.window);
+      }
+      const heapAfter = process.memoryUsage().heapUsed;
+      const tokens = windows * perWindow;
+      console.log(
+        `# ${tokens} junk tokens: ${idp.total()} requests, ${created.length} tenants discovered, ${budgetErrors} refused by the budget, ` +
+          `${Object.keys(verifier.stats()).length} live contexts, heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MB`,
       );
+      assert.equal(created.length, windows * limits.newTenants, 'exactly the budget of new tenants ran discovery');
+      assert.ok(idp.total() <= 2 * windows * limits.newTenants, `requests ${idp.total()} <= 2 per budgeted tenant`);
+      assert.equal(budgetErrors, tokens - created.length);
+      // Dropped contexts released their shared JWKS caches; the live ones still hold theirs.
+      const live = created.slice(-limits.maxUnproven);
+      for (const tid of live) assert.ok(cacheAlive(tid), 'a live unproven tenant keeps its JWKS cache');
+      for (const tid of created.slice(0, -limits.maxUnproven)) assert.ok(!cacheAlive(tid), 'a dropped tenant released its JWKS cache');
+
+      // Spend the fresh window's budget, then a genuine new tenant must wait for the next one.
+      for (let i = 0; i < limits.newTenants; i++) {
+        const tid = randomUUID();
+        await rejectsWith(verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) })), 'ERR_SIGNATURE_INVALID');
+      }
+      const genuine = randomUUID();
+      const genuineIss = `${idp.origin}/${genuine}/v2.0`;
+      const sign = () => key.sign({ iss: genuineIss, tid: genuine, aud: 'client', sub: 'alice', exp: exp(clk.now()), iat: Math.floor(clk.now() / 1000) });
+      const requests = idp.total();
+      const spent = await rejectsWith(verifier.verifyIdToken(await sign()), 'ERR_DISCOVERY');
+      assert.match(spent.message, /budget/);
+      assert.equal(idp.total(), requests, 'a refused new tenant costs no request');
       clk.advance(limits.window);
+      assert.equal((await verifier.verifyIdToken(await sign())).issuer, genuineIss);
+
+      // Proven now: more junk churns the unproven set but never drops the genuine tenant.
+      for (let w = 0; w < 3; w++) {
+        await Promise.allSettled(
+          Array.from({ length: 200 }, () => {
+            const tid = randomUUID();
+            return verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) }));
+          }),
+        );
+        clk.advance(limits.window);
+      }
+      const afterChurn = idp.total();
+      assert.equal((await verifier.verifyIdToken(await sign())).issuer, genuineIss);
+      assert.equal(idp.total(), afterChurn, 'the proven tenant is still cached');
+      assert.ok(genuineIss in verifier.stats());
+      assert.ok(Object.keys(verifier.stats()).length <= limits.maxUnproven + 1);
+      verifier.close();
+      assert.ok(!cacheAlive(genuine), 'close() releases every JWKS cache');
+    } finally {
+      await idp.close();
     }
-    const afterChurn = idp.total();
-    assert.equal((await verifier.verifyIdToken(await sign())).issuer, genuineIss);
-    assert.equal(idp.total(), afterChurn, 'the proven tenant is still cached');
-    assert.ok(genuineIss in verifier.stats());
-    assert.ok(Object.keys(verifier.stats()).length <= limits.maxUnproven + 1);
-    verifier.close();
-    assert.ok(!cacheAlive(genuine), 'close() releases every JWKS cache');
-    await idp.close();
   });
 
   it('listed tenants skip the budget; beyond maxTenants the oldest context is dropped and its JWKS cache released', async () => {
     const idp = await tenantIdp(key);
-    const tids = [randomUUID(), randomUUID(), randomUUID()];
-    const verifier = createVerifier({
-      issuer: `${idp.origin}/{tenantid}/v2.0`,
-      audience: 'client',
-      tenants: tids,
-      tenantLimits: { maxTenants: 2, newTenants: 1 },
-    });
-    for (const tid of tids) {
-      const iss = `${idp.origin}/${tid}/v2.0`;
-      assert.equal((await verifier.verifyIdToken(await key.sign({ iss, tid, aud: 'client', sub: 's', exp: exp() }))).issuer, iss);
+    try {
+      const tids = [randomUUID(), randomUUID(), randomUUID()];
+      const verifier = createVerifier({
+        issuer: `${idp.origin}/{tenantid}/v2.0`,
+        audience: 'client',
+        tenants: tids,
+        tenantLimits: { maxTenants: 2, newTenants: 1 },
+      });
+      for (const tid of tids) {
+        const iss = `${idp.origin}/${tid}/v2.0`;
+        assert.equal((await verifier.verifyIdToken(await key.sign({ iss, tid, aud: 'client', sub: 's', exp: exp() }))).issuer, iss);
+      }
+      assert.deepEqual(Object.keys(verifier.stats()).sort(), tids.slice(1).map((t) => `${idp.origin}/${t}/v2.0`).sort());
+      const released = sharedJwksCache(`${idp.origin}/${tids[0]}/keys`);
+      assert.equal(released.keySet, undefined, 'the dropped tenant released its JWKS cache');
+      released.acquire().release();
+      const kept = sharedJwksCache(`${idp.origin}/${tids[2]}/keys`);
+      assert.notEqual(kept.keySet, undefined);
+      kept.acquire().release();
+      verifier.close();
+    } finally {
+      await idp.close();
     }
-    assert.deepEqual(Object.keys(verifier.stats()).sort(), tids.slice(1).map((t) => `${idp.origin}/${t}/v2.0`).sort());
-    const released = sharedJwksCache(`${idp.origin}/${tids[0]}/keys`);
-    assert.equal(released.keySet, undefined, 'the dropped tenant released its JWKS cache');
-    released.acquire().release();
-    const kept = sharedJwksCache(`${idp.origin}/${tids[2]}/keys`);
-    assert.notEqual(kept.keySet, undefined);
-    kept.acquire().release();
-    verifier.close();
-    await idp.close();
   });
 });
