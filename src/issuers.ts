@@ -1,8 +1,10 @@
 import { createSecretKey } from 'node:crypto';
 import { ClaimError, FetchError, VerifyError, describe } from './errors.js';
 import type { ProfileRules } from './claims/rules.js';
+import type { Algorithm } from './jose/algorithms.js';
 import type { KeyHolder } from './jose/dispatch.js';
-import type { JwtPayload } from './jose/types.js';
+import type { JoseHeader, JwtPayload } from './jose/types.js';
+import type { VerificationKey } from './keys/jwk.js';
 import { fittingKeySource } from './keys/fitting-key-source.js';
 import { StaticKeySource, type KeySource } from './keys/key-source.js';
 import { TENANT_LIMITS, checkIssuerOptions, type CommonConfig, type IssuerOptions, type VerifierOptions } from './options.js';
@@ -105,6 +107,54 @@ export function tenantUrlProblem(shape: TemplateShape, iss: string, tenant: stri
   const expected = shape.before + tenant + shape.after;
   if (u.href !== expected) return `the URL parses as ${describe(u.href)}, not ${describe(expected)}`;
   return undefined;
+}
+
+/**
+ * The key source of a tenant not yet seen to verify a token: a failed lookup (discovery or JWKS
+ * failure, no fitting key) calls `failed`, which drops the tenant's context, so asking the issuer
+ * about this tenant again spends the new-tenant budget again.
+ */
+class UnprovenKeySource implements KeySource {
+  readonly synchronous: boolean;
+  readonly #inner: KeySource;
+  readonly #failed: () => void;
+
+  constructor(inner: KeySource, failed: () => void) {
+    this.#inner = inner;
+    this.#failed = failed;
+    this.synchronous = inner.synchronous;
+  }
+
+  getKeys(header: JoseHeader, alg: Algorithm): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
+    let keys: readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
+    try {
+      keys = this.#inner.getKeys(header, alg);
+    } catch (err) {
+      this.#failed();
+      throw err;
+    }
+    if (!(keys instanceof Promise)) return keys;
+    return keys.catch((err: unknown) => {
+      this.#failed();
+      throw err;
+    });
+  }
+
+  advertisedAlgorithms(): readonly string[] | undefined {
+    return this.#inner.advertisedAlgorithms?.();
+  }
+
+  async warmUp(): Promise<void> {
+    await this.#inner.warmUp?.();
+  }
+
+  stats(): object {
+    return this.#inner.stats?.() ?? {};
+  }
+
+  close(): void {
+    this.#inner.close?.();
+  }
 }
 
 interface Template {
@@ -271,13 +321,21 @@ export class IssuerRegistry {
       );
     }
     let pending = true;
-    const ctx: IssuerContext = this.#tenantContext(t, iss, () => {
+    const base = this.#tenantContext(t, iss, () => {
       if (!pending) return;
       pending = false;
       if (t.unproven.get(tenant) !== ctx) return; // dropped (and closed) meanwhile
       t.unproven.delete(tenant);
       this.#keep(t, tenant, ctx);
     });
+    const ctx: IssuerContext = {
+      ...base,
+      keySource: new UnprovenKeySource(base.keySource, () => {
+        if (!pending || t.unproven.get(tenant) !== ctx) return;
+        t.unproven.delete(tenant);
+        base.keySource.close?.();
+      }),
+    };
     if (t.unproven.size >= t.limits.maxUnproven) this.#drop(t, t.unproven);
     t.unproven.set(tenant, ctx);
     return ctx;

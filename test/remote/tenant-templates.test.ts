@@ -181,15 +181,17 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
   });
 });
 
-/** A multi-tenant IdP on 127.0.0.1: discovery and a JWKS for any tenant path; counts requests. */
-async function tenantIdp(k: TestKey): Promise<{ origin: string; total(): number; close(): Promise<void> }> {
+/** A multi-tenant IdP on 127.0.0.1: discovery and a JWKS for any (existing) tenant path; counts requests. */
+async function tenantIdp(k: TestKey, exists: (tid: string) => boolean = () => true): Promise<{ origin: string; total(): number; close(): Promise<void> }> {
   let total = 0;
   let origin = '';
   const server: Server = createServer((req, res) => {
     total++;
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const m = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path);
-    const body = m
+    const body = m && !exists(m[1]!)
+      ? undefined
+      : m
       ? { issuer: `${origin}/${m[1]}/v2.0`, jwks_uri: `${origin}/${m[1]}/keys` }
       : /^\/[^/]+\/keys$/.test(path)
         ? jwks(k)
@@ -302,6 +304,58 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
       assert.ok(Object.keys(verifier.stats()).length <= limits.maxUnproven + 1);
       verifier.close();
       assert.ok(!cacheAlive(genuine), 'close() releases every JWKS cache');
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('a tenant whose discovery fails, or whose token names an unknown key, is dropped: asking again spends the budget again', async () => {
+    const missing = (tid: string) => tid.startsWith('00000000');
+    const idp = await tenantIdp(key, (tid) => !missing(tid));
+    try {
+      const clk = clock(Date.now());
+      const limits = { newTenants: 1, maxUnproven: 10, window: 60_000 };
+      const verifier = createVerifier({
+        issuer: `${idp.origin}/{tenantid}/v2.0`,
+        audience: 'client',
+        tenants: (t) => GUID.test(t),
+        tenantLimits: limits,
+        now: clk.now,
+      });
+      const token = (tid: string, kid = 'k1') => {
+        const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+        const payload = { iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) };
+        return `${enc({ alg: 'ES256', kid })}.${enc(payload)}.${randomBytes(64).toString('base64url')}`;
+      };
+      // Tenants the IdP does not know (discovery answers 404), retried past every discovery backoff.
+      const fakes = Array.from({ length: 5 }, () => `00000000${randomUUID().slice(8)}`);
+      const rounds = 20;
+      const step = 31_000;
+      for (let r = 0; r < rounds; r++) {
+        for (const tid of fakes) {
+          const e = await rejectsWith(verifier.verifyIdToken(token(tid)), 'ERR_DISCOVERY');
+          assert.ok(/404|budget/.test(e.message), e.message);
+        }
+        clk.advance(step);
+      }
+      const budget = limits.newTenants + Math.floor((rounds * step * limits.newTenants) / limits.window);
+      assert.ok(idp.total() <= budget, `discovery requests ${idp.total()} stay within the budget ${budget}`);
+      assert.deepEqual(verifier.stats(), {}, 'failed tenants keep no context');
+
+      // An existing tenant but a kid it never published: each attempt costs a budget unit.
+      clk.advance(limits.window);
+      const real = randomUUID();
+      const before = idp.total();
+      await rejectsWith(verifier.verifyIdToken(token(real, 'nope')), 'ERR_KEY_NOT_FOUND');
+      assert.equal(idp.total(), before + 2, 'discovery and JWKS, once');
+      for (let i = 0; i < 50; i++) await rejectsWith(verifier.verifyIdToken(token(real, `nope-${i}`)), 'ERR_DISCOVERY');
+      assert.equal(idp.total(), before + 2, 'unknown kids of an unproven tenant cost no more requests');
+      // The same tenant with a genuine token, once the budget allows.
+      clk.advance(limits.window);
+      const iss = `${idp.origin}/${real}/v2.0`;
+      const genuine = await key.sign({ iss, tid: real, aud: 'client', sub: 'alice', exp: exp(clk.now()), iat: Math.floor(clk.now() / 1000) });
+      assert.equal((await verifier.verifyIdToken(genuine)).issuer, iss);
+      verifier.close();
     } finally {
       await idp.close();
     }
