@@ -9,7 +9,6 @@ import { fittingKeySource } from './keys/fitting-key-source.js';
 import { StaticKeySource, type KeySource } from './keys/key-source.js';
 import { TENANT_LIMITS, checkIssuerOptions, type CommonConfig, type IssuerOptions, type VerifierOptions } from './options.js';
 import { configError } from './option-checks.js';
-import { discoveryUrl } from './remote/discovery.js';
 
 /** Everything the verifier needs about one concrete issuer, built once. */
 export interface IssuerContext {
@@ -229,8 +228,9 @@ export class IssuerRegistry {
         }
         const owns = o.jwks === undefined && o.keySource === undefined;
         const discovers = owns && o.jwksUri === undefined;
-        // The scheme rule of discovery, checked now rather than on every token.
-        if (discovers) discoveryUrl(o.issuer.replace(PLACEHOLDER, SENTINEL), options.allowHttp === true);
+        // Remote options and the scheme rule of discovery are checked now (ERR_CONFIG), not on every token:
+        // a source for a stand-in tenant is built and closed again (no request).
+        if (owns) this.#remote(o.issuer.replace(PLACEHOLDER, SENTINEL), o, options).close?.();
         const limits = { ...TENANT_LIMITS, ...o.tenantLimits };
         this.#templates.push({
           options: o,

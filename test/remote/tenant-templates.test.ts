@@ -153,6 +153,9 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
       { issuer: 'https://example.com/{tenantid}', tenants: ['..'] },
       // Discovery over plain http to a non-loopback host: refused now, not on every token.
       { issuer: 'http://{tenantid}.example.com/', tenants: () => true, jwks: undefined },
+      // Remote options of a template are checked before its first token too.
+      { issuer: 'https://{tenantid}.example.com/', tenants: () => true, jwks: undefined, maxKeys: 0 },
+      { issuer: 'https://{tenantid}.example.com/', tenants: () => true, jwks: undefined, jwksUri: 'http://keys.example.com/' },
       { issuer: 'https://example.com/{tenantid}', tenants: () => true, tenantLimits: { newTenants: 0 } },
       { issuer: 'https://example.com/{tenantid}', tenants: () => true, tenantLimits: { maxUnproven: 1.5 } },
       { issuer: 'https://example.com/{tenantid}', tenants: () => true, tenantLimits: { window: -1 } },
