@@ -122,6 +122,27 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
     }
   });
 
+  it('every ASCII character and a few non-ASCII ones: exactly the documented set is accepted, the rest is ERR_ISSUER', async () => {
+    const keys = jwks(key) as never;
+    const host = createVerifier({ issuer: 'https://{tenantid}.b2clogin.example/tfp/', audience: 'client', tenants: () => true, jwks: keys });
+    const path = createVerifier({ issuer: 'https://login.example/{tenantid}/v2.0', audience: 'client', tenants: () => true, jwks: keys });
+    const chars = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), '\u0080', '\u00a0', '\u0131', '\u212a', '\u2024', '\uff0e', '\ud83d\ude00', '\ud800'];
+    const accepted = { host: '', path: '' };
+    for (const c of chars) {
+      for (const [name, v, iss] of [['host', host, (t: string) => `https://${t}.b2clogin.example/tfp/`], ['path', path, (t: string) => `https://login.example/${t}/v2.0`]] as const) {
+        const tenant = `a${c}b`;
+        try {
+          await v.verifyIdToken(await key.sign({ iss: iss(tenant), tid: tenant, aud: 'client', sub: 's', exp: exp() }));
+          accepted[name] += c;
+        } catch (err) {
+          assert.ok(err instanceof VerifyError && err.code === 'ERR_ISSUER', `${name} ${JSON.stringify(tenant)}: ${String(err)}`);
+        }
+      }
+    }
+    assert.equal(accepted.host, '-0123456789abcdefghijklmnopqrstuvwxyz');
+    assert.equal(accepted.path, '-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~');
+  });
+
   it('the URL check alone (without the character rule) catches host changes and normalisation', () => {
     const host = parseTemplate('https://{tenantid}.b2clogin.com/tfp/v2.0/');
     assert.equal(host.position, 'host');
