@@ -25,9 +25,36 @@ export interface IssuerOptions {
   readonly algorithms?: readonly Algorithm[];
   /** Client secret: only then HS256/384/512 ID tokens are accepted (OIDC Core §10.1). */
   readonly clientSecret?: string;
-  /** For issuer templates: the accepted tenant ids, or a predicate. */
+  /**
+   * For issuer templates: the accepted tenant ids, or a predicate. A tenant id is only ever taken
+   * from a token if it fits where `{tenantid}` stands: one lowercase DNS label (`[a-z0-9-]`, at most
+   * 63) in the host, or `[A-Za-z0-9._~-]` (at most 128, not starting with `.`) in the path.
+   */
   readonly tenants?: readonly string[] | ((tenantId: string) => boolean);
+  /**
+   * For issuer templates whose keys come from discovery and whose `tenants` is a predicate: how
+   * many tenant contexts are kept, and how fast tenants never seen to verify a token may start
+   * discovery. Beyond the budget a token of a new tenant fails with `ERR_DISCOVERY` (no request).
+   */
+  readonly tenantLimits?: {
+    /** Tenants kept once a token of theirs verified (listed tenants too); oldest dropped first. Default 1000. */
+    readonly maxTenants?: number;
+    /** Tenants not yet seen to verify a token, kept at most; oldest dropped first. Default 50. */
+    readonly maxUnproven?: number;
+    /** New unproven tenants that may start discovery per `window` (token bucket, refilled evenly). Default 20. */
+    readonly newTenants?: number;
+    /** The budget window in ms, measured with the verifier's `now`. Default 60000. */
+    readonly window?: number;
+  };
 }
+
+/** Defaults of {@link IssuerOptions.tenantLimits}. */
+export const TENANT_LIMITS = {
+  maxTenants: 1000,
+  maxUnproven: 50,
+  newTenants: 20,
+  window: 60_000,
+} as const;
 
 /** Options of a verifier: one issuer inline, or several in `issuers`. */
 /** Remote-key options passed through to {@link createRemoteKeySource}; see its docs for defaults. */
@@ -155,6 +182,15 @@ export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; alg
   if (o.tenants !== undefined && !isTemplate) throw configError(`"tenants" is only for issuer templates with {tenantid}`);
   if (o.tenants !== undefined && typeof o.tenants !== 'function' && !Array.isArray(o.tenants)) {
     throw configError('tenants must be an array of tenant ids or a function');
+  }
+  if (o.tenantLimits !== undefined) {
+    if (!isTemplate) throw configError(`"tenantLimits" is only for issuer templates with {tenantid}`);
+    if (typeof o.tenantLimits !== 'object' || o.tenantLimits === null) throw configError('tenantLimits must be an object');
+    rejectUnknownOptions('tenantLimits', o.tenantLimits, Object.keys(TENANT_LIMITS));
+    checkNumber('tenantLimits.maxTenants', o.tenantLimits.maxTenants, 1, true);
+    checkNumber('tenantLimits.maxUnproven', o.tenantLimits.maxUnproven, 1, true);
+    checkNumber('tenantLimits.newTenants', o.tenantLimits.newTenants, 1, true);
+    checkNumber('tenantLimits.window', o.tenantLimits.window, 1);
   }
   return { audiences, algorithms };
 }

@@ -272,7 +272,9 @@ class OidcVerifier implements Verifier {
   /** Turns the index of the key that verified (-1: none) into the result or the first failure. */
   #checked(p: Prepared, keys: readonly KeyHolder[], i: number, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     if (i < 0) throw this.#signatureError(p, keys.length);
-    return this.#finish(p, keys[i]!, profile, options);
+    const result = this.#finish(p, keys[i]!, profile, options);
+    p.ctx.verified?.();
+    return result;
   }
 
   #verify(token: string, profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
