@@ -197,7 +197,11 @@ export class IssuerRegistry {
   /** The exact issuer matched last: a string compare instead of hashing a fresh `iss` string. */
   #last: IssuerContext | undefined;
 
+  /** The new-tenant budget is network timing: it runs on the monotonic clock, never on `now`. */
+  readonly #clock: () => number;
+
   constructor(options: VerifierOptions, common: CommonConfig, remote: RemoteSourceFactory) {
+    this.#clock = options.monotonicClock ?? (() => performance.now());
     this.#common = common;
     this.#options = options;
     this.#remote = remote;
@@ -243,7 +247,7 @@ export class IssuerRegistry {
           discovers,
           owns,
           budget: limits.newTenants,
-          refilledAt: common.now(),
+          refilledAt: this.#clock(),
         });
       }
     }
@@ -357,7 +361,7 @@ export class IssuerRegistry {
 
   /** Takes one unit of the new-tenant budget; returns 0, or the ms until one is available. */
   #spend(t: Template): number {
-    const now = this.#common.now();
+    const now = this.#clock();
     const { newTenants, window } = t.limits;
     t.budget = Math.min(newTenants, t.budget + (Math.max(0, now - t.refilledAt) * newTenants) / window);
     t.refilledAt = now;

@@ -124,6 +124,7 @@ const ISSUER_OPTION_NAMES = Object.keys({
   algorithms: true,
   clientSecret: true,
   tenants: true,
+  tenantLimits: true,
 } satisfies Record<keyof IssuerOptions, true>);
 const VERIFIER_OPTION_NAMES = [
   ...ISSUER_OPTION_NAMES,

@@ -248,11 +248,12 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
         tenants: (t) => GUID.test(t),
         tenantLimits: limits,
         now: clk.now,
+        monotonicClock: clk.now,
       });
       const jwksUri = (tid: string) => `${idp.origin}/${tid}/keys`;
       /** Whether the process-wide JWKS cache of this URI is still alive (holds keys). */
       const cacheAlive = (tid: string) => {
-        const c = sharedJwksCache(jwksUri(tid), { now: clk.now });
+        const c = sharedJwksCache(jwksUri(tid), { monotonicClock: clk.now });
         const alive = c.keySet !== undefined;
         c.acquire().release(); // leaves a live cache as it was; frees one this probe created
         return alive;
@@ -345,6 +346,7 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
         tenants: (t) => GUID.test(t),
         tenantLimits: limits,
         now: clk.now,
+        monotonicClock: clk.now,
       });
       const token = (tid: string, kid = 'k1') => {
         const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
