@@ -102,7 +102,8 @@ async function readFetchForm(request: Request, limit: number): Promise<string[] 
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      // Not awaited: cancelling one branch of a tee settles only when the other is cancelled too.
+      reader.cancel().catch(() => undefined);
       throw invalid(`form body is more than ${limit} bytes`);
     }
     chunks.push(value);
