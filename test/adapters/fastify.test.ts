@@ -1,34 +1,9 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { oidcVerifier, requireToken } from '../../src/adapters/fastify.js';
-import { errorResponse, type Verifier, type VerifyRequestOptions } from '../../src/index.js';
-import { bearer, send, standardSuite, startFixture, type App } from '../http/helpers.js';
-
-async function startFastify(verifier: Verifier, options: VerifyRequestOptions, customErrors = false): Promise<App> {
-  const app = Fastify();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
-  const { requiredScopes, ...defaults } = options;
-  // Plugin-level defaults (realm, methods); the route adds its scopes.
-  await app.register(oidcVerifier, { verifier, ...defaults });
-  // Routes in a child scope: the plugin's decorators reach it (skip-override).
-  await app.register(async (child) => {
-    child.get('/open', async () => ({}));
-    // request.auth is typed through declaration merging: no cast.
-    child.get('/items', { preHandler: child.requireToken({ requiredScopes }) }, async (request) => ({ sub: request.auth?.payload.sub }));
-    child.post('/items', { preHandler: child.requireToken({ requiredScopes, allowBodyToken: true }) }, async (request) => ({ sub: request.auth?.payload.sub, source: request.auth?.source }));
-    if (customErrors) {
-      child.setErrorHandler((err, _request, reply) => {
-        const r = errorResponse(err);
-        return reply.code(r.status).headers(r.headers).send({ ...r.body, custom: true });
-      });
-    }
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, close: () => app.close() };
-}
+import { bearer, send, standardSuite, startFixture } from '../http/helpers.js';
+import { startFastify } from './apps.js';
 
 standardSuite('fastify', (v, o) => startFastify(v, o));
 
@@ -45,7 +20,7 @@ test('fastify: setErrorHandler reshapes the body; per-route scopes add to the pl
   assert.equal(a.headers['www-authenticate'], 'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read"');
   const b = await send(`${app.origin}/items`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${await f.accessToken()}` });
   assert.equal(b.status, 200, b.body);
-  assert.deepEqual(b.json(), { sub: 'alice', source: 'body' });
+  assert.deepEqual(b.json(), { sub: 'alice', via: 'jwt', source: 'body' });
 });
 
 test('fastify: the default error path answers with status and WWW-Authenticate, never 500', async (t) => {

@@ -2,39 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { errorResponse, RequestError, type Verifier, type VerifyRequestOptions } from '../../src/index.js';
-import { bearer, send, standardSuite, startFixture, REALM, type App } from './helpers.js';
-
-/** verifyRequest on a bare node:http server: the IncomingMessage itself is the request. */
-export async function startNodeApp(verifier: Verifier, options: VerifyRequestOptions): Promise<App> {
-  const server = createServer((req, res) => {
-    if (req.url === '/open') {
-      res.end('{}');
-      return;
-    }
-    verifier.verifyRequest(req, options).then(
-      (auth) => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ sub: auth.payload.sub, via: auth.via, source: auth.source, scopes: auth.scopes }));
-      },
-      (err: unknown) => {
-        const { status, headers, body } = errorResponse(err);
-        res.writeHead(status, { ...headers, 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { errorResponse, RequestError } from '../../src/index.js';
+import { startNodeApp } from '../adapters/apps.js';
+import { bearer, send, standardSuite, startFixture, REALM } from './helpers.js';
 
 standardSuite('node:http', startNodeApp);
 
