@@ -197,9 +197,9 @@ async function verifyToken(backend: RequestBackend, token: string, source: Crede
  * Verifies the bearer credential of an HTTP request (RFC 6750 §2) and authorizes it. Every
  * failure is a {@link RequestError} with `status` and `headers` (RFC 6750 §3).
  */
-export async function verifyRequestWith(backend: RequestBackend, request: HttpRequest, options: VerifyRequestOptions = {}, checked = false): Promise<VerifiedRequest> {
+export async function verifyRequestWith(backend: RequestBackend, request: HttpRequest, options: VerifyRequestOptions = {}): Promise<VerifiedRequest> {
   try {
-    if (!checked) checkRequestOptions(options);
+    checkRequestOptions(options);
     const credential = await extractBearer(viewRequest(request), options);
     return await verifyToken(backend, credential.token, credential.source, options);
   } catch (err) {

@@ -134,6 +134,15 @@ test('bad options are ERR_CONFIG (500) before anything else', async (t) => {
   }
 });
 
+test('the verifier option introspection is checked at createVerifier (ERR_CONFIG)', async (t) => {
+  const f = await startFixture();
+  t.after(() => f.close());
+  assert.throws(() => f.verifier({ introspection: { endpoint: 'http://127.0.0.1:1/x', clientId: '', clientSecret: 's' } }), { code: 'ERR_CONFIG' });
+  assert.throws(() => f.verifier({ introspection: 'yes' as never }), { code: 'ERR_CONFIG' });
+  // https is required (loopback excepted) unless the verifier or the introspection options allow http.
+  assert.throws(() => f.verifier({ allowHttp: false, introspection: { endpoint: 'http://as.test.example/x', clientId: 'c', clientSecret: 's' } }), { code: 'ERR_CONFIG' });
+});
+
 test('introspection: opaque tokens are introspected (RFC 7662), JWTs too with introspect "always"', async (t) => {
   const f = await startFixture();
   const as = await startServer();
