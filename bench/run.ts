@@ -8,6 +8,7 @@ import { parallelismNotes, renderAlg, renderTargets, targets } from './lib/repor
 import { runAlg, type AlgResult } from './lib/rounds.js';
 import { createFixture } from './lib/tokens.js';
 import { gate } from './verify.js';
+import { runRequestBench } from './request.js';
 
 /**
  * `npm run bench`: oidc-verifier against raw node:crypto and the Node.js peers, in one process,
@@ -103,6 +104,14 @@ async function main(): Promise<void> {
       console.log(`\n${h(3, 'Remote JWKS (bench/remote.ts)')}\n`);
       if (remote !== '') console.log(remote);
     }
+  }
+
+  if (o.requests) {
+    progress('requests: each adapter with and without bearer authentication');
+    const { table } = await runRequestBench({ quick: o.quick, markdown: o.markdown });
+    done();
+    console.log(`\n${h(3, 'Requests through the adapters (bench/request.ts)')}\n`);
+    console.log(table);
   }
 
   const failed = verdicts.filter((t) => !t.pass).length;

@@ -30,7 +30,10 @@ export type ErrorCode =
   | 'ERR_REPLAY'
   | 'ERR_SCOPE'
   | 'ERR_INACTIVE'
-  | 'ERR_INTROSPECTION';
+  | 'ERR_INTROSPECTION'
+  | 'ERR_CREDENTIALS_MISSING'
+  | 'ERR_INVALID_REQUEST'
+  | 'ERR_FORBIDDEN';
 
 /** All codes, for documentation and exhaustive tests. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -60,6 +63,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_SCOPE',
   'ERR_INACTIVE',
   'ERR_INTROSPECTION',
+  'ERR_CREDENTIALS_MISSING',
+  'ERR_INVALID_REQUEST',
+  'ERR_FORBIDDEN',
 ];
 
 /** Base class of every error the library throws or rejects with. */

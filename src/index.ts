@@ -43,3 +43,19 @@ export type {
   ClientAuthMethod,
   TokenTypeHint,
 } from './remote/introspection.js';
+export { RequestError, toRequestError } from './http/request-error.js';
+export type { ChallengeContext } from './http/request-error.js';
+export { errorResponse } from './http/error-response.js';
+export type { ErrorResponse } from './http/error-response.js';
+export { bearerChallenge } from './http/challenge.js';
+export type { BearerChallenge, BearerErrorCode } from './http/challenge.js';
+export type { HttpRequest, PlainRequest, HeaderSource } from './http/http-request.js';
+export type { CredentialSource, ExtractOptions } from './http/bearer-token.js';
+export type {
+  VerifyRequestOptions,
+  VerifiedRequest,
+  VerifiedJwtRequest,
+  VerifiedOpaqueRequest,
+  RequestClaims,
+  IntrospectMode,
+} from './http/verify-request.js';

@@ -5,6 +5,7 @@ import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
 import { checkNumber, configError, rejectUnknownOptions } from './option-checks.js';
+import type { Introspector, IntrospectorOptions } from './remote/introspection.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -91,6 +92,12 @@ export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
    * per signature. A lone verification always runs on the calling thread. Default `true`.
    */
   readonly worker?: boolean;
+  /**
+   * RFC 7662 introspection for `verifyRequest`: opaque bearer tokens are introspected (and JWTs
+   * too with `introspect: 'always'`). Options (`fetch`, `timeout`, `maxResponseSize`, `allowHttp`,
+   * `now`, `clockTolerance` default to the verifier's) or a ready {@link Introspector}.
+   */
+  readonly introspection?: IntrospectorOptions | Introspector;
 }
 
 /** Options shared by every issuer after defaults are applied. */
@@ -146,6 +153,7 @@ const VERIFIER_OPTION_NAMES = [
     maxKeys: true,
     onEvent: true,
     monotonicClock: true,
+    introspection: true,
   } satisfies Record<Exclude<keyof VerifierOptions, keyof IssuerOptions>, true>),
 ];
 

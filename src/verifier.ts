@@ -11,6 +11,9 @@ import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './
 import { createRemoteKeySource } from './remote/remote-key-source.js';
 import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
 import { rejectUnknownOptions } from './option-checks.js';
+import { createIntrospector, type Introspector, type IntrospectorOptions } from './remote/introspection.js';
+import type { HttpRequest } from './http/http-request.js';
+import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } from './http/verify-request.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
 export interface IdTokenClaims extends JwtPayload {
@@ -88,6 +91,14 @@ export interface Verifier {
   verifyLogoutToken(token: string): Promise<VerifiedLogoutToken>;
   /** Synchronous {@link Verifier.verifyLogoutToken} for static key sets. */
   verifyLogoutTokenSync(token: string): VerifiedLogoutToken;
+  /**
+   * Verifies the bearer token of an HTTP request (a Fetch `Request`, a Node `IncomingMessage` or
+   * `{ method, url, headers }`): RFC 6750 §2 extraction, then a JWT access token as
+   * {@link Verifier.verifyAccessToken} (or introspection, with `introspection` configured), then
+   * `requiredScopes` / `anyScopes` / `claims`. Rejects with a `RequestError` carrying `status` and
+   * the RFC 6750 §3 `WWW-Authenticate` header.
+   */
+  verifyRequest(request: HttpRequest, options?: VerifyRequestOptions): Promise<VerifiedRequest>;
   /** Loads remote keys (discovery and JWKS) ahead of the first token. */
   warmUp(): Promise<void>;
   /** Counters of the remote key sources, per issuer. */
@@ -156,10 +167,12 @@ function checkCallOptions(o: CallOptions, profile: Profile): void {
 class OidcVerifier implements Verifier {
   readonly #common: CommonConfig;
   readonly #issuers: IssuerRegistry;
+  readonly introspector: Introspector | undefined;
 
   constructor(options: VerifierOptions, remote: RemoteSourceFactory) {
     this.#common = commonConfig(options);
     this.#issuers = new IssuerRegistry(options, this.#common, remote);
+    this.introspector = introspectorOf(options);
   }
 
   /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
@@ -324,6 +337,10 @@ class OidcVerifier implements Verifier {
     return this.#verifySync(token, 'logout', options) as VerifiedLogoutToken;
   }
 
+  verifyRequest(request: HttpRequest, options?: VerifyRequestOptions): Promise<VerifiedRequest> {
+    return verifyRequestWith(this, request, options);
+  }
+
   async warmUp(): Promise<void> {
     await Promise.all(this.#issuers.contexts().map((c) => c.keySource.warmUp?.()));
   }
@@ -340,6 +357,23 @@ class OidcVerifier implements Verifier {
     }
     return out;
   }
+}
+
+/** The verifier's introspection client: an {@link Introspector}, or options inheriting the verifier's transport and clock. */
+function introspectorOf(o: VerifierOptions): Introspector | undefined {
+  const i = o.introspection;
+  if (i === undefined) return undefined;
+  if (typeof i !== 'object' || i === null) throw new VerifyError('ERR_CONFIG', 'introspection must be introspector options or an introspector');
+  if (typeof (i as Introspector).introspect === 'function') return i as Introspector;
+  const inherited = {
+    ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
+    ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
+    ...(o.maxResponseSize !== undefined ? { maxResponseSize: o.maxResponseSize } : {}),
+    ...(o.allowHttp !== undefined ? { allowHttp: o.allowHttp } : {}),
+    ...(o.now !== undefined ? { now: o.now } : {}),
+    ...(o.clockTolerance !== undefined ? { clockTolerance: o.clockTolerance } : {}),
+  };
+  return createIntrospector({ ...inherited, ...(i as IntrospectorOptions) });
 }
 
 /** Issuers without static keys get a remote source: `jwksUri`, else discovery on the issuer. */

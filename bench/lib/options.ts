@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly markdown: boolean;
   readonly remote: boolean;
   readonly quick: boolean;
+  /** Run bench/request.ts (adapters with and without bearer authentication). */
+  readonly requests: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -34,6 +36,8 @@ const USAGE = `usage: npm run bench -- [options]
   --markdown          print Markdown tables (for the README)
   --remote            run bench/remote.ts after the tables (default when the file exists, except --quick)
   --no-remote         skip bench/remote.ts
+  --requests          run bench/request.ts: each adapter's route with and without auth (default; shorter with --quick)
+  --no-requests       skip bench/request.ts
   --help`;
 
 function intArg(name: string, raw: string | undefined, min: number): number {
@@ -54,6 +58,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   let markdown = false;
   // The remote scenarios take ~40 s of mostly waiting: on by default, off in --quick unless asked.
   let remote = !quick;
+  let requests = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -98,6 +103,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--no-remote':
         remote = false;
         break;
+      case '--requests':
+        requests = true;
+        break;
+      case '--no-requests':
+        requests = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -105,7 +116,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick };
+  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests };
 }
 
 export { USAGE };
