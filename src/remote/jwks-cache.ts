@@ -198,6 +198,11 @@ export class JwksCache {
     return () => this.#listeners.delete(listener);
   }
 
+  /** How many users hold this cache now (acquired and not yet released). */
+  get users(): number {
+    return this.#refs;
+  }
+
   /** Counts a user; {@link release} the same number of times to stop timers. */
   acquire(): this {
     this.#refs++;

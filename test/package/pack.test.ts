@@ -4,12 +4,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  exports: Record<string, unknown>;
+  peerDependencies?: Record<string, string>;
+};
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 let dir: string;
 let app: string;
@@ -36,6 +40,14 @@ before(() => {
   run('mkdir', ['-p', app], dir);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
   run('npm', ['install', '--offline', '--no-package-lock', join(dir, tarball)], app);
+  // The adapters' optional peers, as a user of an adapter has them installed (linked from this
+  // repository's devDependencies: nothing is fetched).
+  for (const peer of Object.keys(pkg.peerDependencies ?? {})) {
+    const target = join(root, 'node_modules', peer);
+    assert.ok(existsSync(target), `devDependency ${peer} (a peer of an adapter) is not installed`);
+    mkdirSync(dirname(join(app, 'node_modules', peer)), { recursive: true });
+    symlinkSync(target, join(app, 'node_modules', peer), 'dir');
+  }
 });
 after(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
