@@ -22,9 +22,17 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  // Nesting deeper than the limit needs at least that many brackets of each kind.
-  if (text.length > 2 * MAX_JSON_DEPTH && deeperThanLimit(value)) return undefined;
+  // Nesting deeper than the limit needs more opening brackets than the limit: counting them (native
+  // indexOf) is much cheaper than walking the parsed value, which only texts with many brackets need.
+  if (!fewBrackets(text) && deeperThanLimit(value)) return undefined;
   return value as Record<string, unknown>;
+}
+
+function fewBrackets(text: string): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > MAX_JSON_DEPTH) return false;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > MAX_JSON_DEPTH) return false;
+  return true;
 }
 
 function deeperThanLimit(root: object): boolean {

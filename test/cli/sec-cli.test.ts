@@ -174,6 +174,9 @@ describe('deeply nested JSON', () => {
     assert.equal(nestedTooDeep(nested(MAX_JSON_DEPTH)), false);
     assert.equal(nestedTooDeep(nested(MAX_JSON_DEPTH + 1)), true);
     assert.equal(nestedTooDeep(`{"a":"${'['.repeat(500)}"}`), false, 'brackets in strings do not count');
+    assert.ok(parseJsonObject(`{"a":"${'['.repeat(500)}"}`), 'brackets in strings do not count');
+    const wide = { groups: Array.from({ length: 300 }, (_, i) => ({ id: i, tags: [[i]] })) };
+    assert.deepEqual(parseJsonObject(JSON.stringify(wide)), wide, 'many brackets, shallow: accepted');
     assert.equal(parseJsonObject(nested(120_000)), undefined);
     // The slow path (escapes: a reviver, which recurses) is bounded too.
     assert.equal(parseJsonObject(`{"b":"\\u0041","a":${'['.repeat(120_000)}${']'.repeat(120_000)}}`), undefined);
