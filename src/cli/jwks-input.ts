@@ -1,5 +1,6 @@
 import type { Jwks } from '../jose/types.js';
-import { MAX_JSON_DEPTH, nestedTooDeep, parseJsonObject } from '../jose/json.js';
+import { parseJsonObject } from '../jose/json.js';
+import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from './json-depth.js';
 import { UsageError } from './args.js';
 import { readOptionFile } from './file-input.js';
 
@@ -16,7 +17,8 @@ export function isUrl(s: string): boolean {
  */
 export function parseJwksText(text: string): Jwks | string {
   const doc = parseJsonObject(text.trim());
-  if (doc === undefined) return nestedTooDeep(text) ? `nested deeper than ${MAX_JSON_DEPTH} levels` : 'not a JSON object';
+  if (doc === undefined ? nestedTooDeep(text) : deeperThanLimit(doc)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+  if (doc === undefined) return 'not a JSON object';
   if (Array.isArray(doc.keys)) return doc as unknown as Jwks;
   if (typeof doc.kty === 'string') return { keys: [doc as unknown as Jwks['keys'][number]] };
   return 'a JWKS needs a "keys" array (or give one JWK with "kty")';

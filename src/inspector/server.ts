@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_JSON_DEPTH, nestedTooDeep, parseJsonObject } from '../jose/json.js';
+import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from '../cli/json-depth.js';
+import { parseJsonObject } from '../jose/json.js';
 import type { Jwks } from '../jose/types.js';
 import { BadRequest, handleVerify, type ApiOptions } from './api.js';
 import { CONTENT_SECURITY_POLICY, renderPage } from './page.js';
@@ -197,8 +198,12 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
           // Bounded nesting (and no "__proto__"): a body nested 100k deep parses but would
           // overflow the stack of everything that walks it afterwards.
           const body = parseJsonObject(text);
+          if (body === undefined ? nestedTooDeep(text) : deeperThanLimit(body)) {
+            apiError(res, 400, `the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+            return;
+          }
           if (body === undefined) {
-            apiError(res, 400, nestedTooDeep(text) ? `the body is nested deeper than ${MAX_JSON_DEPTH} levels` : 'the body is not a JSON object');
+            apiError(res, 400, 'the body is not a JSON object');
             return;
           }
           try {

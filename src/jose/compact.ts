@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { VerifyError } from '../errors.js';
 import { decodeBase64url } from './base64url.js';
-import { MAX_JSON_DEPTH, nestedTooDeep, parseJsonObject } from './json.js';
+import { parseJsonObject } from './json.js';
 import type { JoseHeader, JwtPayload } from './types.js';
 
 /** Default cap on the token length, checked before any decoding. */
@@ -39,9 +39,7 @@ function decodeSegment(segment: string, part: 'header' | 'payload', ascii: boole
   // a text holding U+FFFD can hide invalid bytes, so only then are the bytes checked.
   if (text.includes('\uFFFD') && !isUtf8(bytes)) throw malformed(`token ${part} is not valid UTF-8`);
   const obj = parseJsonObject(text);
-  if (obj === undefined) {
-    throw malformed(nestedTooDeep(text) ? `token ${part} is nested deeper than ${MAX_JSON_DEPTH} levels` : `token ${part} is not a JSON object`);
-  }
+  if (obj === undefined) throw malformed(`token ${part} is not a JSON object`);
   return obj;
 }
 
