@@ -12,6 +12,7 @@ import { KeySet } from '../keys/key-set.js';
 import { createVerifier, type VerifiedToken } from '../verifier.js';
 import type { VerifierOptions } from '../options.js';
 import { decodeToken } from './decode-token.js';
+import { MAX_JSON_DEPTH, deeperThanLimit } from './json-depth.js';
 import { exitCodeFor, oneLine } from './errors.js';
 import { jwkThumbprint } from './jwk-info.js';
 import { describeTime, isoSeconds } from './time.js';
@@ -481,6 +482,13 @@ export async function buildChecklist(req: ChecklistRequest): Promise<Checklist> 
     return { ...base, ...shown, verdict: 'invalid', exitCode: exitCodeFor(code), code, message: oneLine(err?.message ?? msg), rows };
   }
   const { header, payload } = jws;
+  if (deeperThanLimit(header) || deeperThanLimit(payload)) {
+    // The library may accept members it never reads, but every row and renderer below recurses.
+    const part = deeperThanLimit(header) ? 'header' : 'payload';
+    const msg = `token ${part} is nested deeper than ${MAX_JSON_DEPTH} levels: too deep to check and show here`;
+    rows.push({ id: 'format', group: 'token', label: LABELS.format!, status: 'fail', reason: msg, code: 'ERR_MALFORMED' });
+    return { ...base, verdict: 'invalid', exitCode: exitCodeFor('ERR_MALFORMED'), code: 'ERR_MALFORMED', message: msg, rows };
+  }
   const alg = header.alg;
   rows.push({
     id: 'format',

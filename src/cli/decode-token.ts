@@ -1,6 +1,7 @@
 import { VerifyError } from '../errors.js';
 import { parseCompactJws } from '../jose/compact.js';
 import { parseJsonObject } from '../jose/json.js';
+import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from './json-depth.js';
 
 /** A token split and decoded for display. Nothing here is verified. */
 export interface DecodedToken {
@@ -15,7 +16,12 @@ export interface DecodedToken {
 
 function segmentJson(segment: string, part: string): Record<string, unknown> {
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(segment)) throw new VerifyError('ERR_MALFORMED', `token ${part} is not base64url`);
-  const obj = parseJsonObject(Buffer.from(segment, 'base64url').toString('utf8'));
+  const text = Buffer.from(segment, 'base64url').toString('utf8');
+  const obj = parseJsonObject(text);
+  // Too deep to display: JSON.stringify and the renderers recurse.
+  if (obj === undefined ? nestedTooDeep(text) : deeperThanLimit(obj)) {
+    throw new VerifyError('ERR_MALFORMED', `token ${part} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   if (obj === undefined) throw new VerifyError('ERR_MALFORMED', `token ${part} is not a JSON object`);
   return obj;
 }

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { startInspector, type InspectorPrefill } from '../inspector/server.js';
 import { UsageError, flag, intOption, list, str, type Parsed } from './args.js';
 import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
-import { isUrl } from './jwks-input.js';
+import { isUrl, readJwksFile } from './jwks-input.js';
 import { TOKEN_ENV, normalizeToken, readStdin } from './token-input.js';
 import { VERIFY_ENV } from './verify.js';
 
@@ -53,17 +52,16 @@ export const inspectCommand: Command = {
     if (arg === '-') token = normalizeToken(await readStdin(ctx.io.stdin));
     else if (arg !== undefined) {
       token = normalizeToken(arg);
-      ctx.warn(`warning: a token passed as an argument is kept in shell history; use "-" with stdin or $${TOKEN_ENV}`);
+      ctx.warn(
+        `warning: a token passed as an argument is kept in shell history and stays visible in the process list (ps) for as long as the inspector runs; use "-" with stdin or $${TOKEN_ENV}`,
+      );
     } else if (env[TOKEN_ENV]) token = normalizeToken(env[TOKEN_ENV]!);
     let jwks: string | undefined;
     const jwksOpt = str(p, 'jwks');
     if (jwksOpt !== undefined) {
       if (isUrl(jwksOpt)) throw new UsageError('--jwks takes a file here (the page fetches nothing; leave it empty to use discovery)', 'inspect');
-      try {
-        jwks = await readFile(jwksOpt, 'utf8');
-      } catch (err) {
-        throw new UsageError(`cannot read --jwks ${jwksOpt}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'inspect');
-      }
+      // Same reader as verify --jwks; only a parsed JWKS is put in the page, never the file as read.
+      jwks = JSON.stringify(await readJwksFile(jwksOpt, ctx.io.cwd, 'inspect'), null, 2);
     }
     const audience = list(p, 'audience');
     const prefill: InspectorPrefill = {

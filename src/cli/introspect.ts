@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { VerifyError } from '../errors.js';
 import {
   createIntrospector,
@@ -12,6 +10,7 @@ import { UsageError, list, str, type Parsed } from './args.js';
 import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
 import { classify, exitCodeFor } from './errors.js';
+import { readOptionFile } from './file-input.js';
 import { safeText } from './render-json.js';
 import { HTTP_OPTIONS, httpOptions } from './remote-options.js';
 import { formatTimeClaim } from './time.js';
@@ -45,7 +44,7 @@ interface Settings {
  * The secret never comes from argv (shell history, `ps`): `$OIDC_CLIENT_SECRET` or a file. A
  * `--client-secret VALUE` is refused without repeating the value.
  */
-function readSecret(ctx: Context, p: Parsed): string {
+async function readSecret(ctx: Context, p: Parsed): Promise<string> {
   if (p.values['client-secret'] !== undefined) {
     throw new UsageError(
       `--client-secret takes no value on the command line (shell history, ps): set $${INTROSPECT_ENV.clientSecret} or use --client-secret-file FILE`,
@@ -55,7 +54,7 @@ function readSecret(ctx: Context, p: Parsed): string {
   const file = str(p, 'client-secret-file');
   if (file !== undefined) {
     // Only the trailing line break an editor or `echo` adds; anything else may be part of the secret.
-    const secret = readFileSync(resolve(ctx.io.cwd, file), 'utf8').replace(/\r?\n$/, '');
+    const secret = (await readOptionFile('client-secret-file', file, ctx.io.cwd, 'introspect')).replace(/\r?\n$/, '');
     if (secret === '') throw new UsageError(`the client secret file ${JSON.stringify(file)} is empty`, 'introspect');
     return secret;
   }
@@ -66,7 +65,7 @@ function readSecret(ctx: Context, p: Parsed): string {
   return env;
 }
 
-function settings(ctx: Context, p: Parsed): Settings {
+async function settings(ctx: Context, p: Parsed): Promise<Settings> {
   const env = ctx.io.env;
   const endpoint = str(p, 'endpoint');
   const issuer = str(p, 'issuer') ?? (endpoint === undefined ? env[INTROSPECT_ENV.issuer] || undefined : undefined);
@@ -88,7 +87,7 @@ function settings(ctx: Context, p: Parsed): Settings {
     issuer,
     endpoint,
     clientId,
-    clientSecret: readSecret(ctx, p),
+    clientSecret: await readSecret(ctx, p),
     auth,
     hint: hint as Settings['hint'],
     audience: list(p, 'audience'),
@@ -196,7 +195,7 @@ export const introspectCommand: Command = {
     ],
   },
   async run(ctx: Context, p: Parsed): Promise<number> {
-    const s = settings(ctx, p);
+    const s = await settings(ctx, p);
     const http = httpOptions(p, 'introspect');
     const { token } = await readToken(ctx, p.positionals[0]);
     const introspector = createIntrospector({

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { safeText } from './render-json.js';
 import { run } from './run.js';
 
 // A closed pipe (`oidc-verifier jwks ... | head`) is not an error worth a stack trace.
@@ -7,7 +8,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 process.on('uncaughtException', (err) => {
-  process.stderr.write(`oidc-verifier: internal error: ${String(err?.message ?? err).split('\n')[0]}\n`);
+  process.stderr.write(`oidc-verifier: internal error: ${safeText(String(err?.message ?? err).split('\n')[0] ?? '')}\n`);
   process.exit(2);
 });
 

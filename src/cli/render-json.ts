@@ -9,16 +9,39 @@ export function renderJson(value: unknown, paint: Painter, comment?: (key: strin
 }
 
 /**
+ * Characters that change what a terminal shows without being visible text: DEL, the C1 controls
+ * (U+0080-U+009F; U+009B is an 8-bit CSI that starts escape sequences like ESC [) and the bidi
+ * controls (LRM, RLM, ALM, embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069), which
+ * reorder text ("user-\u202e1337-nimda" shows as "user-admin-7331").
+ */
+const INVISIBLE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The same, with the C0 controls (for text that is not JSON). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
  * A token is hostile input: JSON.stringify escapes C0 controls (ESC included) but not DEL, C1
- * controls or bidi overrides, which can still move the cursor or reorder what a terminal shows.
+ * controls or bidi controls, which can still move the cursor or reorder what a terminal shows.
  */
 export function quote(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return terminalSafe(JSON.stringify(s));
 }
 
 /** For text that is not JSON (table cells): every control and bidi character escaped, nothing else. */
 export function safeText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(CONTROL, escapeChar);
+}
+
+/**
+ * The last step before anything reaches stdout or stderr: DEL, C1 and bidi controls become
+ * `\uXXXX`. C0 controls are left (colour codes, line breaks), so text from a token or a server
+ * must already have gone through {@link safeText} or JSON. In JSON output these characters only
+ * occur inside strings, where `\uXXXX` is the JSON escape of the same character: the JSON stays
+ * valid and parses to the same value.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(INVISIBLE, escapeChar);
 }
 
 function scalar(value: unknown, paint: Painter): string {

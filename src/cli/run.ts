@@ -10,6 +10,7 @@ import { introspectCommand } from './introspect.js';
 import { inspectCommand } from './inspect.js';
 import { classify } from './errors.js';
 import { colourWanted, painter } from './style.js';
+import { safeText, terminalSafe } from './render-json.js';
 
 const COMMANDS: readonly Command[] = [decodeCommand, verifyCommand, jwksCommand, discoverCommand, introspectCommand, inspectCommand];
 
@@ -40,8 +41,10 @@ function globalHelp(): string {
   ].join('\n');
 }
 
+/** Every line the CLI writes goes through here: C1 and bidi controls never reach the terminal raw. */
 function write(stream: NodeJS.WritableStream, text: string): void {
-  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = terminalSafe(text);
+  stream.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
 /** Runs the CLI and resolves with the exit code. Never rejects. */
@@ -89,7 +92,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
     const prefix = `oidc-verifier${command ? ` ${command.spec.name}` : ''}: `;
     const codePart = f.code.startsWith('ERR_') && f.code !== 'ERR_USAGE' && f.code !== 'ERR_INTERNAL' && f.code !== 'ERR_IO' ? `${f.code}: ` : '';
-    write(io.stderr, ctx.paintErr('red', `${prefix}${codePart}${f.message}`));
+    // The message can quote a token or a server document: no control character reaches the terminal.
+    write(io.stderr, ctx.paintErr('red', `${prefix}${codePart}${safeText(f.message)}`));
     return f.exitCode;
   }
 }

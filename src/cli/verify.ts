@@ -4,7 +4,9 @@ import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
 import { clockFrom } from './decode.js';
 import { readJwksOption } from './jwks-input.js';
+import { oneLine } from './errors.js';
 import { renderChecklist } from './render-checklist.js';
+import { safeText, terminalSafe } from './render-json.js';
 import { HTTP_OPTIONS, httpOptions } from './remote-options.js';
 import { TOKEN_ENV, readToken } from './token-input.js';
 
@@ -75,7 +77,11 @@ export const verifyCommand: Command = {
     const keys = jwksOpt !== undefined ? await readJwksOption(jwksOpt, ctx.io.cwd, 'verify') : undefined;
     const { token } = await readToken(ctx, p.positionals[0]);
     const accessToken = str(p, 'access-token') ?? env[VERIFY_ENV.accessToken];
-    if (str(p, 'access-token') !== undefined) ctx.warn('warning: --access-token on the command line is kept in shell history; prefer $OIDC_ACCESS_TOKEN');
+    if (str(p, 'access-token') !== undefined) ctx.warn('warning: --access-token on the command line is kept in shell history and visible in ps; prefer $OIDC_ACCESS_TOKEN');
+    // The code is a credential until redeemed; state and nonce bind the response to the browser session.
+    for (const o of ['code', 'state', 'nonce'] as const) {
+      if (str(p, o) !== undefined) ctx.warn(`warning: --${o} on the command line is kept in shell history and visible in ps while this runs`);
+    }
     const req: ChecklistRequest = {
       token,
       issuer,
@@ -102,7 +108,7 @@ export const verifyCommand: Command = {
     if (c.verdict === 'error' && c.rows.length === 0) {
       // Nothing was checked (bad options): a usage-level failure, one line.
       if (ctx.json) ctx.out(JSON.stringify({ ok: false, verdict: c.verdict, error: { code: c.code, message: c.message } }, null, 2));
-      else ctx.io.stderr.write(`${ctx.paintErr('red', `oidc-verifier verify: ${c.code}: ${c.message}`)}\n`);
+      else ctx.io.stderr.write(`${ctx.paintErr('red', `oidc-verifier verify: ${c.code}: ${terminalSafe(safeText(oneLine(c.message ?? '')))}`)}\n`);
       return EXIT.usage;
     }
     if (ctx.json) {

@@ -1,3 +1,5 @@
+import { MAX_JSON_DEPTH } from '../cli/json-depth.js';
+
 /**
  * The inspector page's own script, inline and allowed by hash. It decodes the token in the page,
  * renders it with textContent only (a token is hostile input: never innerHTML), and posts the form
@@ -7,6 +9,13 @@
  * Written as plain ES2017 in a raw string: no template literals inside.
  */
 export const PAGE_SCRIPT = String.raw`
+var MAX_DEPTH = ${MAX_JSON_DEPTH};
+// DEL, C1 controls and bidi controls (as the CLI escapes them): "user-\u202e1337-nimda" must not
+// display as "user-admin-7331". Shown as a visible \uXXXX escape instead.
+var INVISIBLE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visible(s) {
+  return String(s).replace(INVISIBLE, function (c) { return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4); });
+}
 var $ = function (id) { return document.getElementById(id); };
 var MEANINGS = JSON.parse($('meanings').textContent);
 var PREFILL = JSON.parse($('prefill').textContent) || {};
@@ -18,7 +27,7 @@ var requestSeq = 0;
 function el(tag, className, text) {
   var e = document.createElement(tag);
   if (className) e.className = className;
-  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (text !== undefined && text !== null) e.textContent = visible(text);
   return e;
 }
 
@@ -49,6 +58,17 @@ function jsonPart(seg, part) {
   var v;
   try { v = JSON.parse(text); } catch (e) { throw new Error(part + ' is not JSON'); }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(part + ' is not a JSON object');
+  // Iterative: a part nested 100k deep parses, but JSON.stringify would then overflow the stack.
+  var stack = [[v, 1]];
+  while (stack.length) {
+    var top = stack.pop();
+    for (var k in top[0]) {
+      var c = top[0][k];
+      if (!c || typeof c !== 'object') continue;
+      if (top[1] >= MAX_DEPTH) throw new Error(part + ' is nested deeper than ' + MAX_DEPTH + ' levels');
+      stack.push([c, top[1] + 1]);
+    }
+  }
   return v;
 }
 
@@ -108,7 +128,7 @@ function renderDecoded() {
   if (!token) { err.hidden = true; $('decoded').hidden = true; return; }
   var d;
   try { d = decodeToken(token); } catch (e) {
-    err.textContent = 'Not a decodable JWT: ' + e.message;
+    err.textContent = visible('Not a decodable JWT: ' + e.message);
     err.hidden = false;
     $('decoded').hidden = true;
     return;
@@ -138,8 +158,8 @@ function setVerdict(state, title, detail) {
   var v = $('verdict');
   v.dataset.state = state;
   v.querySelector('.verdict-icon').textContent = { unverified: '?', busy: '…', valid: '✔', invalid: '✘', error: '!' }[state];
-  $('verdict-title').textContent = title;
-  $('verdict-detail').textContent = detail;
+  $('verdict-title').textContent = visible(title);
+  $('verdict-detail').textContent = visible(detail);
 }
 
 function markStale() {

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from '../cli/json-depth.js';
+import { parseJsonObject } from '../jose/json.js';
 import type { Jwks } from '../jose/types.js';
 import { BadRequest, handleVerify, type ApiOptions } from './api.js';
 import { CONTENT_SECURITY_POLICY, renderPage } from './page.js';
@@ -91,6 +93,32 @@ function apiError(res: ServerResponse, status: number, message: string): void {
 
 class TooLarge extends Error {}
 
+/**
+ * The origins the inspector answers to: its own address and `localhost`, with the port. On port 80
+ * also without it: browsers omit the default port from `Host` and `Origin` (RFC 9110 §7.2,
+ * RFC 6454 §6.2), so `http://127.0.0.1` is the same origin as `http://127.0.0.1:80`.
+ */
+export function inspectorOrigins(host: string, port: number): ReadonlySet<string> {
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const names = [hostPart, 'localhost'];
+  const origins = names.map((n) => `http://${n}:${port}`);
+  if (port === 80) origins.push(...names.map((n) => `http://${n}`));
+  return new Set(origins);
+}
+
+/**
+ * DNS rebinding: a page on evil.example resolved to 127.0.0.1 still sends `Host: evil.example`.
+ * The Host header must name one of {@link inspectorOrigins} (with the port, or without it on 80).
+ */
+export function hostAllowed(origins: ReadonlySet<string>, host: string | undefined): boolean {
+  return host !== undefined && origins.has(`http://${host.toLowerCase()}`);
+}
+
+/** CSRF: a POST must carry an `Origin` that is one of {@link inspectorOrigins}. */
+export function originAllowed(origins: ReadonlySet<string>, origin: string | undefined): boolean {
+  return origin !== undefined && origins.has(origin.toLowerCase());
+}
+
 function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -101,10 +129,14 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      if (size > max) return;
       size += chunk.length;
       if (size > max) {
+        // Answer 413 now, then keep reading and dropping the rest (a chunked body declares no
+        // length): destroying the socket here would reset the connection before the client could
+        // read the answer. Memory stays bounded; the request timeout ends an endless body.
+        chunks.length = 0;
         reject(new TooLarge());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -131,12 +163,11 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
   };
   const page = renderPage(options.prefill);
-  let origins: Set<string> = new Set();
+  let origins: ReadonlySet<string> = new Set();
 
   const server = createServer((req, res) => {
     // DNS rebinding: a page on evil.example resolved to 127.0.0.1 still sends Host: evil.example.
-    const hostHeader = req.headers.host ?? '';
-    if (!origins.has(`http://${hostHeader}`)) {
+    if (!hostAllowed(origins, req.headers.host)) {
       send(res, 421, 'text/plain; charset=utf-8', 'Misdirected request: use the URL printed by oidc-verifier inspect\n');
       return;
     }
@@ -154,8 +185,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
         send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', { allow: 'POST' });
         return;
       }
-      const origin = req.headers.origin;
-      if (origin === undefined || !origins.has(origin)) {
+      if (!originAllowed(origins, req.headers.origin)) {
         apiError(res, 403, 'cross-origin requests are refused');
         return;
       }
@@ -165,11 +195,15 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
       }
       readBody(req, MAX_BODY)
         .then(async (text) => {
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            apiError(res, 400, 'the body is not JSON');
+          // Bounded nesting (and no "__proto__"): a body nested 100k deep parses but would
+          // overflow the stack of everything that walks it afterwards.
+          const body = parseJsonObject(text);
+          if (body === undefined ? nestedTooDeep(text) : deeperThanLimit(body)) {
+            apiError(res, 400, `the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+            return;
+          }
+          if (body === undefined) {
+            apiError(res, 400, 'the body is not a JSON object');
             return;
           }
           try {
@@ -202,7 +236,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   });
   const actual = (server.address() as AddressInfo).port;
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  origins = new Set([`http://${hostPart}:${actual}`, `http://localhost:${actual}`]);
+  origins = inspectorOrigins(host, actual);
   return {
     url: `http://${hostPart}:${actual}/`,
     port: actual,
