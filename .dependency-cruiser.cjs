@@ -11,10 +11,14 @@ const LAYERS = [
   ['remote', '^src/remote/'],
   ['replay', '^src/replay/'],
   ['options/issuers', '^src/(options|issuers)\\.ts$'],
-  ['verifier', '^src/(verifier|index)\\.ts$'],
+  ['verifier', '^src/verifier\\.ts$'],
   ['http', '^src/http/'],
   ['adapters/report', '^src/(adapters|report)/'],
-  ['cli/inspector/server/demo', '^src/(cli|inspector|server|demo)/'],
+  ['cli/inspector/server', '^src/(cli|inspector|server)/'],
+  // The public entry re-exports every layer, so it sits on top.
+  ['index', '^src/index\\.ts$'],
+  // The demo uses the package as a user would, through its public entry.
+  ['demo', '^src/demo/'],
 ];
 
 const layerRules = LAYERS.slice(0, -1).map(([name, from], i) => ({

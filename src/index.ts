@@ -3,9 +3,10 @@
  * This file is the whole public API.
  * @packageDocumentation
  */
-export { createVerifier } from './verifier.js';
+export { createVerifier } from './http/request-verifier.js';
+export type { Verifier } from './http/request-verifier.js';
 export type {
-  Verifier,
+  TokenVerifier,
   VerifiedToken,
   VerifiedIdToken,
   VerifiedAccessToken,

@@ -12,8 +12,6 @@ import { createRemoteKeySource } from './remote/remote-key-source.js';
 import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
 import { rejectUnknownOptions } from './option-checks.js';
 import { createIntrospector, type Introspector, type IntrospectorOptions } from './remote/introspection.js';
-import type { HttpRequest } from './http/http-request.js';
-import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } from './http/verify-request.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
 export interface IdTokenClaims extends JwtPayload {
@@ -72,7 +70,11 @@ export type VerifiedAccessToken = VerifiedToken<AccessTokenClaims>;
 export type VerifiedLogoutToken = VerifiedToken<LogoutTokenClaims>;
 
 /** Verifies OpenID Connect ID tokens for one or several issuers. */
-export interface Verifier {
+/**
+ * The token verifier: every token-level check. {@link Verifier} (from `createVerifier`) adds
+ * request verification on top of it.
+ */
+export interface TokenVerifier {
   /**
    * Verifies an ID token as OpenID Connect Core §3.1.3.7 requires (plus §3.2.2.9-11 and
    * §3.3.2.11-12 for the hash claims). Rejects with {@link VerifyError}.
@@ -85,20 +87,12 @@ export interface Verifier {
    * audiences (your resource server), `sub`, `client_id`, `jti`, times, and `requiredScopes`.
    */
   verifyAccessToken(token: string, options?: AccessTokenCheckOptions): Promise<VerifiedAccessToken>;
-  /** Synchronous {@link Verifier.verifyAccessToken} for static key sets. */
+  /** Synchronous {@link TokenVerifier.verifyAccessToken} for static key sets. */
   verifyAccessTokenSync(token: string, options?: AccessTokenCheckOptions): VerifiedAccessToken;
   /** Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6). */
   verifyLogoutToken(token: string): Promise<VerifiedLogoutToken>;
-  /** Synchronous {@link Verifier.verifyLogoutToken} for static key sets. */
+  /** Synchronous {@link TokenVerifier.verifyLogoutToken} for static key sets. */
   verifyLogoutTokenSync(token: string): VerifiedLogoutToken;
-  /**
-   * Verifies the bearer token of an HTTP request (a Fetch `Request`, a Node `IncomingMessage` or
-   * `{ method, url, headers }`): RFC 6750 §2 extraction, then a JWT access token as
-   * {@link Verifier.verifyAccessToken} (or introspection, with `introspection` configured), then
-   * `requiredScopes` / `anyScopes` / `claims`. Rejects with a `RequestError` carrying `status` and
-   * the RFC 6750 §3 `WWW-Authenticate` header.
-   */
-  verifyRequest(request: HttpRequest, options?: VerifyRequestOptions): Promise<VerifiedRequest>;
   /** Loads remote keys (discovery and JWKS) ahead of the first token. */
   warmUp(): Promise<void>;
   /** Counters of the remote key sources, per issuer. */
@@ -164,7 +158,7 @@ function checkCallOptions(o: CallOptions, profile: Profile): void {
   }
 }
 
-class OidcVerifier implements Verifier {
+export class OidcVerifier implements TokenVerifier {
   readonly #common: CommonConfig;
   readonly #issuers: IssuerRegistry;
   readonly introspector: Introspector | undefined;
@@ -337,10 +331,6 @@ class OidcVerifier implements Verifier {
     return this.#verifySync(token, 'logout', options) as VerifiedLogoutToken;
   }
 
-  verifyRequest(request: HttpRequest, options?: VerifyRequestOptions): Promise<VerifiedRequest> {
-    return verifyRequestWith(this, request, options);
-  }
-
   async warmUp(): Promise<void> {
     await Promise.all(this.#issuers.contexts().map((c) => c.keySource.warmUp?.()));
   }
@@ -394,12 +384,10 @@ const remoteFactory: RemoteSourceFactory = (issuer, o, v) =>
   });
 
 /**
- * Creates a verifier. Options are checked at once: bad ones throw {@link VerifyError} `ERR_CONFIG`.
- *
- * @example
- * const verifier = createVerifier({ issuer: 'https://login.example.com', audience: 'my-client-id' });
- * const { payload } = await verifier.verifyIdToken(idToken, { nonce });
+ * Creates the token-level verifier. The public `createVerifier` (src/http/request-verifier.ts)
+ * builds on it and adds request verification, so this layer never imports the HTTP layer.
+ * @internal
  */
-export function createVerifier(options: VerifierOptions): Verifier {
+export function createTokenVerifier(options: VerifierOptions): OidcVerifier {
   return new OidcVerifier(options, remoteFactory);
 }

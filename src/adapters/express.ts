@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Verifier } from '../verifier.js';
+import type { Verifier } from '../http/request-verifier.js';
 import { checkRequestOptions, type VerifiedRequest, type VerifyRequestOptions } from '../http/verify-request.js';
 
 declare global {

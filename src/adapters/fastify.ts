@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import type { Verifier } from '../verifier.js';
+import type { Verifier } from '../http/request-verifier.js';
 import type { PlainRequest } from '../http/http-request.js';
 import { checkRequestOptions, mergeRequestOptions, type VerifiedRequest, type VerifyRequestOptions } from '../http/verify-request.js';
 import { VerifyError } from '../errors.js';

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import type { MiddlewareHandler } from 'hono';
-import type { Verifier } from '../verifier.js';
+import type { Verifier } from '../http/request-verifier.js';
 import { errorResponse } from '../http/error-response.js';
 import { toRequestError, type RequestError } from '../http/request-error.js';
 import { checkRequestOptions, type VerifiedRequest, type VerifyRequestOptions } from '../http/verify-request.js';

@@ -15,7 +15,7 @@ import { parseCompactJws } from '../../src/jose/compact.js';
 import type { RemoteKeyEvent } from '../../src/remote/events.js';
 import { fetchJson, isJsonContentType, type FetchLike } from '../../src/remote/http.js';
 import { createRemoteKeySource, type RemoteKeySource, type RemoteKeySourceOptions } from '../../src/remote/remote-key-source.js';
-import { createVerifier, type Verifier } from '../../src/verifier.js';
+import { createVerifier, type Verifier } from '../../src/index.js';
 import { MINUTE, clock, fakeToken, hang, json, jwks, makeKey, rejectsWith, startServer, verifyWith, type TestKey, type TestServer } from './helpers.js';
 
 const WK = '/.well-known/openid-configuration';

@@ -1,0 +1,37 @@
+import type { VerifierOptions } from '../options.js';
+import { OidcVerifier, createTokenVerifier, type TokenVerifier } from '../verifier.js';
+import type { HttpRequest } from './http-request.js';
+import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } from './verify-request.js';
+
+/**
+ * A verifier: every token check of {@link TokenVerifier}, plus request verification for APIs.
+ * One verifier (one key cache) serves every route; per-call options only add checks.
+ */
+export interface Verifier extends TokenVerifier {
+  /**
+   * Verifies the bearer token of an HTTP request (a Fetch `Request`, a Node `IncomingMessage` or
+   * `{ method, url, headers }`): RFC 6750 §2 extraction, then a JWT access token as
+   * {@link TokenVerifier.verifyAccessToken} (or introspection, with `introspection` configured), then
+   * `requiredScopes` / `anyScopes` / `claims`. Rejects with a `RequestError` carrying `status` and
+   * the RFC 6750 §3 `WWW-Authenticate` header.
+   */
+  verifyRequest(request: HttpRequest, options?: VerifyRequestOptions): Promise<VerifiedRequest>;
+}
+
+/**
+ * Creates a verifier. Options are checked at once: bad ones throw {@link VerifyError} `ERR_CONFIG`.
+ *
+ * @example
+ * const verifier = createVerifier({ issuer: 'https://login.example.com', audience: 'my-client-id' });
+ * const { payload } = await verifier.verifyIdToken(idToken, { nonce });
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const core = createTokenVerifier(options);
+  // The request layer sits above the verifier: it adds its method here instead of the verifier
+  // importing it (the layer rule).
+  return Object.assign(core, {
+    verifyRequest(this: OidcVerifier, request: HttpRequest, o?: VerifyRequestOptions): Promise<VerifiedRequest> {
+      return verifyRequestWith(this, request, o);
+    },
+  });
+}
