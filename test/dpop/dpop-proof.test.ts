@@ -2,7 +2,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from 'dpop';
-import { CompactSign, exportJWK, generateKeyPair as joseKeyPair, type JWK } from 'jose';
+import { CompactSign, exportJWK, generateKeyPair as joseKeyPair, type CryptoKey, type JWK } from 'jose';
 import {
   createDpopNonceSource,
   createMemoryReplayStore,
