@@ -171,6 +171,10 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt' }, claims()))), 'invalid_dpop_proof', /jwk/);
     const esJwk = JSON.parse(Buffer.from((await generateProof(es, URL_, 'GET')).split('.')[0]!, 'base64url').toString()).jwk as JWK;
     await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: esJwk }, claims()))), 'invalid_dpop_proof', /signature/);
+    // imported keys are cached by thumbprint, but a jwk "alg" that does not fit is still refused
+    await verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.publicJwk }, claims())));
+    await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...crafted.publicJwk, alg: 'ES384' } }, claims()))), 'invalid_dpop_proof', /jwk/);
+    await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...crafted.publicJwk, use: 'enc' } }, claims()))), 'invalid_dpop_proof', /jwk/);
     // an allowlist narrower than the proof's alg
     await expectDpop(verifyDpopProof(opts(await generateProof(es, URL_, 'GET'), { algorithms: ['EdDSA'] })), 'invalid_dpop_proof', /alg "ES256"/);
     // HMAC over the hand-made key is refused even when the caller lists it
