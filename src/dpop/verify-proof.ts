@@ -101,6 +101,11 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   if (typeof o.replayStore !== 'object' || o.replayStore === null || typeof o.replayStore.claim !== 'function') {
     throw new VerifyError('ERR_CONFIG', 'DPoP proof verification needs a replayStore');
   }
+  if (o.now !== undefined && typeof o.now !== 'function') throw new VerifyError('ERR_CONFIG', 'now must be a function returning ms');
+  if (o.nonce !== undefined && (typeof o.nonce !== 'object' || o.nonce === null || typeof o.nonce.check !== 'function' || typeof o.nonce.current !== 'function')) {
+    throw new VerifyError('ERR_CONFIG', 'nonce must have check(nonce) and current() methods');
+  }
+  if (o.algorithms !== undefined && !Array.isArray(o.algorithms)) throw new VerifyError('ERR_CONFIG', 'algorithms must be an array');
   const iatWindow = o.iatWindow ?? DEFAULT_IAT_WINDOW;
   const tolerance = o.clockTolerance ?? 0;
   if (!(iatWindow >= 0) || !(tolerance >= 0)) throw new VerifyError('ERR_CONFIG', 'iatWindow and clockTolerance must be numbers >= 0');

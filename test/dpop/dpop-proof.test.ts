@@ -217,3 +217,20 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     assert.throws(() => createDpopNonceSource({ secret: 'short' }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
   });
 });
+
+describe('verifyDpopProof: bad options are ERR_CONFIG, never another error', () => {
+  it('rejects with ERR_CONFIG', async () => {
+    const proof = await generateProof(es, URL_, 'GET');
+    for (const bad of [
+      { replayStore: undefined },
+      { method: '' },
+      { now: 5 },
+      { nonce: { check: () => true } },
+      { iatWindow: -1 },
+      { algorithms: 'ES256' },
+    ]) {
+      await assert.rejects(verifyDpopProof(opts(proof, bad as never)), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG', JSON.stringify(Object.keys(bad)));
+    }
+    await assert.rejects(verifyDpopProof(null as never), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+  });
+});
