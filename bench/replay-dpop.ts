@@ -45,7 +45,9 @@ function render(rows: readonly Row[], markdown: boolean): string {
   const lines = rows.map((r) => {
     const perOp = (r.seconds / r.ops) * 1e6;
     const opsS = Math.round(r.ops / r.seconds).toLocaleString('en-US');
-    return markdown ? `| ${r.what} | ${opsS} | ${perOp.toFixed(1)} |` : `${r.what.padEnd(58)} ${opsS.padStart(10)} ops/s ${perOp.toFixed(1).padStart(9)} µs/op`;
+    return markdown
+      ? `| ${r.what} | ${opsS} | ${perOp.toFixed(1)} |`
+      : `${r.what.padEnd(58)} ${opsS.padStart(10)} ops/s ${perOp.toFixed(1).padStart(9)} µs/op`;
   });
   return markdown ? ['| operation | ops/s | µs/op |', '|---|---:|---:|', ...lines].join('\n') : lines.join('\n');
 }
@@ -79,17 +81,37 @@ export async function runReplayDpopBench(options: { quick?: boolean; markdown?: 
     const jkt = await calculateThumbprint(holder.publicKey);
     const now = Math.floor(Date.now() / 1000);
     const at = await issuer.sign(
-      { iss: 'https://issuer.example', sub: 'u', aud: 'https://api.example.com', exp: now + 3600, iat: now, jti: 'a', client_id: 'c', cnf: { jkt } },
+      {
+        iss: 'https://issuer.example',
+        sub: 'u',
+        aud: 'https://api.example.com',
+        exp: now + 3600,
+        iat: now,
+        jti: 'a',
+        client_id: 'c',
+        cnf: { jkt },
+      },
       { typ: 'at+jwt' },
     );
     const list = await Promise.all(Array.from({ length: proofs }, () => generateProof(holder, url, 'GET', undefined, at)));
     const more = await Promise.all(Array.from({ length: proofs }, () => generateProof(holder, url, 'GET', undefined, at)));
     const store = createMemoryReplayStore();
-    await sequential(50, () => generateProof(holder, url, 'GET', undefined, at).then((p) => verifyDpopProof({ proof: p, method: 'GET', url, accessToken: at, expectedJkt: jkt, replayStore: store })));
-    const seconds = await sequential(proofs, (i) => verifyDpopProof({ proof: list[i]!, method: 'GET', url, accessToken: at, expectedJkt: jkt, replayStore: store }));
+    await sequential(50, () =>
+      generateProof(holder, url, 'GET', undefined, at).then((p) =>
+        verifyDpopProof({ proof: p, method: 'GET', url, accessToken: at, expectedJkt: jkt, replayStore: store }),
+      ),
+    );
+    const seconds = await sequential(proofs, (i) =>
+      verifyDpopProof({ proof: list[i]!, method: 'GET', url, accessToken: at, expectedJkt: jkt, replayStore: store }),
+    );
     rows.push({ what: `verifyDpopProof, ${alg} proof, memory store`, ops: proofs, seconds });
     if (alg === 'ES256') {
-      const verifier = createVerifier({ issuer: 'https://issuer.example', audience: 'https://api.example.com', jwks: issuer.jwks as never, worker: false });
+      const verifier = createVerifier({
+        issuer: 'https://issuer.example',
+        audience: 'https://api.example.com',
+        jwks: issuer.jwks,
+        worker: false,
+      });
       await sequential(200, () => verifier.verifyAccessToken(at));
       const tokenOnly = await sequential(proofs, () => verifier.verifyAccessToken(at));
       rows.push({ what: 'verifyAccessToken, ES256 token alone (for reference)', ops: proofs, seconds: tokenOnly });

@@ -30,7 +30,12 @@ const MAC_BYTES = 16;
  */
 export function createDpopNonceSource(options: DpopNonceSourceOptions): DpopNonceChecker {
   if (typeof options !== 'object' || options === null) throw configError('nonce source options must be an object');
-  const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret instanceof Uint8Array ? Buffer.from(options.secret) : undefined;
+  const secret =
+    typeof options.secret === 'string'
+      ? Buffer.from(options.secret, 'utf8')
+      : options.secret instanceof Uint8Array
+        ? Buffer.from(options.secret)
+        : undefined;
   if (secret === undefined || secret.length < 32) throw configError('nonce source secret must be a string or bytes of at least 32 bytes');
   checkNumber('window', options.window, 1);
   if (options.now !== undefined && typeof options.now !== 'function') throw configError('now must be a function returning ms');

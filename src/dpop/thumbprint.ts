@@ -24,5 +24,7 @@ export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | 
     // JSON.stringify of a string is the canonical form RFC 7638 §3.3 asks for.
     parts.push(`${JSON.stringify(m)}:${JSON.stringify(v)}`);
   }
-  return createHash('sha256').update(`{${parts.join(',')}}`).digest('base64url');
+  return createHash('sha256')
+    .update(`{${parts.join(',')}}`)
+    .digest('base64url');
 }

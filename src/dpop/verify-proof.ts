@@ -102,7 +102,10 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
     throw new VerifyError('ERR_CONFIG', 'DPoP proof verification needs a replayStore');
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw new VerifyError('ERR_CONFIG', 'now must be a function returning ms');
-  if (o.nonce !== undefined && (typeof o.nonce !== 'object' || o.nonce === null || typeof o.nonce.check !== 'function' || typeof o.nonce.current !== 'function')) {
+  if (
+    o.nonce !== undefined &&
+    (typeof o.nonce !== 'object' || o.nonce === null || typeof o.nonce.check !== 'function' || typeof o.nonce.current !== 'function')
+  ) {
     throw new VerifyError('ERR_CONFIG', 'nonce must have check(nonce) and current() methods');
   }
   if (o.algorithms !== undefined && !Array.isArray(o.algorithms)) throw new VerifyError('ERR_CONFIG', 'algorithms must be an array');
@@ -145,7 +148,8 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   if (jkt === undefined) throw invalid(`jwk is not a usable RSA, EC or OKP public key (kty ${describe(jwkObj.kty)})`);
   const key = importProofKey(jwkObj, jkt);
   if (typeof key === 'string') throw invalid(`jwk cannot be used: ${key}`);
-  if (!keyFitsAlgorithm(key, alg)) throw invalid(`jwk (kty ${String(jwkObj.kty)}${typeof jwkObj.crv === 'string' ? ` crv ${jwkObj.crv}` : ''}) cannot verify ${alg}`);
+  if (!keyFitsAlgorithm(key, alg))
+    throw invalid(`jwk (kty ${String(jwkObj.kty)}${typeof jwkObj.crv === 'string' ? ` crv ${jwkObj.crv}` : ''}) cannot verify ${alg}`);
   if (!verifySignature(spec, key.keyObject, jws.signingInput, jws.signature)) throw invalid('signature does not verify with its jwk');
 
   // Check 3: required claims.

@@ -70,7 +70,9 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       if (held !== undefined && held > t) return Promise.resolve(false);
       if (expiresAtMs <= t) return Promise.resolve(true); // already expired: nothing to remember
       if (held === undefined && entries.size >= maxEntries) {
-        return Promise.reject(storeError(`replay store full: ${maxEntries} live entries (maxEntries), refusing rather than forgetting one`));
+        return Promise.reject(
+          storeError(`replay store full: ${maxEntries} live entries (maxEntries), refusing rather than forgetting one`),
+        );
       }
       entries.set(key, expiresAtMs);
       const bucket = Math.ceil(expiresAtMs / BUCKET_MS);

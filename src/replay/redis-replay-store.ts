@@ -71,7 +71,7 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
         try {
           pending = Promise.resolve(set(k, Math.ceil(expiresAtMs)));
         } catch (err) {
-          pending = Promise.reject(err);
+          pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
         pending.then(
           (reply) => {

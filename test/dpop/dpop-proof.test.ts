@@ -25,7 +25,12 @@ function opts(proof: string, over: Partial<DpopProofOptions> = {}): DpopProofOpt
   return { proof, method: 'GET', url: URL_, replayStore: createMemoryReplayStore(), ...over };
 }
 
-async function expectDpop(p: Promise<unknown>, kind: 'invalid_dpop_proof' | 'use_dpop_nonce', pattern?: RegExp, secrets: string[] = []): Promise<DpopError> {
+async function expectDpop(
+  p: Promise<unknown>,
+  kind: 'invalid_dpop_proof' | 'use_dpop_nonce',
+  pattern?: RegExp,
+  secrets: string[] = [],
+): Promise<DpopError> {
   let caught: unknown;
   await assert.rejects(p, (e: unknown) => {
     caught = e;
@@ -40,7 +45,11 @@ async function expectDpop(p: Promise<unknown>, kind: 'invalid_dpop_proof' | 'use
 }
 
 /** A proof signed by `crafted` with any header and claims (for cases the dpop package never makes). */
-async function craft(header: Record<string, unknown>, claims: Record<string, unknown>, key: CryptoKey | Uint8Array = crafted.privateKey): Promise<string> {
+async function craft(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  key: CryptoKey | Uint8Array = crafted.privateKey,
+): Promise<string> {
   const payload = new TextEncoder().encode(JSON.stringify(claims));
   return new CompactSign(payload).setProtectedHeader(header as { alg: string }).sign(key);
 }
@@ -55,7 +64,7 @@ before(async () => {
   const pair = await joseKeyPair('ES256', { extractable: true });
   const privateJwk = await exportJWK(pair.privateKey);
   const { d: _d, ...publicJwk } = privateJwk;
-  crafted = { privateKey: pair.privateKey as CryptoKey, publicJwk, privateJwk };
+  crafted = { privateKey: pair.privateKey, publicJwk, privateJwk };
 });
 
 describe('jwkThumbprint (RFC 7638)', () => {
@@ -68,7 +77,9 @@ describe('jwkThumbprint (RFC 7638)', () => {
       kid: '2011-04-29',
     };
     assert.equal(jwkThumbprint(rfcKey), 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
-    const header = JSON.parse(Buffer.from((await generateProof(es, URL_, 'GET')).split('.')[0]!, 'base64url').toString()) as { jwk: Record<string, unknown> };
+    const header = JSON.parse(Buffer.from((await generateProof(es, URL_, 'GET')).split('.')[0]!, 'base64url').toString()) as {
+      jwk: Record<string, unknown>;
+    };
     assert.equal(jwkThumbprint(header.jwk), jkt);
     assert.equal(jwkThumbprint({ kty: 'oct', k: 'abc' }), undefined);
     assert.equal(jwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'a' }), undefined);
@@ -80,7 +91,9 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     for (const alg of ['ES256', 'PS256', 'RS256', 'Ed25519'] as const) {
       const kp = alg === 'ES256' ? es : await generateKeyPair(alg);
       const proof = await generateProof(kp, URL_, 'POST', undefined, AT);
-      const r = await verifyDpopProof(opts(proof, { method: 'POST', accessToken: AT, expectedJkt: await calculateThumbprint(kp.publicKey) }));
+      const r = await verifyDpopProof(
+        opts(proof, { method: 'POST', accessToken: AT, expectedJkt: await calculateThumbprint(kp.publicKey) }),
+      );
       assert.equal(r.jkt, await calculateThumbprint(kp.publicKey), alg);
       assert.equal(r.payload.htm, 'POST');
     }
@@ -93,11 +106,19 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
   });
 
   it('htu must equal the request URL without query and fragment; a proof htu with a query never matches', async () => {
-    await expectDpop(verifyDpopProof(opts(await generateProof(es, `${URL_}?a=1`, 'GET'), { url: `${URL_}?a=1` })), 'invalid_dpop_proof', /htu/);
+    await expectDpop(
+      verifyDpopProof(opts(await generateProof(es, `${URL_}?a=1`, 'GET'), { url: `${URL_}?a=1` })),
+      'invalid_dpop_proof',
+      /htu/,
+    );
     await expectDpop(verifyDpopProof(opts(await generateProof(es, `${URL_}#f`, 'GET'))), 'invalid_dpop_proof', /htu/);
     await expectDpop(verifyDpopProof(opts(await generateProof(es, 'https://api.example.com/other', 'GET'))), 'invalid_dpop_proof', /htu/);
     await expectDpop(verifyDpopProof(opts(await generateProof(es, 'http://api.example.com/resource', 'GET'))), 'invalid_dpop_proof', /htu/);
-    await expectDpop(verifyDpopProof(opts(await generateProof(es, 'https://api.example.com:8443/resource', 'GET'))), 'invalid_dpop_proof', /htu/);
+    await expectDpop(
+      verifyDpopProof(opts(await generateProof(es, 'https://api.example.com:8443/resource', 'GET'))),
+      'invalid_dpop_proof',
+      /htu/,
+    );
     // the request's own query and fragment are ignored
     await verifyDpopProof(opts(await generateProof(es, URL_, 'GET'), { url: `${URL_}?page=2#top` }));
   });
@@ -145,38 +166,71 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     // the same jti under another key is another proof
     const jti = 'shared-jti';
     await verifyDpopProof(opts(await generateProof(es, URL_, 'GET', undefined, undefined, { jti }), { replayStore: store }));
-    await verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.publicJwk }, claims({ jti })), { replayStore: store }));
+    await verifyDpopProof(
+      opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.publicJwk }, claims({ jti })), { replayStore: store }),
+    );
   });
 
   it('ath must be the SHA-256 of the access token; cnf.jkt must be the proof key thumbprint', async () => {
     const proof = await generateProof(es, URL_, 'GET', undefined, AT);
     await expectDpop(verifyDpopProof(opts(proof, { accessToken: `${AT}x` })), 'invalid_dpop_proof', /ath/, [AT, proof]);
     await expectDpop(verifyDpopProof(opts(await generateProof(es, URL_, 'GET'), { accessToken: AT })), 'invalid_dpop_proof', /ath/);
-    const otherJkt = jwkThumbprint(crafted.publicJwk as Record<string, unknown>)!;
-    await expectDpop(verifyDpopProof(opts(proof, { accessToken: AT, expectedJkt: otherJkt })), 'invalid_dpop_proof', /cnf\.jkt/, [AT, proof]);
+    const otherJkt = jwkThumbprint(crafted.publicJwk)!;
+    await expectDpop(verifyDpopProof(opts(proof, { accessToken: AT, expectedJkt: otherJkt })), 'invalid_dpop_proof', /cnf\.jkt/, [
+      AT,
+      proof,
+    ]);
     const ok = await verifyDpopProof(opts(proof, { accessToken: AT, expectedJkt: jkt }));
     assert.equal(ok.payload.ath, createHash('sha256').update(AT).digest('base64url'));
   });
 
   it('refuses a jwk with private members, HS256, alg none, a wrong typ, a missing jwk, a signature by another key', async () => {
-    await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.privateJwk }, claims()))), 'invalid_dpop_proof', /private/);
+    await expectDpop(
+      verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.privateJwk }, claims()))),
+      'invalid_dpop_proof',
+      /private/,
+    );
     const secret = new TextEncoder().encode('x'.repeat(32));
-    const hs = await craft({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } }, claims(), secret);
+    const hs = await craft(
+      { alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } },
+      claims(),
+      secret,
+    );
     await expectDpop(verifyDpopProof(opts(hs)), 'invalid_dpop_proof', /alg "HS256"/);
     const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
     const none = `${b64({ alg: 'none', typ: 'dpop+jwt', jwk: crafted.publicJwk })}.${b64(claims())}.`;
     await expectDpop(verifyDpopProof(opts(none)), 'invalid_dpop_proof', /alg "none"/);
-    await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'JWT', jwk: crafted.publicJwk }, claims()))), 'invalid_dpop_proof', /typ/);
+    await expectDpop(
+      verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'JWT', jwk: crafted.publicJwk }, claims()))),
+      'invalid_dpop_proof',
+      /typ/,
+    );
     await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', jwk: crafted.publicJwk }, claims()))), 'invalid_dpop_proof', /typ/);
     await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt' }, claims()))), 'invalid_dpop_proof', /jwk/);
     const esJwk = JSON.parse(Buffer.from((await generateProof(es, URL_, 'GET')).split('.')[0]!, 'base64url').toString()).jwk as JWK;
-    await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: esJwk }, claims()))), 'invalid_dpop_proof', /signature/);
+    await expectDpop(
+      verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: esJwk }, claims()))),
+      'invalid_dpop_proof',
+      /signature/,
+    );
     // imported keys are cached by thumbprint, but a jwk "alg" that does not fit is still refused
     await verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.publicJwk }, claims())));
-    await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...crafted.publicJwk, alg: 'ES384' } }, claims()))), 'invalid_dpop_proof', /jwk/);
-    await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...crafted.publicJwk, use: 'enc' } }, claims()))), 'invalid_dpop_proof', /jwk/);
+    await expectDpop(
+      verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...crafted.publicJwk, alg: 'ES384' } }, claims()))),
+      'invalid_dpop_proof',
+      /jwk/,
+    );
+    await expectDpop(
+      verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...crafted.publicJwk, use: 'enc' } }, claims()))),
+      'invalid_dpop_proof',
+      /jwk/,
+    );
     // an allowlist narrower than the proof's alg
-    await expectDpop(verifyDpopProof(opts(await generateProof(es, URL_, 'GET'), { algorithms: ['EdDSA'] })), 'invalid_dpop_proof', /alg "ES256"/);
+    await expectDpop(
+      verifyDpopProof(opts(await generateProof(es, URL_, 'GET'), { algorithms: ['EdDSA'] })),
+      'invalid_dpop_proof',
+      /alg "ES256"/,
+    );
     // HMAC over the hand-made key is refused even when the caller lists it
     await expectDpop(verifyDpopProof(opts(hs, { algorithms: ['HS256' as never] })), 'invalid_dpop_proof', /alg/);
   });
@@ -185,12 +239,20 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     for (const drop of ['jti', 'htm', 'htu', 'iat']) {
       const c = claims();
       delete c[drop];
-      await expectDpop(verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.publicJwk }, c))), 'invalid_dpop_proof', new RegExp(drop));
+      await expectDpop(
+        verifyDpopProof(opts(await craft({ alg: 'ES256', typ: 'dpop+jwt', jwk: crafted.publicJwk }, c))),
+        'invalid_dpop_proof',
+        new RegExp(drop),
+      );
     }
     for (const bad of ['', 'a.b', 'a.b.c', '...', 'x'.repeat(10_000), `${'e30'}.${'e30'}.`]) {
       await expectDpop(verifyDpopProof(opts(bad)), 'invalid_dpop_proof');
     }
-    await expectDpop(verifyDpopProof(opts(await generateProof(es, URL_, 'GET'), { url: 'not a url' })), 'invalid_dpop_proof', /request URL/);
+    await expectDpop(
+      verifyDpopProof(opts(await generateProof(es, URL_, 'GET'), { url: 'not a url' })),
+      'invalid_dpop_proof',
+      /request URL/,
+    );
   });
 
   it('server nonces: missing or stale is use_dpop_nonce with a fresh nonce; current and previous windows pass', async () => {
@@ -214,7 +276,10 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     assert.equal(source.check('x'), false);
     const otherSecret = createDpopNonceSource({ secret: 't'.repeat(32), window: 60, now: () => t });
     assert.equal(source.check(otherSecret.current()), false);
-    assert.throws(() => createDpopNonceSource({ secret: 'short' }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+    assert.throws(
+      () => createDpopNonceSource({ secret: 'short' }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
   });
 });
 
@@ -229,7 +294,11 @@ describe('verifyDpopProof: bad options are ERR_CONFIG, never another error', () 
       { iatWindow: -1 },
       { algorithms: 'ES256' },
     ]) {
-      await assert.rejects(verifyDpopProof(opts(proof, bad as never)), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG', JSON.stringify(Object.keys(bad)));
+      await assert.rejects(
+        verifyDpopProof(opts(proof, bad as never)),
+        (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+        JSON.stringify(Object.keys(bad)),
+      );
     }
     await assert.rejects(verifyDpopProof(null as never), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
   });

@@ -68,7 +68,7 @@ before(async () => {
         getResourceServerInfo: () => ({ scope: 'api:read', audience: RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
       },
     },
-  } as never);
+  });
   server.on('request', provider.callback());
   verifier = createVerifier({ issuer, audience: RESOURCE, jwks: { keys: [publicJwk] } as never, replayStore: createMemoryReplayStore() });
   holder = await generateKeyPair('ES256');
@@ -87,24 +87,37 @@ describe('DPoP-bound access tokens from oidc-provider', () => {
     const at = body.access_token as string;
     const jkt = await calculateThumbprint(holder.publicKey);
     assert.deepEqual(decode(at).payload.cnf, { jkt });
-    const r = await verifier.verifyAccessToken(at, { dpop: { proof: await generateProof(holder, API_URL, 'GET', undefined, at), method: 'GET', url: API_URL }, scheme: 'DPoP' });
+    const r = await verifier.verifyAccessToken(at, {
+      dpop: { proof: await generateProof(holder, API_URL, 'GET', undefined, at), method: 'GET', url: API_URL },
+      scheme: 'DPoP',
+    });
     assert.equal(r.issuer, issuer);
   });
 
   it('refuses the bound token as Bearer, with another key, for another request, or replayed', async () => {
     const at = (await token(holder)).body.access_token as string;
-    await assert.rejects(verifier.verifyAccessToken(at, { scheme: 'Bearer' }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CLAIM_INVALID');
+    await assert.rejects(
+      verifier.verifyAccessToken(at, { scheme: 'Bearer' }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CLAIM_INVALID',
+    );
     const thief = await generateKeyPair('ES256');
     await assert.rejects(
-      verifier.verifyAccessToken(at, { dpop: { proof: await generateProof(thief, API_URL, 'GET', undefined, at), method: 'GET', url: API_URL } }),
+      verifier.verifyAccessToken(at, {
+        dpop: { proof: await generateProof(thief, API_URL, 'GET', undefined, at), method: 'GET', url: API_URL },
+      }),
       (e: unknown) => e instanceof DpopError && /cnf\.jkt/.test(e.message),
     );
     await assert.rejects(
-      verifier.verifyAccessToken(at, { dpop: { proof: await generateProof(holder, API_URL, 'DELETE', undefined, at), method: 'GET', url: API_URL } }),
+      verifier.verifyAccessToken(at, {
+        dpop: { proof: await generateProof(holder, API_URL, 'DELETE', undefined, at), method: 'GET', url: API_URL },
+      }),
       (e: unknown) => e instanceof DpopError && /htm/.test(e.message),
     );
     const proof = await generateProof(holder, API_URL, 'GET', undefined, at);
     await verifier.verifyAccessToken(at, { dpop: { proof, method: 'GET', url: API_URL } });
-    await assert.rejects(verifier.verifyAccessToken(at, { dpop: { proof, method: 'GET', url: API_URL } }), (e: unknown) => e instanceof DpopError && /jti/.test(e.message));
+    await assert.rejects(
+      verifier.verifyAccessToken(at, { dpop: { proof, method: 'GET', url: API_URL } }),
+      (e: unknown) => e instanceof DpopError && /jti/.test(e.message),
+    );
   });
 });

@@ -8,7 +8,7 @@ function isStoreError(e: unknown): boolean {
 
 describe('createMemoryReplayStore', () => {
   it('first claim true, a second claim of the same key false, other keys independent', async () => {
-    let t = 1_000_000;
+    const t = 1_000_000;
     const store = createMemoryReplayStore({ now: () => t });
     assert.equal(await store.claim('a', t + 5000), true);
     assert.equal(await store.claim('a', t + 5000), false);
@@ -70,8 +70,14 @@ describe('createMemoryReplayStore', () => {
   });
 
   it('rejects bad options and bad claims without throwing synchronously', async () => {
-    assert.throws(() => createMemoryReplayStore({ maxEntries: 0 }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
-    assert.throws(() => createMemoryReplayStore({ maxEntries: 1.5 }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+    assert.throws(
+      () => createMemoryReplayStore({ maxEntries: 0 }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
+    assert.throws(
+      () => createMemoryReplayStore({ maxEntries: 1.5 }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
     const store = createMemoryReplayStore();
     await assert.rejects(store.claim('a', Number.NaN), isStoreError);
     assert.equal(await store.claim('past', Date.now() - 1), true, 'an already expired claim is not remembered');

@@ -4,7 +4,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { Redis } from 'ioredis';
-import { BACKCHANNEL_LOGOUT_EVENT, createRedisReplayStore, createVerifier, VerifyError, type ReplayStore, type Verifier } from '../../src/index.js';
+import {
+  BACKCHANNEL_LOGOUT_EVENT,
+  createRedisReplayStore,
+  createVerifier,
+  VerifyError,
+  type ReplayStore,
+  type Verifier,
+} from '../../src/index.js';
 import { makeIssuer, type TestIssuer } from '../helpers/sign.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
@@ -23,11 +30,14 @@ function codeOf(e: unknown): string {
 
 function logoutToken(jti: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return es.sign({ iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 120, jti, sid: 's1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } }, { typ: 'logout+jwt' });
+  return es.sign(
+    { iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 120, jti, sid: 's1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } },
+    { typ: 'logout+jwt' },
+  );
 }
 
 function verifierWith(store: ReplayStore): Verifier {
-  return createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never, replayStore: store });
+  return createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, replayStore: store });
 }
 
 before(async () => {
@@ -80,7 +90,15 @@ describe('createRedisReplayStore against a real redis-server', () => {
       new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
           // Without NODE_TEST_CONTEXT: the child is a plain script, not a node:test subprocess.
-          env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), REDIS_URL: redis.url, JWKS: JSON.stringify(es.jwks), TOKEN: token, ISSUER, AUDIENCE, REPEAT: '20' },
+          env: {
+            ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+            REDIS_URL: redis.url,
+            JWKS: JSON.stringify(es.jwks),
+            TOKEN: token,
+            ISSUER,
+            AUDIENCE,
+            REPEAT: '20',
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -88,13 +106,20 @@ describe('createRedisReplayStore against a real redis-server', () => {
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stderr.on('data', (d: Buffer) => (err += d.toString()));
         child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { accepted: number; codes: string[] }) : reject(new Error(`child exited ${code}: ${err.slice(0, 800)}`))));
+        child.on('exit', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out) as { accepted: number; codes: string[] })
+            : reject(new Error(`child exited ${code}: ${err.slice(0, 800)}`)),
+        );
       });
     const [a, b] = await Promise.all([run(), run()]);
     assert.equal(a.accepted + b.accepted, 1, JSON.stringify({ a, b }));
     assert.deepEqual([...a.codes, ...b.codes].sort(), Array(39).fill('ERR_REPLAY'));
     // and this process, a third instance, sees it as a replay too
-    await assert.rejects(verifierWith(createRedisReplayStore({ client: nodeRedis })).verifyLogoutToken(token), (e: unknown) => codeOf(e) === 'ERR_REPLAY');
+    await assert.rejects(
+      verifierWith(createRedisReplayStore({ client: nodeRedis })).verifyLogoutToken(token),
+      (e: unknown) => codeOf(e) === 'ERR_REPLAY',
+    );
   });
 
   it('keys are namespaced and hashed: a 10 KB jti gives a short key', async () => {
@@ -158,6 +183,9 @@ describe('createRedisReplayStore against a real redis-server', () => {
   });
 
   it('refuses a client without set()', () => {
-    assert.throws(() => createRedisReplayStore({ client: {} as never }), (e: unknown) => codeOf(e) === 'ERR_CONFIG');
+    assert.throws(
+      () => createRedisReplayStore({ client: {} as never }),
+      (e: unknown) => codeOf(e) === 'ERR_CONFIG',
+    );
   });
 });

@@ -24,7 +24,16 @@ async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
 }
 
 function logoutClaims(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { iss: ISSUER, aud: 'client-abc', iat: NOW_S - 1, exp: NOW_S + 120, jti: 'l1', sid: 's1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...over };
+  return {
+    iss: ISSUER,
+    aud: 'client-abc',
+    iat: NOW_S - 1,
+    exp: NOW_S + 120,
+    jti: 'l1',
+    sid: 's1',
+    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    ...over,
+  };
 }
 
 function atClaims(over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -48,7 +57,7 @@ function make(store: ReplayStore | undefined, extra: Record<string, unknown> = {
   return createVerifier({
     issuer: ISSUER,
     audience: ['client-abc', API],
-    jwks: es.jwks as never,
+    jwks: es.jwks,
     now: () => NOW_MS,
     ...(store !== undefined ? { replayStore: store } : {}),
     ...extra,
@@ -107,7 +116,10 @@ describe('replay checks in the verifier', () => {
 
   it('a token without jti is ERR_CLAIM_MISSING where a replay check is required', async () => {
     const v = make(createMemoryReplayStore({ now: () => NOW_MS }), { preventReplay: true });
-    await assert.rejects(v.verifyIdToken(await es.sign(idTokenClaims())), (e: unknown) => e instanceof ClaimError && e.code === 'ERR_CLAIM_MISSING' && e.claim === 'jti');
+    await assert.rejects(
+      v.verifyIdToken(await es.sign(idTokenClaims())),
+      (e: unknown) => e instanceof ClaimError && e.code === 'ERR_CLAIM_MISSING' && e.claim === 'jti',
+    );
     await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ jti: 42 }))), 'ERR_CLAIM_INVALID');
   });
 
@@ -128,7 +140,11 @@ describe('replay checks in the verifier', () => {
   it('a failing store fails closed with ERR_REPLAY_STORE, whatever it throws', async () => {
     const broken: ReplayStore[] = [
       { claim: () => Promise.reject(new Error('connection refused')) },
-      { claim: () => { throw new TypeError('sync throw'); } },
+      {
+        claim: () => {
+          throw new TypeError('sync throw');
+        },
+      },
       { claim: () => Promise.resolve('yes' as unknown as boolean) },
     ];
     for (const store of broken) {
@@ -142,14 +158,29 @@ describe('replay checks in the verifier', () => {
   });
 
   it('options: preventReplay needs a store; sync methods refuse when a replay check applies', async () => {
-    assert.throws(() => make(undefined, { preventReplay: true }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
-    assert.throws(() => make({} as ReplayStore), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
-    assert.throws(() => make(createMemoryReplayStore(), { maxReplayWindow: 0 }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+    assert.throws(
+      () => make(undefined, { preventReplay: true }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
+    assert.throws(
+      () => make({} as ReplayStore),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
+    assert.throws(
+      () => make(createMemoryReplayStore(), { maxReplayWindow: 0 }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
     await expectCode(make(undefined).verifyIdToken(await es.sign(idTokenClaims({ jti: 'x' })), { preventReplay: true }), 'ERR_CONFIG');
-    await expectCode(make(createMemoryReplayStore()).verifyIdToken(await es.sign(idTokenClaims({ jti: 'x' })), { preventReplay: 'yes' as never }), 'ERR_CONFIG');
+    await expectCode(
+      make(createMemoryReplayStore()).verifyIdToken(await es.sign(idTokenClaims({ jti: 'x' })), { preventReplay: 'yes' as never }),
+      'ERR_CONFIG',
+    );
     const v = make(createMemoryReplayStore({ now: () => NOW_MS }));
     const t = await es.sign(logoutClaims());
-    assert.throws(() => v.verifyLogoutTokenSync(t), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+    assert.throws(
+      () => v.verifyLogoutTokenSync(t),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
     assert.equal(v.verifyIdTokenSync(await es.sign(idTokenClaims())).payload.sub, 'user-123', 'no replay check asked: sync still works');
   });
 });

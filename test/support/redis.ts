@@ -58,11 +58,26 @@ export async function startRedis(): Promise<TestRedis> {
   let exited: Promise<void> = Promise.resolve();
 
   async function launch(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--dir',
+      dir,
+      '--loglevel',
+      'warning',
+    ];
     const c = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     let stderr = '';
-    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let spawnError: Error | undefined;
     c.on('error', (e) => (spawnError = e));
     exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
@@ -79,7 +94,8 @@ export async function startRedis(): Promise<TestRedis> {
       process.removeListener('SIGTERM', reapAndExit);
     });
     for (let i = 0; i < 200; i++) {
-      if (spawnError !== undefined) throw new Error(`redis-server could not start (install the redis-server package): ${spawnError.message}`);
+      if (spawnError !== undefined)
+        throw new Error(`redis-server could not start (install the redis-server package): ${spawnError.message}`);
       if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}: ${stderr.slice(0, 500)}`);
       if (await ping(port)) return;
       await new Promise((r) => setTimeout(r, 25));
