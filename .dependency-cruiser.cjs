@@ -10,6 +10,7 @@ const LAYERS = [
   ['claims', '^src/claims/'],
   ['remote', '^src/remote/'],
   ['replay', '^src/replay/'],
+  ['dpop', '^src/dpop/'],
   ['options/issuers', '^src/(options|issuers)\\.ts$'],
   ['verifier', '^src/verifier\\.ts$'],
   ['http', '^src/http/'],

@@ -9,6 +9,7 @@ import { runAlg, type AlgResult } from './lib/rounds.js';
 import { createFixture } from './lib/tokens.js';
 import { gate } from './verify.js';
 import { runRequestBench } from './request.js';
+import { runReplayDpopBench } from './replay-dpop.js';
 
 /**
  * `npm run bench`: oidc-verifier against raw node:crypto and the Node.js peers, in one process,
@@ -113,6 +114,11 @@ async function main(): Promise<void> {
     console.log(`\n${h(3, 'Requests through the adapters (bench/request.ts)')}\n`);
     console.log(table);
   }
+  progress('replay stores and DPoP proofs (bench/replay-dpop.ts)');
+  const replayDpop = await runReplayDpopBench({ quick: o.quick, markdown: o.markdown });
+  done();
+  console.log(`\n${h(3, 'Replay stores and DPoP proofs (bench/replay-dpop.ts)')}\n`);
+  console.log(replayDpop);
 
   const failed = verdicts.filter((t) => !t.pass).length;
   console.log(`\n${failed === 0 ? 'all targets met' : `${failed} target(s) not met`}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);

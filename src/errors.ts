@@ -33,7 +33,9 @@ export type ErrorCode =
   | 'ERR_INTROSPECTION'
   | 'ERR_CREDENTIALS_MISSING'
   | 'ERR_INVALID_REQUEST'
-  | 'ERR_FORBIDDEN';
+  | 'ERR_FORBIDDEN'
+  | 'ERR_DPOP'
+  | 'ERR_REPLAY_STORE';
 
 /** All codes, for documentation and exhaustive tests. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -66,6 +68,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_CREDENTIALS_MISSING',
   'ERR_INVALID_REQUEST',
   'ERR_FORBIDDEN',
+  'ERR_DPOP',
+  'ERR_REPLAY_STORE',
 ];
 
 /** Base class of every error the library throws or rejects with. */
@@ -164,6 +168,25 @@ export class FetchError extends VerifyError {
     this.url = url;
     if (options?.status !== undefined) this.status = options.status;
     this.reason = options?.reason ?? 'invalid_response';
+  }
+}
+
+/** The `error` value of a DPoP failure (RFC 9449 §7.1 and §9). */
+export type DpopErrorKind = 'invalid_dpop_proof' | 'use_dpop_nonce';
+
+/**
+ * A DPoP proof failed (code `ERR_DPOP`). `dpopError` is the RFC 9449 error for the challenge;
+ * with `use_dpop_nonce` (§9), `nonce` is the fresh value to send in the `DPoP-Nonce` header.
+ */
+export class DpopError extends VerifyError {
+  readonly dpopError: DpopErrorKind;
+  readonly nonce?: string;
+
+  constructor(dpopError: DpopErrorKind, message: string, options?: { nonce?: string; cause?: unknown }) {
+    super('ERR_DPOP', message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'DpopError';
+    this.dpopError = dpopError;
+    if (options?.nonce !== undefined) this.nonce = options.nonce;
   }
 }
 

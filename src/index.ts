@@ -14,13 +14,27 @@ export type {
   IdTokenClaims,
   AccessTokenClaims,
   LogoutTokenClaims,
+  IdTokenVerifyOptions,
+  AccessTokenVerifyOptions,
+  ReplayCheckOptions,
+  DpopRequest,
 } from './verifier.js';
 export type { IdTokenCheckOptions } from './claims/id-token.js';
 export type { AccessTokenCheckOptions } from './claims/access-token.js';
 export { BACKCHANNEL_LOGOUT_EVENT } from './claims/logout-token.js';
-export type { VerifierOptions, IssuerOptions } from './options.js';
-export { VerifyError, ClaimError, KeyNotFoundError, FetchError, ERROR_CODES } from './errors.js';
-export type { ErrorCode, KeyRejection, FetchFailureReason } from './errors.js';
+export type { VerifierOptions, IssuerOptions, DpopVerifierOptions } from './options.js';
+export { VerifyError, ClaimError, KeyNotFoundError, FetchError, DpopError, ERROR_CODES } from './errors.js';
+export type { ErrorCode, KeyRejection, FetchFailureReason, DpopErrorKind } from './errors.js';
+export type { ReplayStore } from './replay/replay-store.js';
+export { createMemoryReplayStore } from './replay/memory-replay-store.js';
+export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js';
+export { createRedisReplayStore } from './replay/redis-replay-store.js';
+export type { RedisReplayStoreOptions, NodeRedisLikeClient, IoRedisLikeClient } from './replay/redis-replay-store.js';
+export { verifyDpopProof, accessTokenHash } from './dpop/verify-proof.js';
+export type { DpopProofOptions, VerifiedDpopProof } from './dpop/verify-proof.js';
+export { createDpopNonceSource } from './dpop/nonce.js';
+export type { DpopNonceChecker, DpopNonceSourceOptions } from './dpop/nonce.js';
+export { jwkThumbprint } from './dpop/thumbprint.js';
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jose/algorithms.js';
 export type { JoseHeader, JwtPayload, Jwk, Jwks } from './jose/types.js';
 export type { KeySource } from './keys/key-source.js';

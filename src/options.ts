@@ -6,6 +6,9 @@ import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
 import { checkNumber, configError, rejectUnknownOptions } from './option-checks.js';
 import type { Introspector, IntrospectorOptions } from './remote/introspection.js';
+import type { ReplayStore } from './replay/replay-store.js';
+import type { DpopNonceChecker } from './dpop/nonce.js';
+import type { AsymmetricAlgorithm } from './jose/algorithms.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -98,6 +101,72 @@ export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
    * `now`, `clockTolerance` default to the verifier's) or a ready {@link Introspector}.
    */
   readonly introspection?: IntrospectorOptions | Introspector;
+  /**
+   * Where one-time `jti`s are remembered (a shared store such as Redis for several instances).
+   * With a store, logout tokens are always replay-checked (Back-Channel Logout 1.0 §2.6 step 8
+   * allows it); ID and access tokens when `preventReplay` asks. Also used for DPoP proof `jti`s.
+   */
+  readonly replayStore?: ReplayStore;
+  /** Replay-check every ID and access token too (needs `replayStore`). Default false. */
+  readonly preventReplay?: boolean;
+  /**
+   * Longest time in seconds a `jti` is remembered: entries live until the token's `exp` plus
+   * `clockTolerance`, capped by this for long-lived tokens. Default 86400 (one day).
+   */
+  readonly maxReplayWindow?: number;
+  /** DPoP proof rules (RFC 9449) for `verifyAccessToken(token, { dpop })`. */
+  readonly dpop?: DpopVerifierOptions;
+}
+
+/** Verifier-wide DPoP settings (RFC 9449 §4.3). */
+export interface DpopVerifierOptions {
+  /** Allowed proof algorithms. Default: every asymmetric algorithm. */
+  readonly algorithms?: readonly AsymmetricAlgorithm[];
+  /** How far a proof's `iat` may be from now, in seconds, plus `clockTolerance`. Default 60. */
+  readonly iatWindow?: number;
+  /** Server nonces (RFC 9449 §9), e.g. {@link createDpopNonceSource}: then every proof needs one. */
+  readonly nonce?: DpopNonceChecker;
+}
+
+/** Replay and DPoP options after checks and defaults. */
+export interface ReplayConfig {
+  readonly replayStore?: ReplayStore;
+  readonly preventReplay: boolean;
+  readonly maxReplayWindow: number;
+  readonly dpop: DpopVerifierOptions;
+}
+
+/** Validates `replayStore`, `preventReplay`, `maxReplayWindow` and `dpop`; applies defaults. */
+export function replayConfig(o: VerifierOptions): ReplayConfig {
+  const store = o.replayStore;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.claim !== 'function')) {
+    throw configError('replayStore must have a claim(key, expiresAtMs) method');
+  }
+  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean') throw configError('preventReplay must be a boolean');
+  if (o.preventReplay === true && store === undefined) {
+    throw configError('preventReplay needs a replayStore (createMemoryReplayStore() for one instance, createRedisReplayStore() for several)');
+  }
+  checkNumber('maxReplayWindow', o.maxReplayWindow, 1);
+  const dpop = o.dpop ?? {};
+  if (typeof dpop !== 'object' || dpop === null) throw configError('dpop must be an object');
+  checkNumber('dpop.iatWindow', dpop.iatWindow, 0);
+  if (dpop.algorithms !== undefined) {
+    if (!Array.isArray(dpop.algorithms) || dpop.algorithms.length === 0) throw configError('dpop.algorithms must be a non-empty array');
+    for (const a of dpop.algorithms) {
+      if (!isAlgorithm(a) || (SYMMETRIC_ALGORITHMS as readonly string[]).includes(a)) {
+        throw configError(`dpop.algorithms: ${JSON.stringify(a)} is not an asymmetric algorithm (RFC 9449 §4.3 check 5)`);
+      }
+    }
+  }
+  if (dpop.nonce !== undefined && (typeof dpop.nonce !== 'object' || dpop.nonce === null || typeof dpop.nonce.check !== 'function' || typeof dpop.nonce.current !== 'function')) {
+    throw configError('dpop.nonce must have check(nonce) and current() methods');
+  }
+  return {
+    ...(store !== undefined ? { replayStore: store } : {}),
+    preventReplay: o.preventReplay ?? false,
+    maxReplayWindow: o.maxReplayWindow ?? 86_400,
+    dpop,
+  };
 }
 
 /** Options shared by every issuer after defaults are applied. */
@@ -154,6 +223,10 @@ const VERIFIER_OPTION_NAMES = [
     onEvent: true,
     monotonicClock: true,
     introspection: true,
+    replayStore: true,
+    preventReplay: true,
+    maxReplayWindow: true,
+    dpop: true,
   } satisfies Record<Exclude<keyof VerifierOptions, keyof IssuerOptions>, true>),
 ];
 

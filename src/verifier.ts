@@ -1,4 +1,4 @@
-import { VerifyError, describe } from './errors.js';
+import { ClaimError, DpopError, VerifyError, describe } from './errors.js';
 import { checkAccessTokenClaims, type AccessTokenCheckOptions } from './claims/access-token.js';
 import { checkIdTokenClaims, responseTypeProblem, type IdTokenCheckOptions } from './claims/id-token.js';
 import { checkLogoutTokenClaims } from './claims/logout-token.js';
@@ -9,9 +9,12 @@ import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
 import { createRemoteKeySource } from './remote/remote-key-source.js';
-import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
+import { commonConfig, replayConfig, type CommonConfig, type ReplayConfig, type VerifierOptions } from './options.js';
 import { rejectUnknownOptions } from './option-checks.js';
 import { createIntrospector, type Introspector, type IntrospectorOptions } from './remote/introspection.js';
+import { verifyDpopProof } from './dpop/verify-proof.js';
+import { createMemoryReplayStore } from './replay/memory-replay-store.js';
+import { claimOnce, replayKey, type ReplayStore } from './replay/replay-store.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
 export interface IdTokenClaims extends JwtPayload {
@@ -65,6 +68,43 @@ export interface VerifiedToken<C extends JwtPayload> {
   readonly key: { readonly kid?: string; readonly alg: Algorithm };
 }
 
+/** Per-call replay option of ID and access token verification. */
+export interface ReplayCheckOptions {
+  /**
+   * Claim the token's `iss`+`jti` in the verifier's `replayStore`, so a second verification of the
+   * same token fails with `ERR_REPLAY`. Default: the verifier's `preventReplay`. Async methods only.
+   */
+  readonly preventReplay?: boolean;
+}
+
+/** The request a DPoP proof is checked against (RFC 9449 §4.3, §7.1). */
+export interface DpopRequest {
+  /** The value of the request's one `DPoP` header. */
+  readonly proof: string;
+  /** The HTTP method as received. */
+  readonly method: string;
+  /** The absolute request URL (query and fragment are ignored). */
+  readonly url: string | URL;
+}
+
+/** Per-call options of {@link TokenVerifier.verifyIdToken}. */
+export interface IdTokenVerifyOptions extends IdTokenCheckOptions, ReplayCheckOptions {}
+
+/** Per-call options of {@link TokenVerifier.verifyAccessToken}. */
+export interface AccessTokenVerifyOptions extends AccessTokenCheckOptions, ReplayCheckOptions {
+  /**
+   * A DPoP-bound token's proof (RFC 9449 §7.1): the token must carry `cnf.jkt` and the proof must
+   * pass every check of §4.3 for this request, its key's thumbprint equal to `cnf.jkt`.
+   */
+  readonly dpop?: DpopRequest;
+  /**
+   * The authorization scheme the token came with. `'Bearer'`: a DPoP-bound token (with `cnf.jkt`)
+   * is refused (RFC 9449 §7.2), `dpop` must be absent. `'DPoP'`: `dpop` is required.
+   * Absent: `dpop` decides, and a bound token without `dpop` is not refused.
+   */
+  readonly scheme?: 'Bearer' | 'DPoP';
+}
+
 export type VerifiedIdToken = VerifiedToken<IdTokenClaims>;
 export type VerifiedAccessToken = VerifiedToken<AccessTokenClaims>;
 export type VerifiedLogoutToken = VerifiedToken<LogoutTokenClaims>;
@@ -79,17 +119,20 @@ export interface TokenVerifier {
    * Verifies an ID token as OpenID Connect Core §3.1.3.7 requires (plus §3.2.2.9-11 and
    * §3.3.2.11-12 for the hash claims). Rejects with {@link VerifyError}.
    */
-  verifyIdToken(token: string, options?: IdTokenCheckOptions): Promise<VerifiedIdToken>;
+  verifyIdToken(token: string, options?: IdTokenVerifyOptions): Promise<VerifiedIdToken>;
   /** The same, synchronously; only for static key sets (`jwks`), else throws `ERR_CONFIG`. */
   verifyIdTokenSync(token: string, options?: IdTokenCheckOptions): VerifiedIdToken;
   /**
    * Verifies a JWT access token (RFC 9068 §4): `typ` `at+jwt`, `aud` one of the configured
    * audiences (your resource server), `sub`, `client_id`, `jti`, times, and `requiredScopes`.
    */
-  verifyAccessToken(token: string, options?: AccessTokenCheckOptions): Promise<VerifiedAccessToken>;
+  verifyAccessToken(token: string, options?: AccessTokenVerifyOptions): Promise<VerifiedAccessToken>;
   /** Synchronous {@link TokenVerifier.verifyAccessToken} for static key sets. */
   verifyAccessTokenSync(token: string, options?: AccessTokenCheckOptions): VerifiedAccessToken;
-  /** Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6). */
+  /**
+   * Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6). With a
+   * `replayStore`, each `iss`+`jti` is accepted once (§2.6 step 8); the sync method then refuses.
+   */
   verifyLogoutToken(token: string): Promise<VerifiedLogoutToken>;
   /** Synchronous {@link TokenVerifier.verifyLogoutToken} for static key sets. */
   verifyLogoutTokenSync(token: string): VerifiedLogoutToken;
@@ -109,7 +152,7 @@ interface Prepared {
 }
 
 type Profile = 'id' | 'access' | 'logout';
-type CallOptions = IdTokenCheckOptions & AccessTokenCheckOptions;
+type CallOptions = IdTokenVerifyOptions & AccessTokenVerifyOptions;
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
@@ -129,8 +172,14 @@ const ID_OPTION_NAMES = Object.keys({
   requireAtHash: true,
   requireCHash: true,
   requireSHash: true,
-} satisfies Record<keyof IdTokenCheckOptions, true>);
-const ACCESS_OPTION_NAMES = Object.keys({ requiredScopes: true } satisfies Record<keyof AccessTokenCheckOptions, true>);
+  preventReplay: true,
+} satisfies Record<keyof IdTokenVerifyOptions, true>);
+const ACCESS_OPTION_NAMES = Object.keys({
+  requiredScopes: true,
+  preventReplay: true,
+  dpop: true,
+  scheme: true,
+} satisfies Record<keyof AccessTokenVerifyOptions, true>);
 const CALL_OPTION_NAMES: Record<Profile, readonly string[]> = { id: ID_OPTION_NAMES, access: ACCESS_OPTION_NAMES, logout: [] };
 const METHOD_NAMES: Record<Profile, string> = { id: 'verifyIdToken', access: 'verifyAccessToken', logout: 'verifyLogoutToken' };
 
@@ -150,6 +199,15 @@ function checkCallOptions(o: CallOptions, profile: Profile): void {
   if (o.maxAge !== undefined && (typeof o.maxAge !== 'number' || !(o.maxAge >= 0))) {
     throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');
   }
+  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean') throw new VerifyError('ERR_CONFIG', 'option preventReplay must be a boolean');
+  if (o.scheme !== undefined && o.scheme !== 'Bearer' && o.scheme !== 'DPoP') throw new VerifyError('ERR_CONFIG', 'option scheme must be "Bearer" or "DPoP"');
+  if (o.dpop !== undefined) {
+    const d = o.dpop as Partial<DpopRequest> | null;
+    if (typeof d !== 'object' || d === null || typeof d.proof !== 'string' || typeof d.method !== 'string' || (typeof d.url !== 'string' && !(d.url instanceof URL))) {
+      throw new VerifyError('ERR_CONFIG', 'option dpop must be { proof: string, method: string, url: string | URL }');
+    }
+    if (o.scheme === 'Bearer') throw new VerifyError('ERR_CONFIG', 'option dpop contradicts scheme "Bearer"');
+  }
   for (const name of ['acrValues', 'requiredScopes'] as const) {
     const v = o[name];
     if (v !== undefined && (!Array.isArray(v) || v.some((a) => typeof a !== 'string'))) {
@@ -162,11 +220,90 @@ export class OidcVerifier implements TokenVerifier {
   readonly #common: CommonConfig;
   readonly #issuers: IssuerRegistry;
   readonly introspector: Introspector | undefined;
+  readonly #replay: ReplayConfig;
+  /** DPoP proof `jti`s when no `replayStore` is configured; created on first use. */
+  #dpopStore: ReplayStore | undefined;
 
   constructor(options: VerifierOptions, remote: RemoteSourceFactory) {
     this.#common = commonConfig(options);
+    this.#replay = replayConfig(options);
     this.#issuers = new IssuerRegistry(options, this.#common, remote);
     this.introspector = introspectorOf(options);
+  }
+
+  /** Whether this verification claims the token's `jti` (logout: always with a store). */
+  #wantsReplay(profile: Profile, options: CallOptions): boolean {
+    if (profile === 'logout') return this.#replay.replayStore !== undefined;
+    const wanted = options.preventReplay ?? this.#replay.preventReplay;
+    if (wanted && this.#replay.replayStore === undefined) {
+      throw new VerifyError('ERR_CONFIG', 'preventReplay needs a replayStore on the verifier');
+    }
+    return wanted;
+  }
+
+  /** Checks that need the store or a DPoP proof, after signature and claims passed. */
+  #needsAfter(profile: Profile, options: CallOptions): boolean {
+    return this.#wantsReplay(profile, options) || (profile === 'access' && (options.dpop !== undefined || options.scheme !== undefined));
+  }
+
+  /**
+   * Runs after every other check passed, so unauthenticated tokens never reach the store: the
+   * DPoP binding (RFC 9449 §7.1) for access tokens, then the replay claim of `iss`+`jti`.
+   */
+  async #after(v: VerifiedToken<JwtPayload>, token: string, profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
+    if (profile === 'access') await this.#checkDpop(v.payload, token, options);
+    if (this.#wantsReplay(profile, options)) await this.#claimJti(v.payload);
+    return v;
+  }
+
+  /** The scheme rules without a proof (synchronous): RFC 9449 §7.2. */
+  #checkScheme(payload: JwtPayload, options: CallOptions): void {
+    if (options.dpop !== undefined) return;
+    if (options.scheme === 'DPoP') throw new DpopError('invalid_dpop_proof', 'DPoP proof: the DPoP scheme was used without a proof');
+    const cnf = payload.cnf;
+    if (options.scheme === 'Bearer' && typeof cnf === 'object' && cnf !== null && (cnf as Record<string, unknown>).jkt !== undefined) {
+      throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'dpop-bound', 'a DPoP-bound token (cnf.jkt) was sent with the Bearer scheme: expected DPoP (RFC 9449 §7.2)');
+    }
+  }
+
+  async #checkDpop(payload: JwtPayload, token: string, options: CallOptions): Promise<void> {
+    this.#checkScheme(payload, options);
+    if (options.dpop === undefined) return;
+    const cnf = payload.cnf;
+    const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
+    if (jkt === undefined) throw new ClaimError('ERR_CLAIM_MISSING', 'cnf', 'missing', 'a DPoP proof was sent but the access token has no "cnf.jkt" binding');
+    if (typeof jkt !== 'string' || jkt.length === 0) {
+      throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'type', `"cnf.jkt" must be a non-empty string, got ${describe(jkt)}`);
+    }
+    const d = this.#replay.dpop;
+    await verifyDpopProof({
+      proof: options.dpop.proof,
+      method: options.dpop.method,
+      url: options.dpop.url,
+      accessToken: token,
+      expectedJkt: jkt,
+      now: this.#common.now,
+      clockTolerance: this.#common.clockTolerance,
+      replayStore: this.#replay.replayStore ?? (this.#dpopStore ??= createMemoryReplayStore({ now: this.#common.now })),
+      ...(d.iatWindow !== undefined ? { iatWindow: d.iatWindow } : {}),
+      ...(d.algorithms !== undefined ? { algorithms: d.algorithms } : {}),
+      ...(d.nonce !== undefined ? { nonce: d.nonce } : {}),
+    });
+  }
+
+  async #claimJti(payload: JwtPayload): Promise<void> {
+    const jti = payload.jti;
+    if (jti === undefined) throw new ClaimError('ERR_CLAIM_MISSING', 'jti', 'missing', '"jti" is required for the replay check');
+    if (typeof jti !== 'string' || jti.length === 0) {
+      throw new ClaimError('ERR_CLAIM_INVALID', 'jti', 'type', `"jti" must be a non-empty string, got ${describe(jti)}`);
+    }
+    const iss = payload.iss as string;
+    const nowMs = this.#common.now();
+    const exp = typeof payload.exp === 'number' ? payload.exp : Infinity;
+    const expiresAtMs = Math.min(Math.ceil((exp + this.#common.clockTolerance) * 1000), nowMs + this.#replay.maxReplayWindow * 1000);
+    if (!(await claimOnce(this.#replay.replayStore!, replayKey('jti', iss, jti), expiresAtMs))) {
+      throw new ClaimError('ERR_REPLAY', 'jti', 'replayed', `a token from ${describe(iss)} with this "jti" was already accepted (replay)`);
+    }
   }
 
   /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
@@ -287,26 +424,33 @@ export class OidcVerifier implements TokenVerifier {
   #verify(token: string, profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
     let p: Prepared;
     let keys: readonly KeyHolder[] | Promise<readonly KeyHolder[]>;
+    let after: boolean;
     try {
       p = this.#prepare(token, profile, options);
+      after = this.#needsAfter(profile, options);
       keys = this.#keys(p);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (keys instanceof Promise) return keys.then((k) => this.#verifyWithKeys(p, k, profile, options));
-    return this.#verifyWithKeys(p, keys, profile, options);
+    const verified = keys instanceof Promise ? keys.then((k) => this.#verifyWithKeys(p, k, profile, options)) : this.#verifyWithKeys(p, keys, profile, options);
+    return after ? verified.then((v) => this.#after(v, token, profile, options)) : verified;
   }
 
   #verifySync(token: string, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     const p = this.#prepare(token, profile, options);
+    if (this.#wantsReplay(profile, options) || (profile === 'access' && options.dpop !== undefined)) {
+      throw new VerifyError('ERR_CONFIG', 'replay checks and DPoP proofs need the async method (the store answers asynchronously)');
+    }
     if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
       throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
-    return this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
+    const v = this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
+    if (profile === 'access' && options.scheme !== undefined) this.#checkScheme(v.payload, options);
+    return v;
   }
 
-  verifyIdToken(token: string, options: IdTokenCheckOptions = NO_OPTIONS): Promise<VerifiedIdToken> {
+  verifyIdToken(token: string, options: IdTokenVerifyOptions = NO_OPTIONS): Promise<VerifiedIdToken> {
     return this.#verify(token, 'id', options) as Promise<VerifiedIdToken>;
   }
 
@@ -314,7 +458,7 @@ export class OidcVerifier implements TokenVerifier {
     return this.#verifySync(token, 'id', options) as VerifiedIdToken;
   }
 
-  verifyAccessToken(token: string, options: AccessTokenCheckOptions = NO_OPTIONS): Promise<VerifiedAccessToken> {
+  verifyAccessToken(token: string, options: AccessTokenVerifyOptions = NO_OPTIONS): Promise<VerifiedAccessToken> {
     return this.#verify(token, 'access', options) as Promise<VerifiedAccessToken>;
   }
 

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+
+/** The members RFC 7638 §3.2 hashes for each key type, in lexicographic order. */
+const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+  RSA: ['e', 'kty', 'n'],
+};
+
+/**
+ * The JWK SHA-256 Thumbprint of a public key (RFC 7638 §3, as DPoP uses it in `cnf.jkt`,
+ * RFC 9449 §6.1): base64url of SHA-256 over the JSON object of the key type's required members,
+ * in lexicographic order, without whitespace. Undefined for a kty without a definition here
+ * (RSA, EC, OKP) or a required member that is missing or not a string.
+ */
+export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | undefined {
+  const kty = jwk.kty;
+  const members = typeof kty === 'string' && Object.hasOwn(REQUIRED_MEMBERS, kty) ? REQUIRED_MEMBERS[kty]! : undefined;
+  if (members === undefined) return undefined;
+  const parts: string[] = [];
+  for (const m of members) {
+    const v = jwk[m];
+    if (typeof v !== 'string' || v.length === 0) return undefined;
+    // JSON.stringify of a string is the canonical form RFC 7638 §3.3 asks for.
+    parts.push(`${JSON.stringify(m)}:${JSON.stringify(v)}`);
+  }
+  return createHash('sha256')
+    .update(`{${parts.join(',')}}`)
+    .digest('base64url');
+}
