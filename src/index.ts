@@ -45,7 +45,8 @@ export type { RemoteKeySource, RemoteKeySourceOptions } from './remote/remote-ke
 export type { RemoteKeyEvent, RemoteKeyStats, RemoteKeyListener, RefreshReason } from './remote/events.js';
 export { discover } from './remote/discovery.js';
 export type { ProviderMetadata } from './remote/discovery.js';
-export type { FetchLike, JsonResponse } from './remote/http.js';
+export type { FetchLike, JsonResponse, HttpOptions, RemoteErrorCode } from './remote/http.js';
+export type { Freshness } from './remote/cache-control.js';
 export { createIntrospector, processIntrospectionResponse, sendIntrospectionRequest } from './remote/introspection.js';
 export type {
   Introspector,

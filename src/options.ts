@@ -60,13 +60,13 @@ export const TENANT_LIMITS = {
   window: 60_000,
 } as const;
 
-/** Options of a verifier: one issuer inline, or several in `issuers`. */
 /** Remote-key options passed through to {@link createRemoteKeySource}; see its docs for defaults. */
 export type RemoteOptions = Pick<
   RemoteKeySourceOptions,
   'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent' | 'monotonicClock'
 >;
 
+/** Options of a verifier: one issuer inline, or several in `issuers`. */
 export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
   /** Several trusted issuers; the token's `iss` picks one before any key is fetched. */
   readonly issuers?: readonly IssuerOptions[];

@@ -105,8 +105,11 @@ export interface AccessTokenVerifyOptions extends AccessTokenCheckOptions, Repla
   readonly scheme?: 'Bearer' | 'DPoP';
 }
 
+/** A verified ID token (OIDC Core §3.1.3.7). */
 export type VerifiedIdToken = VerifiedToken<IdTokenClaims>;
+/** A verified JWT access token (RFC 9068 §4). */
 export type VerifiedAccessToken = VerifiedToken<AccessTokenClaims>;
+/** A verified back-channel logout token (Back-Channel Logout 1.0 §2.6). */
 export type VerifiedLogoutToken = VerifiedToken<LogoutTokenClaims>;
 
 /** Verifies OpenID Connect ID tokens for one or several issuers. */

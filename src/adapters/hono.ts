@@ -22,7 +22,10 @@ declare module 'hono' {
 }
 
 /** A {@link RequestError} that Hono's default error handler answers with (its `getResponse`). */
-export type HonoRequestError = RequestError & { getResponse(): Response };
+export type HonoRequestError = RequestError & {
+  /** The RFC 6750 §3 answer: status, `WWW-Authenticate` and a JSON body. */
+  getResponse(): Response;
+};
 
 /** The JSON answer of a failed verification: status, `WWW-Authenticate`, `{ error, error_description }`. */
 function responseOf(err: RequestError): Response {

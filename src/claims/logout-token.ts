@@ -1,6 +1,7 @@
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import { checkAudience, checkRequired, checkTimes, checkTyp, fail, nonEmptyStringClaim, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
 
+/** The member of a logout token's `events` claim (Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 // Back-Channel Logout §2.4 only recommends "logout+jwt": absent and "JWT" are accepted too; the

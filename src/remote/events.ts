@@ -111,4 +111,5 @@ export interface RemoteKeyStats {
   readonly cooldownRejections: number;
 }
 
+/** Receives {@link RemoteKeyEvent}s (the `onEvent` option); it must not throw. */
 export type RemoteKeyListener = (event: RemoteKeyEvent) => void;

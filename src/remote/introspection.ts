@@ -95,12 +95,14 @@ export interface IntrospectorOptions extends HttpOptions {
   readonly cache?: { readonly ttl: number; readonly maxEntries?: number };
 }
 
+/** Per-call options of {@link Introspector.introspect}. */
 export interface IntrospectOptions {
   readonly tokenTypeHint?: TokenTypeHint;
   /** Scopes this call needs, in addition to the introspector's `requiredScopes`. */
   readonly requiredScopes?: readonly string[];
 }
 
+/** Counters of an {@link Introspector}: requests, cache hits and failures. */
 export interface IntrospectorStats {
   /** Introspection requests sent. */
   readonly requests: number;
@@ -110,6 +112,7 @@ export interface IntrospectorStats {
   readonly cached: number;
 }
 
+/** An RFC 7662 introspection client with a bounded cache; see {@link createIntrospector}. */
 export interface Introspector {
   /**
    * The RFC 7662 response of an active token that passes every configured check. Rejects with
@@ -123,6 +126,7 @@ export interface Introspector {
    * passed (1 s after the first failure, doubling, at most 30 s), then the next call asks again.
    */
   endpoint(): Promise<string>;
+  /** Counters since the introspector was created. */
   stats(): IntrospectorStats;
 }
 

@@ -7,6 +7,7 @@ import { storeError, type ReplayStore } from './replay-store.js';
  * `set(key, value, { NX: true, PXAT })`, answering `'OK'` or `null`.
  */
 export interface NodeRedisLikeClient {
+  /** `SET key value NX PXAT ms` in node-redis's option form. */
   set(key: string, value: string, options: { NX: true; PXAT: number }): Promise<unknown>;
 }
 
@@ -16,7 +17,9 @@ export interface NodeRedisLikeClient {
  * node-redis by its `call` method.
  */
 export interface IoRedisLikeClient {
+  /** `SET key value PXAT ms NX` in ioredis's argument form. */
   set(key: string, value: string, px: 'PXAT', ms: number, nx: 'NX'): Promise<unknown>;
+  /** Present on ioredis clients only: how the store tells the two apart. */
   call(...args: never[]): unknown;
 }
 

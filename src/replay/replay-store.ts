@@ -9,7 +9,7 @@ import { VerifyError } from '../errors.js';
  * `expiresAtMs`), `false` when it is held and not yet expired (a replay). It rejects (never
  * resolves `true`) when the store cannot answer: full, unreachable, too slow. The library turns a
  * rejection into a failed verification (`ERR_REPLAY_STORE`), so a broken store fails closed.
- * Keys come from {@link replayKey}: short ASCII strings whatever the token holds.
+ * Keys come from `replayKey`: short ASCII strings whatever the token holds.
  */
 export interface ReplayStore {
   /**
