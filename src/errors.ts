@@ -166,6 +166,8 @@ export function describe(value: unknown, max = 80): string {
   else if (value === undefined) s = 'undefined';
   else {
     try {
+      // JSON.stringify gives undefined for functions and symbols only: String() names those.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
       s = JSON.stringify(value) ?? String(value);
     } catch {
       s = Object.prototype.toString.call(value);

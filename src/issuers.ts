@@ -209,7 +209,7 @@ export class IssuerRegistry {
     if (options.issuers !== undefined) {
       if (!Array.isArray(options.issuers) || options.issuers.length === 0) throw configError('issuers must be a non-empty array');
       if (options.issuer !== undefined) throw configError('give either issuer or issuers, not both');
-      list.push(...options.issuers);
+      list.push(...(options.issuers as readonly IssuerOptions[]));
     } else {
       if (options.issuer === undefined) throw configError('issuer is required');
       if (options.audience === undefined) throw configError('audience is required');

@@ -58,7 +58,6 @@ async function bothFail(
 }
 
 const API = 'https://api.example.com';
-const CLIENT_SECRET = 'a-client-secret-long-enough-for-every-hs-size-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 function atClaims(over: J = {}): J {
   const c: J = { iss: ISSUER, sub: 'u1', aud: API, exp: NOW_S + 300, iat: NOW_S - 5, jti: 'j1', client_id: 'c1', ...over };
@@ -79,7 +78,7 @@ let verifier: Verifier;
 before(async () => {
   es = await makeIssuer('ES256');
   hs = await makeIssuer('HS256');
-  verifier = createVerifier({ issuer: ISSUER, audience: [AUDIENCE, API], jwks: es.jwks as never, now: () => NOW_MS });
+  verifier = createVerifier({ issuer: ISSUER, audience: [AUDIENCE, API], jwks: es.jwks, now: () => NOW_MS });
 });
 
 describe('private key material in a key set (RFC 7517 §5)', () => {
@@ -89,7 +88,7 @@ describe('private key material in a key set (RFC 7517 §5)', () => {
   const ecPrivate: J = { ...(ec.privateKey.export({ format: 'jwk' }) as J), kid: 'leaked', alg: 'ES256', use: 'sig' };
 
   it('a member carrying d (RSA, EC, OKP) or any other private member is skipped with a reason', () => {
-    const privates: J[] = [ecPrivate, rsa.privateKey.export({ format: 'jwk' }) as J, ed.privateKey.export({ format: 'jwk' }) as J];
+    const privates: J[] = [ecPrivate, rsa.privateKey.export({ format: 'jwk' }), ed.privateKey.export({ format: 'jwk' })];
     for (const jwk of privates) {
       assert.ok(typeof jwk.d === 'string');
       const r = importJwk(jwk, 0);
@@ -132,7 +131,7 @@ describe('private key material in a key set (RFC 7517 §5)', () => {
       const events: RemoteKeyEvent[] = [];
       const source = createRemoteKeySource({ jwksUri: `${server.origin}/jwks`, allowHttp: true, onEvent: (e) => events.push(e) });
       try {
-        await source.warmUp!();
+        await source.warmUp();
         const refresh = events.find((e) => e.type === 'refresh');
         assert.ok(refresh && refresh.type === 'refresh');
         assert.equal(refresh.keys, 1);
@@ -159,7 +158,7 @@ describe('HS* with the client secret is for ID tokens only (OIDC Core §10.1)', 
     withSecret = createVerifier({
       issuer: ISSUER,
       audience: [AUDIENCE, API],
-      jwks: es.jwks as never,
+      jwks: es.jwks,
       clientSecret: hs.secret!,
       algorithms: ['ES256', 'HS256'],
       now: () => NOW_MS,
@@ -229,7 +228,7 @@ describe('key_ops members (RFC 7517 §4.3)', () => {
 describe('requiredClaims counts own members only', () => {
   it('toString, constructor, __proto__ and hasOwnProperty from Object.prototype are not present claims', async () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
-      const v = createVerifier({ issuer: ISSUER, audience: [AUDIENCE, API], jwks: es.jwks as never, now: () => NOW_MS, requiredClaims: [name] });
+      const v = createVerifier({ issuer: ISSUER, audience: [AUDIENCE, API], jwks: es.jwks, now: () => NOW_MS, requiredClaims: [name] });
       await bothFail(v, 'IdToken', await es.sign(idTokenClaims()), 'ERR_CLAIM_MISSING', undefined, name);
       await bothFail(v, 'AccessToken', await es.sign(atClaims(), { typ: 'at+jwt' }), 'ERR_CLAIM_MISSING', undefined, name);
       await bothFail(v, 'LogoutToken', await es.sign(logoutClaims()), 'ERR_CLAIM_MISSING', undefined, name);
@@ -287,7 +286,7 @@ describe('small-order Ed25519 / Ed448 public keys (RFC 8032)', () => {
     // OpenSSL itself accepts this "signature" for any message against that key.
     const raw = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x } as JsonWebKey, format: 'jwk' });
     assert.equal(cryptoVerify(null, Buffer.from('any message'), raw, forged), true);
-    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x, kid: 'zero' }] } as never, now: () => NOW_MS });
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x, kid: 'zero' }] }, now: () => NOW_MS });
     const token = compose({ alg: 'EdDSA', kid: 'zero' }, idTokenClaims(), forged);
     await bothFail(v, 'IdToken', token, 'ERR_KEY_NOT_FOUND', undefined, undefined, /small-order/);
   });
@@ -312,7 +311,7 @@ describe('a broken clock fails closed', () => {
       throw new Error('clock down');
     });
     for (const now of clocks) {
-      const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never, now: now as () => number });
+      const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, now: now as () => number });
       await bothFail(v, 'IdToken', token, 'ERR_CONFIG', undefined, undefined, /now option/);
     }
   });
@@ -350,7 +349,7 @@ describe('per-call option values', () => {
 });
 
 describe('unknown option names are ERR_CONFIG naming the closest known option', () => {
-  const base = (): VerifierOptions => ({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never });
+  const base = (): VerifierOptions => ({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks });
 
   it('createVerifier: top level and each issuers[] entry', () => {
     const cases: [object, RegExp][] = [
@@ -361,7 +360,7 @@ describe('unknown option names are ERR_CONFIG naming the closest known option', 
       // Verifier-wide options belong at the top level, not in an issuers[] entry.
       [{ issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, clockTolerance: 5 }] }, /issuers\[0\]: unknown option "clockTolerance"/],
     ];
-    for (const [o, message] of cases) assert.throws(() => createVerifier(o as VerifierOptions), isCode('ERR_CONFIG', undefined, message));
+    for (const [o, message] of cases) assert.throws(() => createVerifier(o), isCode('ERR_CONFIG', undefined, message));
     // Every documented option is known.
     const v = createVerifier({
       ...base(),

@@ -1,5 +1,5 @@
 import { constants, verify as cryptoVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
 import { JwtVerifier } from 'aws-jwt-verify';
 import jsonwebtoken from 'jsonwebtoken';
@@ -114,7 +114,7 @@ export function createContenders(f: AlgFixture): ContenderEntry[] {
             try {
               resolve(rawClaims(d.payload));
             } catch (e) {
-              reject(e);
+              reject(e instanceof Error ? e : new Error(String(e)));
             }
           }
         });
@@ -127,7 +127,7 @@ export function createContenders(f: AlgFixture): ContenderEntry[] {
   list.push({ name: OIDC_SYNC, sync: true, concurrent: false, verify: (token: string) => oidc.verifyIdTokenSync(token) });
 
   const joseOpts = { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] };
-  const localJwks = createLocalJWKSet({ keys: [jwk as JWK] });
+  const localJwks = createLocalJWKSet({ keys: [jwk] });
   list.push({ name: PEERS[0], sync: false, concurrent: true, verify: (token: string) => jwtVerify(token, localJwks, joseOpts) });
   list.push({ name: PEERS[1], sync: false, concurrent: true, verify: (token: string) => jwtVerify(token, publicKey, joseOpts) });
 

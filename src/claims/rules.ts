@@ -86,7 +86,7 @@ export function checkAudience(payload: JwtPayload, accepted: ReadonlySet<string>
   } else if (aud === undefined) {
     throw missing('aud');
   } else if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) {
-    for (const a of aud as string[]) if (accepted.has(a)) return aud.length;
+    for (const a of aud) if (accepted.has(a)) return aud.length;
   } else {
     throw wrongType('aud', 'a string or a non-empty array of strings', aud);
   }

@@ -93,7 +93,7 @@ export class Deadline {
 
   constructor(readonly ms: number) {
     this.#aborted = new Promise<never>((_, reject) => {
-      this.#controller.signal.addEventListener('abort', () => reject(this.#controller.signal.reason), { once: true });
+      this.#controller.signal.addEventListener('abort', () => reject(this.#controller.signal.reason as Error), { once: true });
     });
     this.#aborted.catch(() => undefined);
     this.#timer = setTimeout(() => {
@@ -260,7 +260,7 @@ const ERROR_BODY_LIMIT = 4096;
 async function oauthErrorHint(response: Response, deadline: ProcessOptions['deadline']): Promise<string> {
   const body = response.body;
   if (body === null) return '';
-  const reader = body.getReader();
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -314,7 +314,7 @@ export async function processJsonResponse(response: Response, options: ProcessOp
   if (body === null) {
     bytes = Buffer.alloc(0);
   } else {
-    const reader = body.getReader();
+    const reader = (body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
     try {

@@ -317,7 +317,7 @@ function rebuild(err: unknown, forms: Secrets, depth: number): Error {
   let copy: Error;
   if (err instanceof VerifyError) {
     copy = new VerifyError(err.code, message, cause !== undefined ? { cause } : undefined);
-    Object.setPrototypeOf(copy, Object.getPrototypeOf(err));
+    Object.setPrototypeOf(copy, Object.getPrototypeOf(err) as object | null);
     for (const [k, v] of Object.entries(err)) Object.defineProperty(copy, forms.redact(k), { value: redactValue(v, forms), enumerable: true, writable: true, configurable: true });
   } else {
     copy = new Error(message, cause !== undefined ? { cause } : undefined);
@@ -337,7 +337,7 @@ function mark(e: Error): Error {
 async function readPrefix(response: Response, limit: number): Promise<string> {
   const body = response.body;
   if (body === null || typeof body?.getReader !== 'function') return '';
-  const reader = body.getReader();
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -503,7 +503,7 @@ export function processIntrospectionResponse(
   if (checks.issuer !== undefined && body.iss !== undefined && body.iss !== checks.issuer) {
     throw claimFail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(checks.issuer)}, got ${describe(body.iss)}`, checks.issuer, body.iss);
   }
-  if (checks.audience !== undefined) checkAudience(aud as string | string[] | undefined, checks.audience);
+  if (checks.audience !== undefined) checkAudience(aud, checks.audience);
 
   const nowSec = (checks.now ?? Date.now)() / 1000;
   const tolerance = checks.clockTolerance ?? 0;

@@ -562,7 +562,7 @@ export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): Jw
   let byClock = registry.get(fetchKey);
   if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
   let byKey = byClock.get(clockKey);
-  if (byKey === undefined) byClock.set(clockKey, (byKey = new Map()));
+  if (byKey === undefined) byClock.set(clockKey, (byKey = new Map<string, JwksCache>()));
   const key = JSON.stringify([
     uri,
     options.timeout ?? HTTP_DEFAULTS.timeout,

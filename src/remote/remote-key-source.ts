@@ -1,4 +1,4 @@
-import { VerifyError, describe } from '../errors.js';
+import { VerifyError } from '../errors.js';
 import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader } from '../jose/types.js';
 import type { VerificationKey } from '../keys/jwk.js';
@@ -103,7 +103,7 @@ function memoFor(o: JwksCacheOptions, issuer: string): { map: Map<string, { meta
   let byClock = discoveryMemo.get(fetchKey);
   if (byClock === undefined) discoveryMemo.set(fetchKey, (byClock = new WeakMap()));
   let map = byClock.get(clockKey);
-  if (map === undefined) byClock.set(clockKey, (map = new Map()));
+  if (map === undefined) byClock.set(clockKey, (map = new Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>()));
   const key = JSON.stringify([issuer, o.timeout, o.maxResponseSize, o.allowHttp === true, o.cooldown, o.maxStale, o.maxKeys]);
   return { map, key };
 }

@@ -25,7 +25,7 @@ function logoutClaims(over: Record<string, unknown> = {}): Record<string, unknow
 
 before(async () => {
   es = await makeIssuer('ES256');
-  verifier = createVerifier({ issuer: ISSUER, audience: [API, 'client-1'], jwks: es.jwks as never, now: () => NOW_MS });
+  verifier = createVerifier({ issuer: ISSUER, audience: [API, 'client-1'], jwks: es.jwks, now: () => NOW_MS });
 });
 
 describe('JWT access tokens (RFC 9068)', () => {

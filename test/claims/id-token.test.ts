@@ -23,7 +23,7 @@ async function expectCode(p: Promise<unknown>, code: ErrorCode, claim?: string):
 
 before(async () => {
   es = await makeIssuer('ES256');
-  verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never, now: () => NOW_MS });
+  verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, now: () => NOW_MS });
 });
 
 describe('ID token claims (OIDC Core §3.1.3.7)', () => {
@@ -58,7 +58,7 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
   });
 
   it('accepts any of several configured audiences', async () => {
-    const v = createVerifier({ issuer: ISSUER, audience: ['a', AUDIENCE], jwks: es.jwks as never, now: () => NOW_MS });
+    const v = createVerifier({ issuer: ISSUER, audience: ['a', AUDIENCE], jwks: es.jwks, now: () => NOW_MS });
     await v.verifyIdToken(await es.sign(idTokenClaims()));
   });
 
@@ -66,7 +66,7 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ exp: NOW_S }))), 'ERR_EXPIRED', 'exp');
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ exp: undefined }))), 'ERR_CLAIM_MISSING', 'exp');
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ exp: '9999999999' }))), 'ERR_CLAIM_INVALID', 'exp');
-    const tolerant = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never, now: () => NOW_MS, clockTolerance: 30 });
+    const tolerant = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, now: () => NOW_MS, clockTolerance: 30 });
     await tolerant.verifyIdToken(await es.sign(idTokenClaims({ exp: NOW_S - 29 })));
     await expectCode(tolerant.verifyIdToken(await es.sign(idTokenClaims({ exp: NOW_S - 30 }))), 'ERR_EXPIRED');
   });
@@ -79,7 +79,7 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
   it('iat is required, not in the future, and maxTokenAge bounds it', async () => {
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ iat: NOW_S + 60 }))), 'ERR_IAT', 'iat');
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ iat: undefined }))), 'ERR_CLAIM_MISSING', 'iat');
-    const aged = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never, now: () => NOW_MS, maxTokenAge: 300 });
+    const aged = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, now: () => NOW_MS, maxTokenAge: 300 });
     await aged.verifyIdToken(await es.sign(idTokenClaims({ iat: NOW_S - 300 })));
     await expectCode(aged.verifyIdToken(await es.sign(idTokenClaims({ iat: NOW_S - 301 }))), 'ERR_IAT', 'iat');
   });
@@ -169,8 +169,8 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
     const second = 'https://second.example.com';
     const v = createVerifier({
       issuers: [
-        { issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks as never },
-        { issuer: second, audience: AUDIENCE, jwks: other.jwks as never },
+        { issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks },
+        { issuer: second, audience: AUDIENCE, jwks: other.jwks },
       ],
       now: () => NOW_MS,
     });
@@ -194,7 +194,7 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
     const v = createVerifier({
       issuer: ISSUER,
       audience: AUDIENCE,
-      jwks: es.jwks as never,
+      jwks: es.jwks,
       now: () => NOW_MS,
       requiredClaims: ['email'],
       validate: ({ payload }) => {
@@ -213,8 +213,8 @@ describe('multi-issuer and tenant templates', () => {
     const rs = await makeIssuer('RS256');
     const v = createVerifier({
       issuers: [
-        { issuer: 'https://a.example', audience: 'client-a', jwks: es.jwks as never },
-        { issuer: 'https://b.example', audience: 'client-b', jwks: rs.jwks as never, algorithms: ['RS256'] },
+        { issuer: 'https://a.example', audience: 'client-a', jwks: es.jwks },
+        { issuer: 'https://b.example', audience: 'client-b', jwks: rs.jwks, algorithms: ['RS256'] },
       ],
       now: () => NOW_MS,
     });
@@ -230,7 +230,7 @@ describe('multi-issuer and tenant templates', () => {
   it('issuer templates: the tenant must equal tid and be accepted', async () => {
     const template = 'https://login.example.com/{tenantid}/v2.0';
     const tenant = '9188040d-6c67-4c5b-b112-36a304b66dad';
-    const v = createVerifier({ issuer: template, audience: AUDIENCE, jwks: es.jwks as never, tenants: [tenant], now: () => NOW_MS });
+    const v = createVerifier({ issuer: template, audience: AUDIENCE, jwks: es.jwks, tenants: [tenant], now: () => NOW_MS });
     const iss = `https://login.example.com/${tenant}/v2.0`;
     assert.equal((await v.verifyIdToken(await es.sign(idTokenClaims({ iss, tid: tenant })))).issuer, iss);
     await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss, tid: 'other' }))), 'ERR_ISSUER');
@@ -238,7 +238,7 @@ describe('multi-issuer and tenant templates', () => {
     const other = 'aaaaaaaa-0000-0000-0000-000000000000';
     await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/${other}/v2.0`, tid: other }))), 'ERR_ISSUER');
     await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/a/b/v2.0`, tid: 'a/b' }))), 'ERR_ISSUER');
-    const byPredicate = createVerifier({ issuer: template, audience: AUDIENCE, jwks: es.jwks as never, tenants: (t) => t.startsWith('aaaa'), now: () => NOW_MS });
+    const byPredicate = createVerifier({ issuer: template, audience: AUDIENCE, jwks: es.jwks, tenants: (t) => t.startsWith('aaaa'), now: () => NOW_MS });
     await byPredicate.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/${other}/v2.0`, tid: other })));
   });
 });
@@ -258,7 +258,7 @@ describe('options are checked at createVerifier (ERR_CONFIG)', () => {
   ];
   for (const [name, options] of bad) {
     it(name, () => {
-      assert.throws(() => createVerifier(options as never), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+      assert.throws(() => createVerifier(options), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
     });
   }
 

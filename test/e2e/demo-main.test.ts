@@ -122,7 +122,7 @@ describe('npm start (node dist/demo/main.js)', () => {
         });
         verdict = ((await res.json()) as { verdict?: string }).verdict ?? `HTTP ${res.status}`;
         // The printed CLI commands verify the written tokens against the running provider.
-        for (const command of out.match(/^  node dist\/cli\/main\.js verify .*$/gm) ?? []) {
+        for (const command of out.match(/^ {2}node dist\/cli\/main\.js verify .*$/gm) ?? []) {
           const r = spawnSync('sh', ['-c', command.trim()], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
           cli.push({ command, status: r.status, output: r.stdout + r.stderr });
         }

@@ -193,10 +193,10 @@ async function joseIssuer(alg: Exclude<AsymmetricSigningAlgorithm, 'ES256K'>, ki
     secret: undefined,
     async sign(claims, header) {
       const h = buildHeader({ alg, typ: 'JWT', kid }, header);
-      return new CompactSign(payloadBytes(claims)).setProtectedHeader(h as { alg: string }).sign(privateKey as CryptoKey);
+      return new CompactSign(payloadBytes(claims)).setProtectedHeader(h as { alg: string }).sign(privateKey);
     },
     async signRaw(signingInput) {
-      return rawSignWithJose(alg, privateKey as CryptoKey, signingInput);
+      return rawSignWithJose(alg, privateKey, signingInput);
     },
   };
 }
@@ -216,7 +216,7 @@ async function rawSignWithJose(alg: string, key: CryptoKey, signingInput: string
         : alg.startsWith('ES')
           ? { name: 'ECDSA', hash: `SHA-${bits}` }
           : { name: 'Ed25519' };
-  const sig = await webcrypto.subtle.sign(params, key as unknown as webcrypto.CryptoKey, enc.encode(signingInput));
+  const sig = await webcrypto.subtle.sign(params, key, enc.encode(signingInput));
   return Buffer.from(sig);
 }
 

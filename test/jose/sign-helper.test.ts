@@ -3,13 +3,14 @@
  * with jose (where jose supports the alg) or plain node:crypto, so a red verifier test means the
  * verifier, not the helper.
  */
+import type { KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, verify as cryptoVerify, constants } from 'node:crypto';
 import { compactVerify, importJWK } from 'jose';
 import { ALL_KINDS, idTokenClaims, issuerFor, kindLabel, makeIssuer, tamperedVariants } from '../helpers/sign.js';
 
-function nodeVerify(alg: string, key: import('node:crypto').KeyObject, input: string, sig: Buffer): boolean {
+function nodeVerify(alg: string, key: KeyObject, input: string, sig: Buffer): boolean {
   const bits = alg.slice(-3);
   if (alg === 'EdDSA') return cryptoVerify(null, Buffer.from(input), key, sig);
   if (alg.startsWith('ES')) return cryptoVerify(alg === 'ES256K' ? 'sha256' : `sha${bits}`, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, sig);
@@ -41,7 +42,7 @@ describe('test issuers sign verifiable tokens', () => {
         assert.equal(iss.jwk?.d, undefined, 'no private member in the published JWK');
         assert.ok(nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, sig), 'nodeVerify(kind.alg, iss.publicKey, `${h}.${p}`, sig)');
         if (kind.alg !== 'ES256K' && kind.crv !== 'Ed448') {
-          const key = await importJWK(iss.jwk!, kind.alg);
+          const key = await importJWK(iss.jwk, kind.alg);
           await compactVerify(token, key);
         }
         // signRaw produces a signature over any input that verifies the same way.

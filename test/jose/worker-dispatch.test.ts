@@ -55,7 +55,7 @@ describe('piled-up verifications: worker thread + main thread', () => {
   for (const alg of ALGS) {
     it(`${alg}: 48 at once, valid and tampered, same outcomes as the synchronous path`, async () => {
       const issuer = await makeIssuer(alg);
-      const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS });
+      const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS });
       const tokens: string[] = [];
       for (let i = 0; i < 24; i++) {
         const t = await issuer.sign(idTokenClaims({ sub: `user-${i}` }));
@@ -79,7 +79,7 @@ describe('piled-up verifications: worker thread + main thread', () => {
     const b = await makeIssuer('RS256', { name: 'cand-b' });
     const c = await makeIssuer('RS256', { name: 'cand-c' });
     const jwks = { keys: [a.jwks.keys[0]!, b.jwks.keys[0]!, c.jwks.keys[0]!].map(({ kid: _kid, ...k }) => k) };
-    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: jwks as never, now: () => NOW_MS });
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: jwks, now: () => NOW_MS });
     const tokens: string[] = [];
     for (let i = 0; i < 16; i++) {
       const t = await c.sign(idTokenClaims({ sub: `u${i}` }), { kid: undefined });
@@ -97,7 +97,7 @@ describe('piled-up verifications: worker thread + main thread', () => {
 
   it('worker: false sends piled-up checks to the libuv threadpool instead', async () => {
     const issuer = await makeIssuer('ES256');
-    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS, worker: false });
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS, worker: false });
     const tokens = await Promise.all(Array.from({ length: 32 }, (_, i) => issuer.sign(idTokenClaims({ sub: `p${i}` }))));
     const before = dispatchInternals.counts();
     const got = await outcomesAsync(v, tokens);
@@ -110,7 +110,7 @@ describe('piled-up verifications: worker thread + main thread', () => {
 
   it('fake timers in the caller’s tests do not stall queued checks', async () => {
     const issuer = await makeIssuer('ES256');
-    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS });
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS });
     const tokens = await Promise.all(Array.from({ length: 24 }, (_, i) => issuer.sign(idTokenClaims({ sub: `f${i}` }))));
     const before = dispatchInternals.counts();
     mock.timers.enable({ apis: ['setImmediate', 'setTimeout'] });
@@ -128,7 +128,7 @@ describe('piled-up verifications: worker thread + main thread', () => {
 
   it('when the worker dies, what it held and what waited for it go to the threadpool; every verification settles right', async () => {
     const issuer: TestIssuer = await makeIssuer('EdDSA');
-    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks as never, now: () => NOW_MS });
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS });
     const tokens: string[] = [];
     for (let i = 0; i < 48; i++) {
       const t = await issuer.sign(idTokenClaims({ sub: `k${i}` }));

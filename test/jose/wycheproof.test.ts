@@ -133,7 +133,10 @@ function verifyOnWorker(spec: AlgorithmSpec, vectors: readonly Vector[]): Promis
         signature: v.sig,
         done: (k: number) => {
           out[start + i] = k === 0;
-          if (--left === 0) (laneFailed ? reject(new Error('the worker failed')) : resolve(out));
+          if (--left === 0) {
+            if (laneFailed) reject(new Error('the worker failed'));
+            else resolve(out);
+          }
         },
       }));
       l.send(batch);

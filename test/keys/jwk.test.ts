@@ -3,7 +3,6 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsonWebKey } from 'node:crypto';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../../src/keys/jwk.js';
 import { makeIssuer } from '../helpers/sign.js';
 import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
@@ -28,11 +27,11 @@ function refused(jwk: unknown, reason: RegExp): void {
 function nodeJwk(type: 'ec' | 'ed25519' | 'ed448', namedCurve?: string): J {
   const { publicKey } =
     type === 'ec' ? freshKeyPair('ec', { namedCurve: namedCurve! }) : type === 'ed25519' ? freshKeyPair('ed25519') : freshKeyPair('ed448');
-  return publicKey.export({ format: 'jwk' }) as J;
+  return publicKey.export({ format: 'jwk' });
 }
 
 function rsaJwk(bits: number): J {
-  return freshKeyPair('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }) as J;
+  return freshKeyPair('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' });
 }
 
 const P256 = nodeJwk('ec', 'P-256');

@@ -13,8 +13,8 @@ import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 
 type J = Record<string, unknown>;
 
-const ec = (crv: string): J => freshKeyPair('ec', { namedCurve: crv }).publicKey.export({ format: 'jwk' }) as J;
-const ed = (): J => freshKeyPair('ed25519').publicKey.export({ format: 'jwk' }) as J;
+const ec = (crv: string): J => freshKeyPair('ec', { namedCurve: crv }).publicKey.export({ format: 'jwk' });
+const ed = (): J => freshKeyPair('ed25519').publicKey.export({ format: 'jwk' });
 
 const P256 = ec('P-256');
 const P256b = ec('P-256');
@@ -109,7 +109,7 @@ describe('KeySet.select', () => {
     const m = set.select(h({ alg: 'ES256', kid: 'rsa' }), 'ES256');
     assert.equal(m.keys, undefined);
     assert.equal(m.unknownKid, undefined);
-    const byKid = new Map(m.rejections!.map((r) => [r.kid, r.reason]));
+    const byKid = new Map(m.rejections.map((r) => [r.kid, r.reason]));
     assert.match(byKid.get('rsa')!, /kty RSA cannot verify ES256/);
     assert.equal(byKid.get('ec'), 'does not match');
   });

@@ -221,7 +221,7 @@ describe('secrets stay out of errors', () => {
   test('a custom fetch whose error carries the request (message, fields) does not bring it into the cause chain', async () => {
     const leaky = async (input: string, init: RequestInit): Promise<Response> => {
       await globalThis.fetch(input, init); // the real request to 127.0.0.1 still happens
-      const e = new Error(`proxy refused ${String(init.body)} with ${JSON.stringify(init.headers)}`) as Error & { request?: unknown; code?: string };
+      const e = new Error(`proxy refused ${String(init.body as string)} with ${JSON.stringify(init.headers)}`) as Error & { request?: unknown; code?: string };
       e.request = { init, again: { headers: init.headers } };
       e.code = 'EPROXY';
       throw e;

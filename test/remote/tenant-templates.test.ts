@@ -186,7 +186,7 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
     ];
     for (const o of bad) {
       const options = { audience: 'a', jwks: { keys: [] }, ...o };
-      assert.throws(() => createVerifier(options as never), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG', JSON.stringify(o));
+      assert.throws(() => createVerifier(options), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG', JSON.stringify(o));
     }
     createVerifier({ issuer: 'https://example.com/t-{tenantid}/v2.0', audience: 'a', jwks: { keys: [] }, tenants: ['contoso'] }).close();
     createVerifier({ issuer: 'https://{tenantid}.example.com/', audience: 'a', tenants: () => true, tenantLimits: { newTenants: 1, window: 1000 } }).close();
@@ -271,7 +271,7 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
         );
         results.forEach((r, i) => {
           assert.equal(r.status, 'rejected');
-          const e = (r as PromiseRejectedResult).reason as VerifyError;
+          const e = (r).reason as VerifyError;
           assert.ok(e instanceof VerifyError, String(e));
           if (e.code === 'ERR_SIGNATURE_INVALID') created.push(tids[i]!);
           else {
