@@ -4,8 +4,10 @@ import Fastify from 'fastify';
 import { oidcVerifier, requireToken } from '../../src/adapters/fastify.js';
 import { bearer, DPOP_CHALLENGE, send, standardSuite, startFixture } from '../http/helpers.js';
 import { startFastify } from './apps.js';
+import { dpopSuite } from '../http/dpop-suite.js';
 
 standardSuite('fastify', (v, o) => startFastify(v, o));
+dpopSuite('fastify', (v, o) => startFastify(v, o));
 
 test('fastify: setErrorHandler reshapes the body; per-route scopes add to the plugin defaults; form body', async (t) => {
   const f = await startFixture();

@@ -4,8 +4,10 @@ import { Hono } from 'hono';
 import { requireToken } from '../../src/adapters/hono.js';
 import { bearer, DPOP_CHALLENGE, send, standardSuite, startFixture } from '../http/helpers.js';
 import { startHono } from './apps.js';
+import { dpopSuite } from '../http/dpop-suite.js';
 
 standardSuite('hono', (v, o) => startHono(v, o));
+dpopSuite('hono', (v, o) => startHono(v, o));
 
 test('hono: app.onError reshapes the body; a form-body token leaves the body readable', async (t) => {
   const f = await startFixture();
