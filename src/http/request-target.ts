@@ -26,8 +26,8 @@ export interface TargetOptions {
 
 /** RFC 9110 §9.1 method: a token. */
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** RFC 3986 §3.2.2-3.2.3 host and port: reg-name or IPv4, or an IP literal, then an optional port. */
-const HOST = /^(?:[A-Za-z0-9\-._~%!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+/** RFC 3986 §3.2.2-3.2.3 host and port: a DNS name or IPv4 (no sub-delims), or an IP literal, then an optional port. */
+const HOST = /^(?:[A-Za-z0-9\-._~%]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 const PROTO = /^https?$/i;
 
 function invalid(message: string): VerifyError {
