@@ -10,7 +10,13 @@ import type { RequestView } from './http-request.js';
 /** Request headers a reverse proxy sets, which `trustForwarded` may name. */
 export type ForwardedHeader = 'forwarded' | 'x-forwarded-proto' | 'x-forwarded-host' | 'x-original-method' | 'x-original-uri';
 
-const FORWARDED_HEADERS: readonly ForwardedHeader[] = ['forwarded', 'x-forwarded-proto', 'x-forwarded-host', 'x-original-method', 'x-original-uri'];
+const FORWARDED_HEADERS: readonly ForwardedHeader[] = [
+  'forwarded',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-original-method',
+  'x-original-uri',
+];
 
 /** What {@link requestTarget} reads from the request options. */
 export interface TargetOptions {
@@ -43,17 +49,33 @@ export function checkTargetOptions(o: TargetOptions): void {
     } catch {
       u = undefined;
     }
-    const bad = u === undefined || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.username !== '' || u.password !== '' || u.pathname !== '/' || u.search !== '' || u.hash !== '';
-    if (bad || /[?#]/.test(o.origin as string)) {
-      throw new VerifyError('ERR_CONFIG', `origin must be an http(s) origin such as "https://api.example.com" (no path, query or user info), got ${describe(o.origin)}`);
+    const bad =
+      u === undefined ||
+      (u.protocol !== 'https:' && u.protocol !== 'http:') ||
+      u.username !== '' ||
+      u.password !== '' ||
+      u.pathname !== '/' ||
+      u.search !== '' ||
+      u.hash !== '';
+    if (bad || /[?#]/.test(o.origin)) {
+      throw new VerifyError(
+        'ERR_CONFIG',
+        `origin must be an http(s) origin such as "https://api.example.com" (no path, query or user info), got ${describe(o.origin)}`,
+      );
     }
   }
   if (o.trustForwarded !== undefined) {
     if (!Array.isArray(o.trustForwarded) || o.trustForwarded.some((h) => !FORWARDED_HEADERS.includes(h as ForwardedHeader))) {
       throw new VerifyError('ERR_CONFIG', `trustForwarded must be an array of ${FORWARDED_HEADERS.map((h) => `"${h}"`).join(', ')}`);
     }
-    if (o.origin !== undefined && o.trustForwarded.some((h) => h === 'forwarded' || h === 'x-forwarded-proto' || h === 'x-forwarded-host')) {
-      throw new VerifyError('ERR_CONFIG', 'origin fixes the scheme and host: do not also trust forwarded, x-forwarded-proto or x-forwarded-host');
+    if (
+      o.origin !== undefined &&
+      o.trustForwarded.some((h) => h === 'forwarded' || h === 'x-forwarded-proto' || h === 'x-forwarded-host')
+    ) {
+      throw new VerifyError(
+        'ERR_CONFIG',
+        'origin fixes the scheme and host: do not also trust forwarded, x-forwarded-proto or x-forwarded-host',
+      );
     }
   }
 }

@@ -33,7 +33,12 @@ test('a Fetch Request with DPoP: scheme "DPoP" in the result; two proofs joined 
   const v = f.verifier();
   const at = await token();
   const url = 'https://api.test.example/items?x=1';
-  const ok = await v.verifyRequest(new Request(url, { method: 'DELETE', headers: { authorization: `DPoP ${at}`, dpop: await proof('https://api.test.example/items', 'DELETE', at) } }));
+  const ok = await v.verifyRequest(
+    new Request(url, {
+      method: 'DELETE',
+      headers: { authorization: `DPoP ${at}`, dpop: await proof('https://api.test.example/items', 'DELETE', at) },
+    }),
+  );
   assert.equal(ok.scheme, 'DPoP');
   assert.equal(ok.source, 'header');
   assert.equal(ok.via, 'jwt');
@@ -48,12 +53,23 @@ test('a Fetch Request with DPoP: scheme "DPoP" in the result; two proofs joined 
   assert.equal(two.status, 400);
   assert.equal(two.error, 'invalid_dpop_proof');
   // Node records: repeated lines in rawHeaders
-  const raw = await failure(v.verifyRequest({ url: '/items', headers: { host: 'api.test.example', authorization: `DPoP ${at}`, dpop: p }, rawHeaders: ['Host', 'api.test.example', 'Authorization', `DPoP ${at}`, 'DPoP', p, 'dpop', p] } as never));
+  const raw = await failure(
+    v.verifyRequest({
+      url: '/items',
+      headers: { host: 'api.test.example', authorization: `DPoP ${at}`, dpop: p },
+      rawHeaders: ['Host', 'api.test.example', 'Authorization', `DPoP ${at}`, 'DPoP', p, 'dpop', p],
+    }),
+  );
   assert.equal(raw.status, 400);
   // a malformed DPoP Authorization header is invalid_request, in the DPoP challenge when only DPoP is accepted
-  const bad = await failure(v.verifyRequest(new Request(url, { headers: { authorization: 'DPoP a b', dpop: p } }), { dpop: 'required', realm: 'api' }));
+  const bad = await failure(
+    v.verifyRequest(new Request(url, { headers: { authorization: 'DPoP a b', dpop: p } }), { dpop: 'required', realm: 'api' }),
+  );
   assert.equal(bad.status, 400);
-  assert.equal(bad.headers['WWW-Authenticate'], 'DPoP realm="api", error="invalid_request", error_description="The request is malformed", algs="ES256 EdDSA"');
+  assert.equal(
+    bad.headers['WWW-Authenticate'],
+    'DPoP realm="api", error="invalid_request", error_description="The request is malformed", algs="ES256 EdDSA"',
+  );
 });
 
 test('the proof URL of a Node request: http:// + Host + url, https:// on a TLS socket, Express originalUrl, no Host is 400', async (t) => {
@@ -61,8 +77,17 @@ test('the proof URL of a Node request: http:// + Host + url, https:// on a TLS s
   t.after(() => f.close());
   const v = f.verifier();
   const at = await token();
-  const req = async (over: Record<string, unknown>, proofUrl: string, headers: Record<string, string> = { host: 'api.test.example:8080' }) =>
-    v.verifyRequest({ method: 'GET', url: '/items', ...over, headers: { ...headers, authorization: `DPoP ${at}`, dpop: await proof(proofUrl, 'GET', at) } } as never);
+  const req = async (
+    over: Record<string, unknown>,
+    proofUrl: string,
+    headers: Record<string, string> = { host: 'api.test.example:8080' },
+  ) =>
+    v.verifyRequest({
+      method: 'GET',
+      url: '/items',
+      ...over,
+      headers: { ...headers, authorization: `DPoP ${at}`, dpop: await proof(proofUrl, 'GET', at) },
+    });
   assert.equal((await req({}, 'http://api.test.example:8080/items')).scheme, 'DPoP');
   assert.equal((await failure(req({}, 'https://api.test.example:8080/items'))).status, 401);
   await req({ socket: { encrypted: true } }, 'https://api.test.example:8080/items');
@@ -84,14 +109,24 @@ test('trusted forwarded headers: RFC 7239 quoting, last value wins, bad values a
   const v = f.verifier();
   const at = await token();
   const call = async (headers: Record<string, string>, proofUrl: string, trustForwarded: never[]) =>
-    v.verifyRequest({ method: 'GET', url: '/items', headers: { host: 'internal:8080', ...headers, authorization: `DPoP ${at}`, dpop: await proof(proofUrl, 'GET', at) } }, { trustForwarded });
+    v.verifyRequest(
+      {
+        method: 'GET',
+        url: '/items',
+        headers: { host: 'internal:8080', ...headers, authorization: `DPoP ${at}`, dpop: await proof(proofUrl, 'GET', at) },
+      },
+      { trustForwarded },
+    );
   const fwd = ['forwarded'] as never[];
   await call({ forwarded: 'for="[2001:db8::1]:4711";proto=https;host="api.test.example"' }, 'https://api.test.example/items', fwd);
   await call({ forwarded: 'proto=http;host=evil.example, proto=https;host="api.test.example"' }, 'https://api.test.example/items', fwd);
   // a quoted comma does not end the element
   await call({ forwarded: 'proto=https;host=c.example;for="192.0.2.1,x"' }, 'https://c.example/items', fwd);
   await call({ forwarded: 'for=192.0.2.1' }, 'http://internal:8080/items', fwd);
-  assert.equal((await failure(call({ forwarded: 'proto=https;host="api.test.example' }, 'https://api.test.example/items', fwd))).status, 400);
+  assert.equal(
+    (await failure(call({ forwarded: 'proto=https;host="api.test.example' }, 'https://api.test.example/items', fwd))).status,
+    400,
+  );
   assert.equal((await failure(call({ forwarded: 'proto=ftp' }, 'https://internal:8080/items', fwd))).status, 400);
   const xf = ['x-forwarded-proto', 'x-forwarded-host'] as never[];
   await call({ 'x-forwarded-proto': 'http, https', 'x-forwarded-host': 'api.test.example' }, 'https://api.test.example/items', xf);
@@ -122,7 +157,10 @@ test('bad DPoP request options are ERR_CONFIG (500)', async (t) => {
     assert.equal(e.code, 'ERR_CONFIG', JSON.stringify(o));
     assert.equal(e.status, 500);
   }
-  await v.verifyRequest({ headers: bearer(await f.accessToken()) }, { origin: 'https://api.example.com/', trustForwarded: ['x-original-uri', 'x-original-method'] });
+  await v.verifyRequest(
+    { headers: bearer(await f.accessToken()) },
+    { origin: 'https://api.example.com/', trustForwarded: ['x-original-uri', 'x-original-method'] },
+  );
 });
 
 test('a replay store whose claim rejects: 503, never accepted, never 500', async (t) => {
@@ -138,21 +176,29 @@ test('a replay store whose claim rejects: 503, never accepted, never 500', async
   const v = f.verifier({ replayStore: broken });
   const at = await token();
   const url = 'https://api.test.example/items';
-  const e = await failure(v.verifyRequest(new Request(url, { headers: { authorization: `DPoP ${at}`, dpop: await proof(url, 'GET', at) } })));
+  const e = await failure(
+    v.verifyRequest(new Request(url, { headers: { authorization: `DPoP ${at}`, dpop: await proof(url, 'GET', at) } })),
+  );
   assert.equal(e.code, 'ERR_REPLAY_STORE');
   assert.equal(e.status, 503);
   assert.equal(e.headers['WWW-Authenticate'], undefined);
   const b = await failure(v.verifyRequest({ headers: bearer(await f.accessToken()) }, { preventReplay: true }));
   assert.equal(b.status, 503);
   assert.equal(claims, 2);
-  assert.deepEqual(errorResponse(b).body, { error: 'temporarily_unavailable', error_description: 'The replay check is temporarily unavailable' });
+  assert.deepEqual(errorResponse(b).body, {
+    error: 'temporarily_unavailable',
+    error_description: 'The replay check is temporarily unavailable',
+  });
 });
 
 test('errorResponse: DPoP rows of the status table', () => {
   const nonce = errorResponse(new DpopError('use_dpop_nonce', 'x', { nonce: 'n0nce' }), { realm: 'r', dpopAlgorithms: ['ES256'] });
   assert.equal(nonce.status, 401);
   assert.equal(nonce.headers['DPoP-Nonce'], 'n0nce');
-  assert.equal(nonce.headers['WWW-Authenticate'], 'DPoP realm="r", error="use_dpop_nonce", error_description="A DPoP nonce from the resource server is required", algs="ES256"');
+  assert.equal(
+    nonce.headers['WWW-Authenticate'],
+    'DPoP realm="r", error="use_dpop_nonce", error_description="A DPoP nonce from the resource server is required", algs="ES256"',
+  );
   assert.deepEqual(nonce.body, { error: 'use_dpop_nonce', error_description: 'A DPoP nonce from the resource server is required' });
   const proof = errorResponse(new DpopError('invalid_dpop_proof', 'x'), { schemes: ['Bearer', 'DPoP'] });
   assert.equal(proof.status, 401);
@@ -161,8 +207,15 @@ test('errorResponse: DPoP rows of the status table', () => {
   assert.equal(errorResponse(new VerifyError('ERR_REPLAY_STORE', 'x')).status, 503);
   const replay = errorResponse(new VerifyError('ERR_REPLAY', 'x'), { realm: 'r', schemes: ['Bearer', 'DPoP'], dpopAlgorithms: ['ES256'] });
   assert.equal(replay.status, 401);
-  assert.equal(replay.headers['WWW-Authenticate'], 'Bearer realm="r", error="invalid_token", error_description="The access token was already used", DPoP realm="r", algs="ES256"');
-  const missing = errorResponse(new VerifyError('ERR_CREDENTIALS_MISSING', 'x'), { realm: 'api', schemes: ['Bearer', 'DPoP'], dpopAlgorithms: ['ES256', 'EdDSA'] });
+  assert.equal(
+    replay.headers['WWW-Authenticate'],
+    'Bearer realm="r", error="invalid_token", error_description="The access token was already used", DPoP realm="r", algs="ES256"',
+  );
+  const missing = errorResponse(new VerifyError('ERR_CREDENTIALS_MISSING', 'x'), {
+    realm: 'api',
+    schemes: ['Bearer', 'DPoP'],
+    dpopAlgorithms: ['ES256', 'EdDSA'],
+  });
   assert.equal(missing.headers['WWW-Authenticate'], `Bearer realm="api", ${DPOP_CHALLENGE}`);
 });
 
@@ -181,7 +234,9 @@ test('introspected tokens: a bound one as Bearer is refused; DPoP with an opaque
   as.route('/introspect', (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => json(active[new URLSearchParams(Buffer.concat(chunks).toString()).get('token') ?? ''] ?? { active: false })(req, res));
+    req.on('end', () =>
+      json(active[new URLSearchParams(Buffer.concat(chunks).toString()).get('token') ?? ''] ?? { active: false })(req, res),
+    );
   });
   const v = f.verifier({ introspection: { endpoint: `${as.origin}/introspect`, clientId: 'rs', clientSecret: 's3cret' } });
   assert.equal((await v.verifyRequest({ headers: bearer('opaque-plain') })).via, 'introspection');
@@ -189,7 +244,9 @@ test('introspected tokens: a bound one as Bearer is refused; DPoP with an opaque
   assert.equal(bound.status, 401);
   assert.equal(bound.error, 'invalid_token');
   const url = 'https://api.test.example/items';
-  const d = await failure(v.verifyRequest(new Request(url, { headers: { authorization: 'DPoP opaque-bound', dpop: await proof(url, 'GET', 'opaque-bound') } })));
+  const d = await failure(
+    v.verifyRequest(new Request(url, { headers: { authorization: 'DPoP opaque-bound', dpop: await proof(url, 'GET', 'opaque-bound') } })),
+  );
   assert.equal(d.code, 'ERR_DPOP');
   assert.equal(d.status, 401);
   assert.equal(d.error, 'invalid_dpop_proof');

@@ -21,7 +21,10 @@ function challenge(a: Answer): string {
 }
 
 /** `Authorization: DPoP <token>` and the proof. */
-const dpopHeaders = (token: string, proof: string | string[]): Record<string, string | string[]> => ({ authorization: `DPoP ${token}`, dpop: proof });
+const dpopHeaders = (token: string, proof: string | string[]): Record<string, string | string[]> => ({
+  authorization: `DPoP ${token}`,
+  dpop: proof,
+});
 
 interface Holder {
   readonly key: KeyPair;
@@ -52,7 +55,10 @@ export function dpopSuite(name: string, startApp: StartApp): void {
       const a = await send(url, { headers: dpopHeaders(at, await generateProof(h.key, url, 'GET', undefined, at)) });
       assert.equal(a.status, 200, a.body);
       assert.equal(a.json().sub, 'alice');
-      const b = await send(url, { method: 'POST', headers: { authorization: `dpop ${at}`, dpop: await generateProof(h.key, url, 'POST', undefined, at) } });
+      const b = await send(url, {
+        method: 'POST',
+        headers: { authorization: `dpop ${at}`, dpop: await generateProof(h.key, url, 'POST', undefined, at) },
+      });
       assert.equal(b.status, 200, b.body);
       // query and fragment are no part of htu (§4.3 check 9)
       const c = await send(`${url}?page=2`, { headers: dpopHeaders(at, await generateProof(h.key, url, 'GET', undefined, at)) });
@@ -62,7 +68,10 @@ export function dpopSuite(name: string, startApp: StartApp): void {
     await t.test('a bound token as Bearer: 401 invalid_token, both challenges', async () => {
       const a = await send(url, { headers: bearer(await boundToken(f, h)) });
       assert.equal(a.status, 401, a.body);
-      assert.equal(challenge(a), `Bearer realm="api", error="invalid_token", error_description="The access token is DPoP-bound: send it with the DPoP scheme", ${DPOP_CHALLENGE}`);
+      assert.equal(
+        challenge(a),
+        `Bearer realm="api", error="invalid_token", error_description="The access token is DPoP-bound: send it with the DPoP scheme", ${DPOP_CHALLENGE}`,
+      );
     });
 
     await t.test('two DPoP headers: 400 invalid_dpop_proof', async () => {
@@ -70,8 +79,11 @@ export function dpopSuite(name: string, startApp: StartApp): void {
       const proof = await generateProof(h.key, url, 'GET', undefined, at);
       const a = await send(url, { headers: dpopHeaders(at, [proof, proof]) });
       assert.equal(a.status, 400, a.body);
-      assert.equal(challenge(a), `DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA", Bearer realm="api"`);
-        // and the proof was not spent by the refused request
+      assert.equal(
+        challenge(a),
+        `DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA", Bearer realm="api"`,
+      );
+      // and the proof was not spent by the refused request
       const b = await send(url, { headers: dpopHeaders(at, proof) });
       assert.equal(b.status, 200, b.body);
     });
@@ -96,8 +108,12 @@ export function dpopSuite(name: string, startApp: StartApp): void {
         const proof = await make(at);
         const a = await send(url, { headers: dpopHeaders(at, proof) });
         assert.equal(a.status, 401, a.body);
-        assert.equal(challenge(a), `DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA", Bearer realm="api"`);
-        for (const part of [...at.split('.'), ...proof.split('.')]) if (part.length > 8) assert.ok(!a.body.includes(part) && !challenge(a).includes(part), 'echoes a token');
+        assert.equal(
+          challenge(a),
+          `DPoP realm="api", error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="ES256 EdDSA", Bearer realm="api"`,
+        );
+        for (const part of [...at.split('.'), ...proof.split('.')])
+          if (part.length > 8) assert.ok(!a.body.includes(part) && !challenge(a).includes(part), 'echoes a token');
       });
     }
 
@@ -115,14 +131,20 @@ export function dpopSuite(name: string, startApp: StartApp): void {
       const at = await f.accessToken({ cnf: { jkt: h.jkt }, exp: now - 60, iat: now - 600 });
       const a = await send(url, { headers: dpopHeaders(at, await generateProof(h.key, url, 'GET', undefined, at)) });
       assert.equal(a.status, 401, a.body);
-      assert.equal(challenge(a), `DPoP realm="api", error="invalid_token", error_description="The access token expired", algs="ES256 EdDSA", Bearer realm="api"`);
+      assert.equal(
+        challenge(a),
+        `DPoP realm="api", error="invalid_token", error_description="The access token expired", algs="ES256 EdDSA", Bearer realm="api"`,
+      );
     });
 
     await t.test('a DPoP token without the route scope: 403 insufficient_scope in the DPoP challenge', async () => {
       const at = await f.accessToken({ cnf: { jkt: h.jkt }, scope: 'write' });
       const a = await send(url, { headers: dpopHeaders(at, await generateProof(h.key, url, 'GET', undefined, at)) });
       assert.equal(a.status, 403, a.body);
-      assert.match(challenge(a), /^DPoP realm="api", error="insufficient_scope", error_description="[^"]+", scope="read", algs="ES256 EdDSA", Bearer realm="api"$/);
+      assert.match(
+        challenge(a),
+        /^DPoP realm="api", error="insufficient_scope", error_description="[^"]+", scope="read", algs="ES256 EdDSA", Bearer realm="api"$/,
+      );
     });
   });
 
@@ -143,15 +165,22 @@ export function dpopSuite(name: string, startApp: StartApp): void {
     const none = await send(`${required.origin}/items`);
     assert.equal(challenge(none), DPOP_CHALLENGE);
     const at = await boundToken(f, h);
-    const ok = await send(`${required.origin}/items`, { headers: dpopHeaders(at, await generateProof(h.key, `${required.origin}/items`, 'GET', undefined, at)) });
+    const ok = await send(`${required.origin}/items`, {
+      headers: dpopHeaders(at, await generateProof(h.key, `${required.origin}/items`, 'GET', undefined, at)),
+    });
     assert.equal(ok.status, 200, ok.body);
 
-    const d = await send(`${disabled.origin}/items`, { headers: dpopHeaders(at, await generateProof(h.key, `${disabled.origin}/items`, 'GET', undefined, at)) });
+    const d = await send(`${disabled.origin}/items`, {
+      headers: dpopHeaders(at, await generateProof(h.key, `${disabled.origin}/items`, 'GET', undefined, at)),
+    });
     assert.equal(d.status, 401, d.body);
     assert.equal(challenge(d), 'Bearer realm="api"', 'disabled: the DPoP scheme counts as no credentials, only the Bearer challenge');
     const bound = await send(`${disabled.origin}/items`, { headers: bearer(at) });
     assert.equal(bound.status, 401, 'a bound token is refused as Bearer even with DPoP disabled');
-    assert.equal(challenge(bound), 'Bearer realm="api", error="invalid_token", error_description="The access token is DPoP-bound: send it with the DPoP scheme"');
+    assert.equal(
+      challenge(bound),
+      'Bearer realm="api", error="invalid_token", error_description="The access token is DPoP-bound: send it with the DPoP scheme"',
+    );
     assert.equal((await send(`${disabled.origin}/items`, { headers: bearer(await f.accessToken()) })).status, 200);
   });
 
@@ -168,7 +197,10 @@ export function dpopSuite(name: string, startApp: StartApp): void {
     const at = await boundToken(f, h);
     const first = await send(url, { headers: dpopHeaders(at, await generateProof(h.key, url, 'GET', undefined, at)) });
     assert.equal(first.status, 401, first.body);
-    assert.equal(challenge(first), `DPoP realm="api", error="use_dpop_nonce", error_description="A DPoP nonce from the resource server is required", algs="ES256 EdDSA", Bearer realm="api"`);
+    assert.equal(
+      challenge(first),
+      `DPoP realm="api", error="use_dpop_nonce", error_description="A DPoP nonce from the resource server is required", algs="ES256 EdDSA", Bearer realm="api"`,
+    );
     const fresh = first.headers['dpop-nonce'];
     assert.equal(typeof fresh, 'string');
     assert.ok(nonce.check(fresh as string));
@@ -183,7 +215,10 @@ export function dpopSuite(name: string, startApp: StartApp): void {
   test(`${name}: the proof URL behind a proxy: trusted forwarded headers only`, async (t) => {
     const f = await startFixture();
     const plain = await startApp(f.verifier(), OPTIONS);
-    const xf = await startApp(f.verifier(), { ...OPTIONS, trustForwarded: ['x-forwarded-proto', 'x-forwarded-host', 'x-original-method', 'x-original-uri'] });
+    const xf = await startApp(f.verifier(), {
+      ...OPTIONS,
+      trustForwarded: ['x-forwarded-proto', 'x-forwarded-host', 'x-original-method', 'x-original-uri'],
+    });
     const fwd = await startApp(f.verifier(), { ...OPTIONS, trustForwarded: ['forwarded'] });
     const origin = await startApp(f.verifier(), { ...OPTIONS, origin: 'https://api.test.example' });
     t.after(async () => {
@@ -192,9 +227,18 @@ export function dpopSuite(name: string, startApp: StartApp): void {
     });
     const h = await holder();
     const PUBLIC = 'https://api.test.example/v1/items';
-    const call = async (base: string, proofUrl: string, headers: Record<string, string>, method = 'GET', proofMethod = method): Promise<number> => {
+    const call = async (
+      base: string,
+      proofUrl: string,
+      headers: Record<string, string>,
+      method = 'GET',
+      proofMethod = method,
+    ): Promise<number> => {
       const at = await boundToken(f, h);
-      const a = await send(`${base}/items`, { method, headers: { ...headers, ...dpopHeaders(at, await generateProof(h.key, proofUrl, proofMethod, undefined, at)) } });
+      const a = await send(`${base}/items`, {
+        method,
+        headers: { ...headers, ...dpopHeaders(at, await generateProof(h.key, proofUrl, proofMethod, undefined, at)) },
+      });
       return a.status;
     };
     const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.test.example', 'x-original-uri': '/v1/items?x=1' };
@@ -210,11 +254,19 @@ export function dpopSuite(name: string, startApp: StartApp): void {
     assert.equal(await call(xf.origin, PUBLIC, { ...proxied, 'x-original-method': 'PATCH' }, 'GET', 'GET'), 401);
     // several values: the last one, added by the nearest proxy, counts
     assert.equal(await call(xf.origin, PUBLIC, { ...proxied, 'x-forwarded-host': 'evil.example, api.test.example' }), 200);
-    assert.equal(await call(xf.origin, 'https://evil.example/v1/items', { ...proxied, 'x-forwarded-host': 'evil.example, api.test.example' }), 401);
+    assert.equal(
+      await call(xf.origin, 'https://evil.example/v1/items', { ...proxied, 'x-forwarded-host': 'evil.example, api.test.example' }),
+      401,
+    );
     // a forwarded host that is no authority: 400
     assert.equal(await call(xf.origin, PUBLIC, { ...proxied, 'x-forwarded-host': 'api.test.example/x' }), 400);
     // RFC 7239 Forwarded, last element
-    assert.equal(await call(fwd.origin, 'https://api.test.example/items', { forwarded: 'for=192.0.2.1;proto=http;host=evil.example, for=192.0.2.2;proto=https;host="api.test.example"' }), 200);
+    assert.equal(
+      await call(fwd.origin, 'https://api.test.example/items', {
+        forwarded: 'for=192.0.2.1;proto=http;host=evil.example, for=192.0.2.2;proto=https;host="api.test.example"',
+      }),
+      200,
+    );
     assert.equal(await call(fwd.origin, 'https://api.test.example/items', proxied), 401, 'X-Forwarded-* is not trusted here');
     // an explicit origin: the request's scheme and Host do not count
     assert.equal(await call(origin.origin, 'https://api.test.example/items', { 'x-forwarded-host': 'evil.example' }), 200);
@@ -246,7 +298,10 @@ export function dpopSuite(name: string, startApp: StartApp): void {
     assert.equal((await send(`${once.origin}/items`, { headers: bearer(token) })).status, 200);
     const replayed = await send(`${once.origin}/items`, { headers: bearer(token) });
     assert.equal(replayed.status, 401, 'preventReplay: the second use of one token (ERR_REPLAY)');
-    assert.equal(challenge(replayed), `Bearer realm="api", error="invalid_token", error_description="The access token was already used", ${DPOP_CHALLENGE}`);
+    assert.equal(
+      challenge(replayed),
+      `Bearer realm="api", error="invalid_token", error_description="The access token was already used", ${DPOP_CHALLENGE}`,
+    );
     assert.equal((await send(url, { headers: bearer(token) })).status, 200, 'the other route does not claim the token');
 
     await redis.stop();
