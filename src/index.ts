@@ -63,10 +63,11 @@ export { RequestError, toRequestError } from './http/request-error.js';
 export type { ChallengeContext } from './http/request-error.js';
 export { errorResponse } from './http/error-response.js';
 export type { ErrorResponse } from './http/error-response.js';
-export { bearerChallenge } from './http/challenge.js';
-export type { BearerChallenge, BearerErrorCode } from './http/challenge.js';
+export { bearerChallenge, dpopChallenge } from './http/challenge.js';
+export type { BearerChallenge, BearerErrorCode, DpopChallenge, DpopChallengeErrorCode } from './http/challenge.js';
 export type { HttpRequest, PlainRequest, HeaderSource } from './http/http-request.js';
-export type { CredentialSource, ExtractOptions } from './http/bearer-token.js';
+export type { CredentialScheme, CredentialSource, ExtractOptions } from './http/bearer-token.js';
+export type { ForwardedHeader, TargetOptions } from './http/request-target.js';
 export type {
   VerifyRequestOptions,
   VerifiedRequest,
@@ -74,4 +75,5 @@ export type {
   VerifiedOpaqueRequest,
   RequestClaims,
   IntrospectMode,
+  DpopMode,
 } from './http/verify-request.js';

@@ -47,12 +47,14 @@ export interface OidcVerifierPluginOptions extends VerifyRequestOptions {
 export function requireToken(verifier: Verifier, options: VerifyRequestOptions = {}): TokenPreHandler {
   checkRequestOptions(options);
   return async function verifyToken(request) {
-    // rawHeaders lets repeated Authorization headers be seen; body is Fastify's parsed body.
-    const view: PlainRequest & { rawHeaders: string[] } = {
+    // rawHeaders lets repeated Authorization and DPoP headers be seen; body is Fastify's parsed
+    // body; the socket tells a TLS connection (the scheme of the DPoP proof URL).
+    const view: PlainRequest & { rawHeaders: string[]; socket: unknown } = {
       method: request.method,
       url: request.url,
       headers: request.headers,
       rawHeaders: request.raw.rawHeaders,
+      socket: request.raw.socket,
       body: request.body,
     };
     request.auth = await verifier.verifyRequest(view, options);

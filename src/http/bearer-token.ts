@@ -16,10 +16,15 @@ import type { RequestView } from './http-request.js';
 /** Where the credential was found. */
 export type CredentialSource = 'header' | 'body' | 'query';
 
+/** The authorization scheme a credential came with: RFC 6750 Bearer or RFC 9449 §7.1 DPoP. */
+export type CredentialScheme = 'Bearer' | 'DPoP';
+
 /** An extracted bearer credential. */
 export interface BearerCredential {
   readonly token: string;
   readonly source: CredentialSource;
+  /** `DPoP` only from the Authorization header; query and body credentials are Bearer. */
+  readonly scheme: CredentialScheme;
 }
 
 /** Which RFC 6750 §2 methods are accepted besides the header. */
@@ -39,22 +44,32 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** The auth-scheme is "Bearer" (any case) when the header starts with it followed by a non-token character. */
 const BEARER_SCHEME = /^bearer(?![!#$%&'*+.^_`|~0-9A-Za-z-])/i;
 const BEARER_CREDENTIALS = /^bearer +([^ ]+)$/i;
+/** RFC 9449 §7.1: `Authorization: DPoP <token68>`, the scheme case-insensitive as well. */
+const DPOP_SCHEME = /^dpop(?![!#$%&'*+.^_`|~0-9A-Za-z-])/i;
+const DPOP_CREDENTIALS = /^dpop +([^ ]+)$/i;
 
 function invalid(message: string): VerifyError {
   return new VerifyError('ERR_INVALID_REQUEST', message);
 }
 
-function fromHeader(view: RequestView): string | undefined {
+function fromHeader(view: RequestView, schemes: ReadonlySet<CredentialScheme>): { token: string; scheme: CredentialScheme } | undefined {
   const values = view.header('authorization');
   if (values.length === 0) return undefined;
   if (values.length > 1) throw invalid(`expected one Authorization header, found ${values.length}`);
   const value = values[0]!;
-  if (!BEARER_SCHEME.test(value)) return undefined; // no credentials, or another scheme
-  const m = BEARER_CREDENTIALS.exec(value);
-  if (m === null) throw invalid('malformed Authorization header: expected "Bearer" followed by one space-separated credential');
+  let scheme: CredentialScheme;
+  let m: RegExpExecArray | null;
+  if (schemes.has('Bearer') && BEARER_SCHEME.test(value)) {
+    scheme = 'Bearer';
+    m = BEARER_CREDENTIALS.exec(value);
+  } else if (schemes.has('DPoP') && DPOP_SCHEME.test(value)) {
+    scheme = 'DPoP';
+    m = DPOP_CREDENTIALS.exec(value);
+  } else return undefined; // no credentials, or a scheme not accepted here
+  if (m === null) throw invalid(`malformed Authorization header: expected "${scheme}" followed by one space-separated credential`);
   const token = m[1]!;
-  if (!B64TOKEN.test(token)) throw invalid('malformed Authorization header: the Bearer credential is not in b64token syntax (RFC 6750 §2.1)');
-  return token;
+  if (!B64TOKEN.test(token)) throw invalid(`malformed Authorization header: the ${scheme} credential is not in token68 syntax (RFC 6750 §2.1, RFC 9449 §7.1)`);
+  return { token, scheme };
 }
 
 function single(values: readonly string[], where: string): string | undefined {
@@ -80,20 +95,27 @@ async function fromBody(view: RequestView, limit: number): Promise<string | unde
   return values === undefined ? undefined : single(values, 'body');
 }
 
-/** Finds the one bearer credential of a request (RFC 6750 §2). Rejects with ERR_INVALID_REQUEST or ERR_CREDENTIALS_MISSING. */
-export async function extractBearer(view: RequestView, options: ExtractOptions = {}): Promise<BearerCredential> {
+const BEARER_ONLY: ReadonlySet<CredentialScheme> = new Set(['Bearer']);
+
+/**
+ * Finds the one credential of a request (RFC 6750 §2; with `schemes` holding `DPoP`, also
+ * RFC 9449 §7.1 `Authorization: DPoP`). A scheme outside `schemes` counts as no credentials;
+ * query and body credentials are Bearer, read only when `Bearer` is in `schemes`.
+ * Rejects with ERR_INVALID_REQUEST or ERR_CREDENTIALS_MISSING.
+ */
+export async function extractBearer(view: RequestView, options: ExtractOptions = {}, schemes: ReadonlySet<CredentialScheme> = BEARER_ONLY): Promise<BearerCredential> {
   const found: BearerCredential[] = [];
-  const header = fromHeader(view);
-  if (header !== undefined) found.push({ token: header, source: 'header' });
-  if (options.allowQueryToken === true) {
+  const header = fromHeader(view, schemes);
+  if (header !== undefined) found.push({ ...header, source: 'header' });
+  if (options.allowQueryToken === true && schemes.has('Bearer')) {
     const t = fromQuery(view);
-    if (t !== undefined) found.push({ token: t, source: 'query' });
+    if (t !== undefined) found.push({ token: t, source: 'query', scheme: 'Bearer' });
   }
-  if (options.allowBodyToken === true) {
+  if (options.allowBodyToken === true && schemes.has('Bearer')) {
     const t = await fromBody(view, options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE);
-    if (t !== undefined) found.push({ token: t, source: 'body' });
+    if (t !== undefined) found.push({ token: t, source: 'body', scheme: 'Bearer' });
   }
   if (found.length > 1) throw invalid(`credentials in more than one place (${found.map((f) => f.source).join(', ')}); RFC 6750 §2 allows one method per request`);
-  if (found.length === 0) throw new VerifyError('ERR_CREDENTIALS_MISSING', 'the request carries no Bearer credentials');
+  if (found.length === 0) throw new VerifyError('ERR_CREDENTIALS_MISSING', `the request carries no ${[...schemes].join(' or ')} credentials`);
   return found[0]!;
 }

@@ -59,3 +59,26 @@ export function bearerChallenge(c: BearerChallenge): string {
   if (c.scope !== undefined && c.scope.length > 0) params.push(`scope=${quoteString(c.scope.filter(isScopeToken).join(' '))}`);
   return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
 }
+
+/** The error codes of a DPoP challenge: RFC 6750 §3.1 ones plus RFC 9449 §7.1 and §9. */
+export type DpopChallengeErrorCode = BearerErrorCode | 'invalid_dpop_proof' | 'use_dpop_nonce';
+
+/** The attributes of one DPoP challenge (RFC 9449 §7.1). */
+export interface DpopChallenge extends Omit<BearerChallenge, 'error'> {
+  readonly error?: DpopChallengeErrorCode;
+  /** The accepted proof algorithms, the `algs` attribute (RFC 9449 §7.1). */
+  readonly algs?: readonly string[];
+}
+
+/** Builds a `DPoP` challenge, e.g. `DPoP realm="api", error="invalid_dpop_proof", error_description="...", algs="ES256 PS256"`. */
+export function dpopChallenge(c: DpopChallenge): string {
+  const params: string[] = [];
+  if (c.realm !== undefined) params.push(`realm=${quoteString(c.realm)}`);
+  if (c.error !== undefined) {
+    params.push(`error=${quoteString(c.error)}`);
+    if (c.description !== undefined) params.push(`error_description=${quoteString(descriptionValue(c.description))}`);
+  }
+  if (c.scope !== undefined && c.scope.length > 0) params.push(`scope=${quoteString(c.scope.filter(isScopeToken).join(' '))}`);
+  if (c.algs !== undefined && c.algs.length > 0) params.push(`algs=${quoteString(c.algs.join(' '))}`);
+  return params.length === 0 ? 'DPoP' : `DPoP ${params.join(', ')}`;
+}

@@ -31,6 +31,13 @@ export type HttpRequest = Request | IncomingMessage | PlainRequest;
 export interface RequestView {
   readonly method: string;
   readonly url: string;
+  /**
+   * The request target as the server received it, for the DPoP `htu` (RFC 9449 §4.3): an absolute
+   * URL (Fetch `Request`) or an origin-form path (`originalUrl` of Express, else `url`).
+   */
+  readonly target: string;
+  /** Whether the connection is TLS (a Node socket with `encrypted`): the scheme of a built URL. */
+  readonly tls: boolean;
   /** Every value of a header (name in lower case); several only when the header was repeated. */
   header(name: string): string[];
   /** The form body's `access_token` values, or undefined when there is no readable form body. */
@@ -119,6 +126,8 @@ export function viewRequest(request: HttpRequest): RequestView {
     return {
       method: r.method,
       url: r.url,
+      target: r.url,
+      tls: false,
       header: (name) => headerValues(r.headers, name),
       formTokens(limit) {
         if (!isFormContentType(r.headers.get('content-type') ?? undefined)) return undefined;
@@ -126,12 +135,17 @@ export function viewRequest(request: HttpRequest): RequestView {
       },
     };
   }
-  const r = request as PlainRequest & { rawHeaders?: unknown };
+  const r = request as PlainRequest & { rawHeaders?: unknown; originalUrl?: unknown; socket?: unknown };
   if (typeof r.headers !== 'object' || r.headers === null) throw new VerifyError('ERR_CONFIG', 'verifyRequest needs a request with headers');
   const raw = Array.isArray(r.rawHeaders) ? (r.rawHeaders as unknown[]) : undefined;
+  const url = typeof r.url === 'string' ? r.url : '/';
+  const socket = r.socket;
   return {
     method: typeof r.method === 'string' ? r.method : 'GET',
-    url: typeof r.url === 'string' ? r.url : '/',
+    url,
+    // Express strips a mount path from `url` and keeps the request line in `originalUrl`.
+    target: typeof r.originalUrl === 'string' ? r.originalUrl : url,
+    tls: typeof socket === 'object' && socket !== null && (socket as { encrypted?: unknown }).encrypted === true,
     header(name) {
       // Node keeps only the first of repeated Authorization headers in `headers`; rawHeaders has them all.
       if (raw === undefined) return headerValues(r.headers, name);

@@ -1,3 +1,4 @@
+import { ASYMMETRIC_ALGORITHMS } from '../jose/algorithms.js';
 import type { VerifierOptions } from '../options.js';
 import { OidcVerifier, createTokenVerifier, type TokenVerifier } from '../verifier.js';
 import type { HttpRequest } from './http-request.js';
@@ -10,10 +11,11 @@ import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } fr
 export interface Verifier extends TokenVerifier {
   /**
    * Verifies the bearer token of an HTTP request (a Fetch `Request`, a Node `IncomingMessage` or
-   * `{ method, url, headers }`): RFC 6750 §2 extraction, then a JWT access token as
+   * `{ method, url, headers }`): RFC 6750 §2 extraction (or RFC 9449 §7.1 `DPoP` with its proof,
+   * per the `dpop` option), then a JWT access token as
    * {@link TokenVerifier.verifyAccessToken} (or introspection, with `introspection` configured), then
    * `requiredScopes` / `anyScopes` / `claims`. Rejects with a `RequestError` carrying `status` and
-   * the RFC 6750 §3 `WWW-Authenticate` header.
+   * the RFC 6750 §3 / RFC 9449 §7.1 `WWW-Authenticate` header (and `DPoP-Nonce` for `use_dpop_nonce`).
    */
   verifyRequest(request: HttpRequest, options?: VerifyRequestOptions): Promise<VerifiedRequest>;
 }
@@ -27,11 +29,13 @@ export interface Verifier extends TokenVerifier {
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const core = createTokenVerifier(options);
+  // Checked by createTokenVerifier: the algorithms DPoP proofs may use, for the challenge's `algs`.
+  const settings = { dpopAlgorithms: options.dpop?.algorithms ?? ASYMMETRIC_ALGORITHMS };
   // The request layer sits above the verifier: it adds its method here instead of the verifier
   // importing it (the layer rule).
   return Object.assign(core, {
     verifyRequest(this: OidcVerifier, request: HttpRequest, o?: VerifyRequestOptions): Promise<VerifiedRequest> {
-      return verifyRequestWith(this, request, o);
+      return verifyRequestWith(this, request, o, settings);
     },
   });
 }

@@ -1,11 +1,19 @@
-import { VerifyError, describe } from '../errors.js';
+import { ClaimError, DpopError, VerifyError, describe } from '../errors.js';
 import type { JwtPayload } from '../jose/types.js';
 import type { Introspector, IntrospectionResponse } from '../remote/introspection.js';
-import type { VerifiedAccessToken } from '../verifier.js';
+import type { AccessTokenVerifyOptions, VerifiedAccessToken } from '../verifier.js';
 import { checkRealm, isScopeToken } from './challenge.js';
-import { extractBearer, type CredentialSource, type ExtractOptions } from './bearer-token.js';
-import { viewRequest, type HttpRequest } from './http-request.js';
-import { toRequestError } from './request-error.js';
+import { extractBearer, type CredentialScheme, type CredentialSource, type ExtractOptions } from './bearer-token.js';
+import { viewRequest, type HttpRequest, type RequestView } from './http-request.js';
+import { MalformedDpopRequestError, toRequestError } from './request-error.js';
+import { checkTargetOptions, requestTarget, type TargetOptions } from './request-target.js';
+
+/**
+ * Which authorization schemes a route accepts (RFC 9449 §7): `allowed` (default) Bearer and DPoP,
+ * `required` DPoP only, `disabled` Bearer only. A DPoP-bound token (`cnf.jkt`) sent as Bearer is
+ * refused in every mode (RFC 9449 §7.2).
+ */
+export type DpopMode = 'allowed' | 'required' | 'disabled';
 
 /** When a bearer token goes to RFC 7662 introspection (needs `introspection` on the verifier). */
 export type IntrospectMode = 'always' | 'opaque' | 'never';
@@ -14,7 +22,16 @@ export type IntrospectMode = 'always' | 'opaque' | 'never';
 export type RequestClaims = VerifiedAccessToken['payload'] | IntrospectionResponse;
 
 /** Options of {@link Verifier.verifyRequest} and of every adapter (per route they add up). */
-export interface VerifyRequestOptions extends ExtractOptions {
+export interface VerifyRequestOptions extends ExtractOptions, TargetOptions {
+  /**
+   * `Authorization: DPoP` with a `DPoP` proof header (RFC 9449 §7.1): `allowed` (default),
+   * `required` (Bearer credentials count as none; query and body tokens are not read) or
+   * `disabled` (the DPoP scheme counts as none). Proof rules (`algs`, `iatWindow`, server
+   * nonces) come from the verifier's `dpop` option.
+   */
+  readonly dpop?: DpopMode;
+  /** Claim the access token's `iss`+`jti` once (`ERR_REPLAY` on reuse). Default: the verifier's `preventReplay`. */
+  readonly preventReplay?: boolean;
   /** `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). Default: none. */
   readonly realm?: string;
   /** Every one of these scopes is required (from `scope`, space-separated, or `scp`). */
@@ -38,8 +55,8 @@ export interface VerifyRequestOptions extends ExtractOptions {
 interface VerifiedRequestBase {
   /** The raw credential, as sent. */
   readonly token: string;
-  /** The authentication scheme (RFC 6750). */
-  readonly scheme: 'Bearer';
+  /** The authentication scheme: RFC 6750 Bearer, or RFC 9449 DPoP (the proof was verified). */
+  readonly scheme: CredentialScheme;
   /** Where the credential was found (RFC 6750 §2.1-2.3). */
   readonly source: CredentialSource;
   /** The granted scopes (`scope` and `scp` together). */
@@ -66,8 +83,14 @@ export type VerifiedRequest = VerifiedJwtRequest | VerifiedOpaqueRequest;
 
 /** What request verification needs from the verifier. */
 export interface RequestBackend {
-  verifyAccessToken(token: string): Promise<VerifiedAccessToken>;
+  verifyAccessToken(token: string, options?: AccessTokenVerifyOptions): Promise<VerifiedAccessToken>;
   readonly introspector: Introspector | undefined;
+}
+
+/** Verifier-level settings request verification needs beyond the backend. */
+export interface RequestSettings {
+  /** The proof algorithms the verifier accepts, for the DPoP challenge's `algs`. */
+  readonly dpopAlgorithms?: readonly string[];
 }
 
 function checkScopeList(name: string, v: unknown): void {
@@ -92,6 +115,11 @@ export function checkRequestOptions(o: VerifyRequestOptions): void {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new VerifyError('ERR_CONFIG', `${name} must be a boolean`);
   }
   if (o.maxBodySize !== undefined && (!Number.isInteger(o.maxBodySize) || o.maxBodySize < 1)) throw new VerifyError('ERR_CONFIG', 'maxBodySize must be a positive integer');
+  if (o.dpop !== undefined && o.dpop !== 'allowed' && o.dpop !== 'required' && o.dpop !== 'disabled') {
+    throw new VerifyError('ERR_CONFIG', `dpop must be "allowed", "required" or "disabled", got ${describe(o.dpop)}`);
+  }
+  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean') throw new VerifyError('ERR_CONFIG', 'preventReplay must be a boolean');
+  checkTargetOptions(o);
 }
 
 /**
@@ -172,38 +200,99 @@ async function introspected(introspector: Introspector, token: string): Promise<
   return r;
 }
 
-async function verifyToken(backend: RequestBackend, token: string, source: CredentialSource, o: VerifyRequestOptions): Promise<VerifiedRequest> {
+/** What the token check needs to know about how the token came. */
+interface Presented {
+  readonly token: string;
+  readonly source: CredentialSource;
+  readonly scheme: CredentialScheme;
+  /** With the DPoP scheme: the proof and what it must name. */
+  readonly dpop?: { readonly proof: string; readonly method: string; readonly url: string };
+}
+
+function hasJkt(r: IntrospectionResponse): boolean {
+  const cnf = (r as { cnf?: unknown }).cnf;
+  return typeof cnf === 'object' && cnf !== null && (cnf as Record<string, unknown>).jkt !== undefined;
+}
+
+async function verifyToken(backend: RequestBackend, p: Presented, o: VerifyRequestOptions): Promise<VerifiedRequest> {
+  const { token, source, scheme } = p;
   const mode = o.introspect ?? (backend.introspector !== undefined ? 'opaque' : 'never');
   const introspector = backend.introspector;
   if (mode !== 'never' && introspector === undefined) {
     throw new VerifyError('ERR_CONFIG', `introspect: "${mode}" needs the verifier option "introspection"`);
   }
   if (mode !== 'never' && !looksLikeJwt(token)) {
+    if (scheme === 'DPoP') throw new DpopError('invalid_dpop_proof', 'DPoP proof: DPoP with an opaque (introspected) access token is not supported; expected a JWT access token');
     const r = await introspected(introspector!, token);
+    // RFC 9449 §6.2 / §7.2: a token the introspection reports DPoP-bound is no Bearer credential.
+    if (hasJkt(r)) throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'dpop-bound', 'an introspected DPoP-bound token (cnf.jkt) was sent with the Bearer scheme: expected DPoP (RFC 9449 §7.2)');
     const scopes = grantedScopes(r);
     authorize(r, scopes, o);
-    return { via: 'introspection', token, scheme: 'Bearer', source, scopes, payload: r, introspection: r };
+    return { via: 'introspection', token, scheme, source, scopes, payload: r, introspection: r };
   }
-  const verified = await backend.verifyAccessToken(token);
+  const verified = await backend.verifyAccessToken(token, {
+    scheme,
+    ...(p.dpop !== undefined ? { dpop: p.dpop } : {}),
+    ...(o.preventReplay !== undefined ? { preventReplay: o.preventReplay } : {}),
+  });
   const scopes = grantedScopes(verified.payload);
   // Revocation (401) is decided before authorization (403).
   const introspection = mode === 'always' ? await introspected(introspector!, token) : undefined;
   authorize(verified.payload, scopes, o);
-  const result: VerifiedJwtRequest = { ...verified, via: 'jwt', token, scheme: 'Bearer', source, scopes };
+  const result: VerifiedJwtRequest = { ...verified, via: 'jwt', token, scheme, source, scopes };
   return introspection === undefined ? result : { ...result, introspection };
 }
 
+const SCHEMES: Readonly<Record<DpopMode, ReadonlySet<CredentialScheme>>> = {
+  allowed: new Set(['Bearer', 'DPoP']),
+  required: new Set(['DPoP']),
+  disabled: new Set(['Bearer']),
+};
+
+/** RFC 9449 §4.3 check 1 and §7.1: exactly one `DPoP` header holding one proof. */
+function proofOf(view: RequestView): string {
+  const values = view.header('dpop');
+  if (values.length === 0) throw new DpopError('invalid_dpop_proof', 'DPoP proof: the DPoP scheme was used without a DPoP header');
+  // A Fetch `Headers` joins repeated lines with ", "; a compact JWS never holds a comma.
+  const count = values.reduce((n, v) => n + v.split(',').length, 0);
+  if (count > 1) throw new MalformedDpopRequestError(`DPoP proof: expected one DPoP header, found ${count} values`);
+  return values[0]!.trim();
+}
+
 /**
- * Verifies the bearer credential of an HTTP request (RFC 6750 §2) and authorizes it. Every
- * failure is a {@link RequestError} with `status` and `headers` (RFC 6750 §3).
+ * Verifies the credential of an HTTP request (RFC 6750 §2, or RFC 9449 §7.1 with its DPoP proof)
+ * and authorizes it. Every failure is a {@link RequestError} with `status` and `headers`
+ * (RFC 6750 §3, RFC 9449 §7.1-7.2 and §9).
  */
-export async function verifyRequestWith(backend: RequestBackend, request: HttpRequest, options: VerifyRequestOptions = {}): Promise<VerifiedRequest> {
+export async function verifyRequestWith(
+  backend: RequestBackend,
+  request: HttpRequest,
+  options: VerifyRequestOptions = {},
+  settings: RequestSettings = {},
+): Promise<VerifiedRequest> {
+  let scheme: CredentialScheme | undefined;
+  let schemes: readonly CredentialScheme[] = ['Bearer'];
   try {
     checkRequestOptions(options);
-    const credential = await extractBearer(viewRequest(request), options);
-    return await verifyToken(backend, credential.token, credential.source, options);
+    const accepted = SCHEMES[options.dpop ?? 'allowed'];
+    schemes = [...accepted];
+    const view = viewRequest(request);
+    const credential = await extractBearer(view, options, accepted);
+    scheme = credential.scheme;
+    let dpop: Presented['dpop'];
+    if (scheme === 'DPoP') {
+      const proof = proofOf(view);
+      dpop = { proof, ...requestTarget(view, options) };
+    }
+    return await verifyToken(backend, { ...credential, ...(dpop !== undefined ? { dpop } : {}) }, options);
   } catch (err) {
     const scope = [...(options.requiredScopes ?? []), ...(options.anyScopes ?? [])];
-    throw toRequestError(err, { ...(options.realm !== undefined ? { realm: options.realm } : {}), ...(scope.length > 0 ? { scope } : {}) });
+    throw toRequestError(err, {
+      ...(options.realm !== undefined ? { realm: options.realm } : {}),
+      ...(scope.length > 0 ? { scope } : {}),
+      schemes,
+      ...(scheme !== undefined ? { scheme } : {}),
+      ...(settings.dpopAlgorithms !== undefined ? { dpopAlgorithms: settings.dpopAlgorithms } : {}),
+    });
   }
 }

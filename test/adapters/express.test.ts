@@ -4,10 +4,13 @@ import { test } from 'node:test';
 import { requireToken } from '../../src/adapters/express.js';
 import { bearer, send, standardSuite, startFixture } from '../http/helpers.js';
 import { startExpress4, startExpress5 } from './apps.js';
+import { dpopSuite } from '../http/dpop-suite.js';
 
 // Express's default error handler, as shipped: err.status and err.headers are enough.
 standardSuite('express 5', startExpress5);
 standardSuite('express 4', startExpress4);
+dpopSuite('express 5', startExpress5);
+dpopSuite('express 4', startExpress4);
 
 for (const [name, start] of [['express 5', startExpress5], ['express 4', startExpress4]] as const) {
   test(`${name}: a custom error handler reshapes the body; form-body tokens after express.urlencoded`, async (t) => {

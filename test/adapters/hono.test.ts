@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
 import { requireToken } from '../../src/adapters/hono.js';
-import { bearer, send, standardSuite, startFixture } from '../http/helpers.js';
+import { bearer, DPOP_CHALLENGE, send, standardSuite, startFixture } from '../http/helpers.js';
 import { startHono } from './apps.js';
+import { dpopSuite } from '../http/dpop-suite.js';
 
 standardSuite('hono', (v, o) => startHono(v, o));
+dpopSuite('hono', (v, o) => startHono(v, o));
 
 test('hono: app.onError reshapes the body; a form-body token leaves the body readable', async (t) => {
   const f = await startFixture();
@@ -33,5 +35,5 @@ test('hono: the middleware runs on a Fetch Request alone (app.request, no server
   assert.equal(await ok.text(), 'alice');
   const none = await app.request('/items');
   assert.equal(none.status, 401);
-  assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
+  assert.equal(none.headers.get('www-authenticate'), `Bearer realm="api", ${DPOP_CHALLENGE}`);
 });

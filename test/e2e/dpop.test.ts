@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from 'dpop';
 import { exportJWK, generateKeyPair as joseKeyPair } from 'jose';
-import { createMemoryReplayStore, createVerifier, DpopError, VerifyError, type Verifier } from '../../src/index.js';
+import { createMemoryReplayStore, createVerifier, DpopError, RequestError, VerifyError, type Verifier } from '../../src/index.js';
 import { decode } from './helpers.js';
 
 const RESOURCE = 'https://api.example.com/';
@@ -119,5 +119,22 @@ describe('DPoP-bound access tokens from oidc-provider', () => {
       verifier.verifyAccessToken(at, { dpop: { proof, method: 'GET', url: API_URL } }),
       (e: unknown) => e instanceof DpopError && /jti/.test(e.message),
     );
+  });
+
+  it('through verifyRequest: Authorization: DPoP with its proof is accepted, the token as Bearer is 401', async () => {
+    const at = (await token(holder)).body.access_token as string;
+    const proof = await generateProof(holder, API_URL, 'GET', undefined, at);
+    const r = await verifier.verifyRequest(new Request(`${API_URL}?page=1`, { headers: { authorization: `DPoP ${at}`, dpop: proof } }), {
+      requiredScopes: ['api:read'],
+    });
+    assert.equal(r.scheme, 'DPoP');
+    assert.equal(r.via, 'jwt');
+    const e = await verifier.verifyRequest(new Request(API_URL, { headers: { authorization: `Bearer ${at}` } }), { realm: 'api' }).then(
+      () => assert.fail('a bound token was accepted as Bearer'),
+      (x: unknown) => x,
+    );
+    assert.ok(e instanceof RequestError);
+    assert.equal(e.status, 401);
+    assert.match(e.headers['WWW-Authenticate']!, /^Bearer realm="api", error="invalid_token", .*, DPoP realm="api", algs="/);
   });
 });

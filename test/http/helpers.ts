@@ -13,6 +13,10 @@ import { json, makeKey, startServer, type TestKey, type TestServer } from '../re
 export const ISSUER = 'https://as.test.example';
 export const RESOURCE = 'https://api.test.example';
 export const REALM = 'api';
+/** The proof algorithms of the fixture's verifiers: the `algs` of their DPoP challenges. */
+export const DPOP_ALGS = ['ES256', 'EdDSA'] as const;
+/** The bare DPoP challenge every 401/400/403 of a route accepting both schemes ends with (RFC 9449 §7.2). */
+export const DPOP_CHALLENGE = `DPoP realm="${REALM}", algs="${DPOP_ALGS.join(' ')}"`;
 
 export interface Fixture {
   readonly jwksUrl: string;
@@ -56,7 +60,7 @@ export async function startFixture(): Promise<Fixture> {
     accessToken: (claims, header) => accessToken(claims, header),
     badSignatureToken: () => accessToken({}, {}, other),
     verifier(extra = {}) {
-      const v = createVerifier({ issuer: ISSUER, audience: RESOURCE, jwksUri: `${server.origin}/jwks`, allowHttp: true, timeout: 2000, ...extra });
+      const v = createVerifier({ issuer: ISSUER, audience: RESOURCE, jwksUri: `${server.origin}/jwks`, allowHttp: true, timeout: 2000, dpop: { algorithms: [...DPOP_ALGS] }, ...extra });
       verifiers.push(v);
       return v;
     },
@@ -138,16 +142,16 @@ export function standardSuite(name: string, startApp: StartApp): void {
       assert.equal(a.status, 200, a.body);
     });
 
-    await t.test('no token: 401 with a realm and no error code', async () => {
+    await t.test('no token: 401 with a realm and no error code, for both schemes (RFC 9449 §7.2)', async () => {
       const a = await send(url);
       assert.equal(a.status, 401);
-      assert.equal(challenge(a), `Bearer realm="${REALM}"`);
+      assert.equal(challenge(a), `Bearer realm="${REALM}", ${DPOP_CHALLENGE}`);
     });
 
     await t.test('another scheme counts as no credentials', async () => {
       const a = await send(url, { headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
       assert.equal(a.status, 401);
-      assert.equal(challenge(a), `Bearer realm="${REALM}"`);
+      assert.equal(challenge(a), `Bearer realm="${REALM}", ${DPOP_CHALLENGE}`);
     });
 
     for (const [label, value] of [
@@ -158,7 +162,7 @@ export function standardSuite(name: string, startApp: StartApp): void {
       await t.test(`malformed header (${label}): 400 invalid_request`, async () => {
         const a = await send(url, { headers: { authorization: value } });
         assert.equal(a.status, 400, a.body);
-        assert.match(challenge(a), /^Bearer realm="api", error="invalid_request", error_description="[^"]+"$/);
+        assert.match(challenge(a), /^Bearer realm="api", error="invalid_request", error_description="[^"]+", DPoP realm="api", algs="ES256 EdDSA"$/);
       });
     }
 
@@ -195,7 +199,7 @@ export function standardSuite(name: string, startApp: StartApp): void {
         const a = await send(url, { headers: bearer(token) });
         assert.equal(a.status, 401, a.body);
         const c = challenge(a);
-        assert.match(c, /^Bearer realm="api", error="invalid_token", error_description="[^"\\]+"$/);
+        assert.match(c, /^Bearer realm="api", error="invalid_token", error_description="[^"\\]+", DPoP realm="api", algs="ES256 EdDSA"$/);
         for (const part of token.split('.')) if (part.length > 8) {
           assert.ok(!c.includes(part), 'challenge echoes the token');
           assert.ok(!a.body.includes(part), 'body echoes the token');
@@ -206,7 +210,7 @@ export function standardSuite(name: string, startApp: StartApp): void {
     await t.test('missing scope: 403 insufficient_scope naming the required scope', async () => {
       const a = await send(url, { headers: bearer(await f.accessToken({ scope: 'write' })) });
       assert.equal(a.status, 403, a.body);
-      assert.equal(challenge(a), 'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read"');
+      assert.equal(challenge(a), `Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read", ${DPOP_CHALLENGE}`);
     });
 
     await t.test('JWKS outage with a warm cache: still 200', async () => {

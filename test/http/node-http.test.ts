@@ -5,8 +5,10 @@ import { test } from 'node:test';
 import { errorResponse, RequestError } from '../../src/index.js';
 import { startNodeApp } from '../adapters/apps.js';
 import { bearer, send, standardSuite, startFixture, REALM } from './helpers.js';
+import { dpopSuite } from './dpop-suite.js';
 
 standardSuite('node:http', startNodeApp);
+dpopSuite('node:http', startNodeApp);
 
 test('node:http: the error body names the RFC 6750 error and a fixed description', async (t) => {
   const f = await startFixture();

@@ -97,7 +97,7 @@ test('scopes: requiredScopes (all of) and anyScopes (one of), from scope or scp 
   const all = await failure(v.verifyRequest(await req({ scope: 'a' }), { realm: 'r', requiredScopes: ['a', 'b'] }));
   assert.equal(all.code, 'ERR_SCOPE');
   assert.equal(all.status, 403);
-  assert.match(all.headers['WWW-Authenticate']!, /scope="a b"$/);
+  assert.match(all.headers['WWW-Authenticate']!, /scope="a b", DPoP realm="r", algs="ES256 EdDSA"$/);
   const any = await failure(v.verifyRequest(await req({ scope: 'a' }), { anyScopes: ['b', 'c'] }));
   assert.equal(any.code, 'ERR_SCOPE');
   const none = await failure(v.verifyRequest(await req({ scope: undefined }), { requiredScopes: ['a'] }));
