@@ -18,7 +18,7 @@ const FORWARDED_HEADERS: readonly ForwardedHeader[] = [
   'x-original-uri',
 ];
 
-/** What {@link requestTarget} reads from the request options. */
+/** What the proof-target resolution reads from the request options. */
 export interface TargetOptions {
   /**
    * The public origin of the resource (`https://api.example.com`), used instead of the request's
