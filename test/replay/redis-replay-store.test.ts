@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { Redis } from 'ioredis';
+import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 import {
   BACKCHANNEL_LOGOUT_EVENT,
   createRedisReplayStore,
@@ -57,6 +58,34 @@ after(async () => {
   await redis?.close();
 });
 
+function runChild(env: Record<string, string>): Promise<{ accepted: number; codes: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      // Without NODE_TEST_CONTEXT: the child is a plain script, not a node:test subprocess.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+        REDIS_URL: redis.url,
+        JWKS: JSON.stringify(es.jwks),
+        ISSUER,
+        AUDIENCE,
+        REPEAT: '20',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as { accepted: number; codes: string[] })
+        : reject(new Error(`child exited ${code}: ${err.slice(0, 800)}`)),
+    );
+  });
+}
+
 describe('createRedisReplayStore against a real redis-server', () => {
   for (const [name, client] of [
     ['node-redis', () => nodeRedis],
@@ -86,32 +115,7 @@ describe('createRedisReplayStore against a real redis-server', () => {
 
   it('two verifier processes sharing one Redis accept one logout token once in total', async () => {
     const token = await logoutToken('two-processes');
-    const run = (): Promise<{ accepted: number; codes: string[] }> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-          // Without NODE_TEST_CONTEXT: the child is a plain script, not a node:test subprocess.
-          env: {
-            ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
-            REDIS_URL: redis.url,
-            JWKS: JSON.stringify(es.jwks),
-            TOKEN: token,
-            ISSUER,
-            AUDIENCE,
-            REPEAT: '20',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('error', reject);
-        child.on('exit', (code) =>
-          code === 0
-            ? resolve(JSON.parse(out) as { accepted: number; codes: string[] })
-            : reject(new Error(`child exited ${code}: ${err.slice(0, 800)}`)),
-        );
-      });
+    const run = () => runChild({ TOKEN: token });
     const [a, b] = await Promise.all([run(), run()]);
     assert.equal(a.accepted + b.accepted, 1, JSON.stringify({ a, b }));
     assert.deepEqual([...a.codes, ...b.codes].sort(), Array(39).fill('ERR_REPLAY'));
@@ -120,6 +124,32 @@ describe('createRedisReplayStore against a real redis-server', () => {
       verifierWith(createRedisReplayStore({ client: nodeRedis })).verifyLogoutToken(token),
       (e: unknown) => codeOf(e) === 'ERR_REPLAY',
     );
+  });
+
+  it('two verifier processes sharing one Redis accept one DPoP proof once in total (RFC 9449 §11.1)', async () => {
+    const holder = await generateKeyPair('ES256');
+    const now = Math.floor(Date.now() / 1000);
+    const url = 'https://api.replay.example/orders';
+    const token = await es.sign(
+      {
+        iss: ISSUER,
+        sub: 'u1',
+        aud: AUDIENCE,
+        exp: now + 120,
+        iat: now,
+        jti: 'at-two-processes',
+        client_id: 'c1',
+        cnf: { jkt: await calculateThumbprint(holder.publicKey) },
+      },
+      { typ: 'at+jwt' },
+    );
+    const proof = await generateProof(holder, url, 'GET', undefined, token);
+    const [a, b] = await Promise.all([
+      runChild({ TOKEN: token, PROOF: proof, PROOF_URL: url }),
+      runChild({ TOKEN: token, PROOF: proof, PROOF_URL: url }),
+    ]);
+    assert.equal(a.accepted + b.accepted, 1, JSON.stringify({ a, b }));
+    assert.deepEqual([...a.codes, ...b.codes].sort(), Array(39).fill('ERR_DPOP'));
   });
 
   it('keys are namespaced and hashed: a 10 KB jti gives a short key', async () => {
