@@ -19,7 +19,12 @@ let dir: string;
 let app: string;
 
 function run(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+  });
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return r;
 }
@@ -65,8 +70,14 @@ test('the tarball holds the built package and nothing of the demo, the tests or 
 });
 
 test('ESM import of every subpath export', () => {
-  const lines = specifiers.map((s) => `const m${specifiers.indexOf(s)} = await import(${JSON.stringify(s)}); if (Object.keys(m${specifiers.indexOf(s)}).length === 0) throw new Error('no exports: ${s}');`);
-  writeFileSync(join(app, 'esm.mjs'), `${lines.join('\n')}\nconst { createVerifier } = await import('${pkg.name}');\nconsole.log(typeof createVerifier);\n`);
+  const lines = specifiers.map(
+    (s) =>
+      `const m${specifiers.indexOf(s)} = await import(${JSON.stringify(s)}); if (Object.keys(m${specifiers.indexOf(s)}).length === 0) throw new Error('no exports: ${s}');`,
+  );
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    `${lines.join('\n')}\nconst { createVerifier } = await import('${pkg.name}');\nconsole.log(typeof createVerifier);\n`,
+  );
   assert.equal(run(process.execPath, ['esm.mjs'], app).stdout.trim(), 'function');
 });
 
@@ -83,7 +94,9 @@ for (const moduleResolution of ['node16', 'bundler'] as const) {
     const src = `import { createVerifier, VerifyError, type VerifiedIdToken } from '${pkg.name}';\n${specifiers
       .slice(1)
       .map((s, i) => `import * as sub${i} from '${s}';\nvoid sub${i};`)
-      .join('\n')}\nconst v = createVerifier({ issuer: 'https://issuer.example', audience: 'client' });\nexport async function check(t: string): Promise<string> {\n  try {\n    const r: VerifiedIdToken = await v.verifyIdToken(t);\n    return r.payload.sub;\n  } catch (e) {\n    return e instanceof VerifyError ? e.code : 'other';\n  }\n}\n`;
+      .join(
+        '\n',
+      )}\nconst v = createVerifier({ issuer: 'https://issuer.example', audience: 'client' });\nexport async function check(t: string): Promise<string> {\n  try {\n    const r: VerifiedIdToken = await v.verifyIdToken(t);\n    return r.payload.sub;\n  } catch (e) {\n    return e instanceof VerifyError ? e.code : 'other';\n  }\n}\n`;
     writeFileSync(join(app, `check-${moduleResolution}.mts`), src);
     writeFileSync(
       join(app, `tsconfig.${moduleResolution}.json`),
@@ -103,6 +116,43 @@ for (const moduleResolution of ['node16', 'bundler'] as const) {
     run(process.execPath, [tsc, '-p', `tsconfig.${moduleResolution}.json`], app);
   });
 }
+
+test('every TypeScript example of the README type-checks against the installed package', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.ok(blocks.length >= 4, `README has ${blocks.length} ts blocks`);
+  // What the examples take from around them, declared only where a block does not define it.
+  const context: Record<string, string> = {
+    verifier: "declare const verifier: import('oidc-verifier').Verifier;",
+    idToken: 'declare const idToken: string;',
+    session: 'declare const session: { nonce: string };',
+  };
+  const files = blocks.map((code, i) => {
+    const declared = Object.entries(context)
+      .filter(([name]) => new RegExp(`\\b${name}\\b`).test(code) && !new RegExp(`const ${name}\\b`).test(code))
+      .map(([, d]) => d);
+    const file = `readme-${i}.mts`;
+    writeFileSync(join(app, file), `${declared.join('\n')}\n${code}\nexport {};\n`);
+    return file;
+  });
+  writeFileSync(
+    join(app, 'tsconfig.readme.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'node16',
+        moduleResolution: 'node16',
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules/@types')],
+        skipLibCheck: true,
+      },
+      files,
+    }),
+  );
+  run(process.execPath, [tsc, '-p', 'tsconfig.readme.json'], app);
+});
 
 test('the oidc-verifier bin runs from the installed package', () => {
   const r = run(join(app, 'node_modules/.bin/oidc-verifier'), ['--help'], app);
