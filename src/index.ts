@@ -18,6 +18,7 @@ export type { IdTokenCheckOptions } from './claims/id-token.js';
 export type { AccessTokenCheckOptions } from './claims/access-token.js';
 export { BACKCHANNEL_LOGOUT_EVENT } from './claims/logout-token.js';
 export type { VerifierOptions, IssuerOptions } from './options.js';
+export type { SignatureCacheOptions, SignatureCacheStats } from './cache/verified-signature-cache.js';
 export { VerifyError, ClaimError, KeyNotFoundError, FetchError, ERROR_CODES } from './errors.js';
 export type { ErrorCode, KeyRejection, FetchFailureReason } from './errors.js';
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jose/algorithms.js';

@@ -6,6 +6,7 @@ import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
 import { checkNumber, configError, rejectUnknownOptions } from './option-checks.js';
 import type { Introspector, IntrospectorOptions } from './remote/introspection.js';
+import type { SignatureCacheOptions } from './cache/verified-signature-cache.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -98,6 +99,14 @@ export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
    * `now`, `clockTolerance` default to the verifier's) or a ready {@link Introspector}.
    */
   readonly introspection?: IntrospectorOptions | Introspector;
+  /**
+   * The cache of signatures already verified: a token seen again (the exact same string) skips
+   * only its signature check, while the key that verified it is still in the key set; every claim
+   * check, per-call option and `validate` runs again on every call. `false` turns it off;
+   * `{ maxEntries, maxBytes }` sizes it (least recently used evicted first). Default on,
+   * 10000 entries, 16 MiB.
+   */
+  readonly cache?: boolean | SignatureCacheOptions;
 }
 
 /** Options shared by every issuer after defaults are applied. */
@@ -154,6 +163,7 @@ const VERIFIER_OPTION_NAMES = [
     onEvent: true,
     monotonicClock: true,
     introspection: true,
+    cache: true,
   } satisfies Record<Exclude<keyof VerifierOptions, keyof IssuerOptions>, true>),
 ];
 

@@ -8,12 +8,14 @@ import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
-import { createRemoteKeySource } from './remote/remote-key-source.js';
+import { createRemoteKeySource, type RemoteKeySource } from './remote/remote-key-source.js';
+import type { RemoteKeyListener } from './remote/events.js';
 import { commonConfig, type CommonConfig, type VerifierOptions } from './options.js';
 import { rejectUnknownOptions } from './option-checks.js';
 import { createIntrospector, type Introspector, type IntrospectorOptions } from './remote/introspection.js';
 import type { HttpRequest } from './http/http-request.js';
 import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } from './http/verify-request.js';
+import { deepFreeze, signatureCacheOf, type CacheEntry, type VerifiedSignatureCache } from './cache/verified-signature-cache.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
 export interface IdTokenClaims extends JwtPayload {
@@ -101,13 +103,22 @@ export interface Verifier {
   verifyRequest(request: HttpRequest, options?: VerifyRequestOptions): Promise<VerifiedRequest>;
   /** Loads remote keys (discovery and JWKS) ahead of the first token. */
   warmUp(): Promise<void>;
-  /** Counters of the remote key sources, per issuer. */
+  /**
+   * Counters of the remote key sources, per issuer; with the verified-signature cache on (the
+   * default), also `cache`: its `hits`, `misses`, `evictions`, `entries` and `bytes`.
+   */
   stats(): Record<string, object>;
-  /** Detaches from shared JWKS caches (stops their refresh timers when no one else uses them). */
+  /**
+   * Detaches from shared JWKS caches (stops their refresh timers when no one else uses them) and
+   * empties the verified-signature cache.
+   */
   close(): void;
 }
 
 interface Prepared {
+  readonly token: string;
+  /** Taken from a verified-signature cache entry (no signature bytes): confirm the entry or parse again. */
+  readonly entry: CacheEntry | undefined;
   readonly jws: ParsedJws;
   readonly alg: Algorithm;
   readonly spec: AlgorithmSpec;
@@ -168,17 +179,24 @@ class OidcVerifier implements Verifier {
   readonly #common: CommonConfig;
   readonly #issuers: IssuerRegistry;
   readonly introspector: Introspector | undefined;
+  /** Signatures already verified; undefined with `cache: false`. */
+  readonly #cache: VerifiedSignatureCache | undefined;
 
   constructor(options: VerifierOptions, remote: RemoteSourceFactory) {
     this.#common = commonConfig(options);
-    this.#issuers = new IssuerRegistry(options, this.#common, remote);
+    const cache = (this.#cache = signatureCacheOf(options.cache));
+    this.#issuers = new IssuerRegistry(options, this.#common, cache === undefined ? remote : cacheAwareFactory(remote, cache));
     this.introspector = introspectorOf(options);
   }
 
   /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
-  #prepare(token: string, profile: Profile, options: CallOptions): Prepared {
+  #prepare(token: string, profile: Profile, options: CallOptions, entry?: CacheEntry): Prepared {
     if (options !== NO_OPTIONS) checkCallOptions(options, profile);
-    const jws = parseCompactJws(token, this.#common.maxTokenLength);
+    // A cached token was parsed (and its length checked) before: its frozen header and payload serve again.
+    const jws: ParsedJws =
+      entry !== undefined
+        ? { header: entry.header, payload: entry.payload, signingInput: NO_BYTES, signature: NO_BYTES }
+        : parseCompactJws(token, this.#common.maxTokenLength);
     const alg = jws.header.alg;
     if (alg.length === 4 && alg.toLowerCase() === 'none') {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'alg "none" (unsecured JWS) is never accepted');
@@ -196,7 +214,29 @@ class OidcVerifier implements Verifier {
     if (!ctx.allowed.has(alg)) {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
     }
-    return { jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
+    return { token, entry, jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
+  }
+
+  /**
+   * The verified-signature cache's answer for a prepared token: the index of the candidate key
+   * that verified this exact token before (the signature check is skipped), or -1 with `p` parsed
+   * in full for the check.
+   */
+  #cached(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): { p: Prepared; i: number } {
+    const cache = this.#cache!;
+    if (p.entry === undefined) {
+      cache.miss();
+      return { p, i: -1 };
+    }
+    const i = cache.confirm(p.token, p.entry, keys, this.#now());
+    return i >= 0 ? { p, i } : { p: this.#prepare(p.token, profile, options), i: -1 };
+  }
+
+  /** Remembers a token that passed every check, until its `exp` (plus the tolerance). */
+  #remember(p: Prepared, key: KeyHolder): void {
+    const exp = p.jws.payload.exp;
+    if (typeof exp !== 'number') return;
+    this.#cache!.add(p.token, key, (exp + this.#common.clockTolerance) * 1000, p.jws.header, p.jws.payload, this.#now());
   }
 
   #keys(p: Prepared): readonly KeyHolder[] | Promise<readonly KeyHolder[]> {
@@ -256,6 +296,15 @@ class OidcVerifier implements Verifier {
   }
 
   #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
+    if (this.#cache !== undefined) {
+      try {
+        const c = this.#cached(p, keys, profile, options);
+        if (c.i >= 0) return Promise.resolve(this.#checked(c.p, keys, c.i, profile, options));
+        p = c.p;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const { signingInput, signature } = p.jws;
     if (runInline()) {
       try {
@@ -285,7 +334,10 @@ class OidcVerifier implements Verifier {
   /** Turns the index of the key that verified (-1: none) into the result or the first failure. */
   #checked(p: Prepared, keys: readonly KeyHolder[], i: number, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     if (i < 0) throw this.#signatureError(p, keys.length);
+    // With the cache on, payloads are shared between the results of one token: frozen, as headers are.
+    if (this.#cache !== undefined && p.entry === undefined) deepFreeze(p.jws.payload);
     const result = this.#finish(p, keys[i]!, profile, options);
+    if (this.#cache !== undefined && p.entry === undefined) this.#remember(p, keys[i]!);
     p.ctx.verified?.();
     return result;
   }
@@ -294,7 +346,7 @@ class OidcVerifier implements Verifier {
     let p: Prepared;
     let keys: readonly KeyHolder[] | Promise<readonly KeyHolder[]>;
     try {
-      p = this.#prepare(token, profile, options);
+      p = this.#prepare(token, profile, options, this.#cache?.peek(token));
       keys = this.#keys(p);
     } catch (err) {
       return Promise.reject(err);
@@ -304,11 +356,16 @@ class OidcVerifier implements Verifier {
   }
 
   #verifySync(token: string, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
-    const p = this.#prepare(token, profile, options);
+    let p = this.#prepare(token, profile, options, this.#cache?.peek(token));
     if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
       throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
+    if (this.#cache !== undefined) {
+      const c = this.#cached(p, keys, profile, options);
+      if (c.i >= 0) return this.#checked(c.p, keys, c.i, profile, options);
+      p = c.p;
+    }
     return this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
   }
 
@@ -347,6 +404,7 @@ class OidcVerifier implements Verifier {
 
   close(): void {
     for (const c of this.#issuers.contexts()) c.keySource.close?.();
+    this.#cache?.clear();
   }
 
   stats(): Record<string, object> {
@@ -355,6 +413,7 @@ class OidcVerifier implements Verifier {
       const s = c.keySource.stats?.();
       if (s !== undefined) out[c.issuer] = s;
     }
+    if (this.#cache !== undefined) out.cache = this.#cache.stats();
     return out;
   }
 }
@@ -374,6 +433,44 @@ function introspectorOf(o: VerifierOptions): Introspector | undefined {
     ...(o.clockTolerance !== undefined ? { clockTolerance: o.clockTolerance } : {}),
   };
   return createIntrospector({ ...inherited, ...(i as IntrospectorOptions) });
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * Wraps the remote source factory so the verified-signature cache learns at once when keys leave:
+ * on every JWKS refresh of a source, entries of keys no longer in its set are dropped (or moved to
+ * the re-imported equal key); closing a source (an issuer context dropped) drops its keys' entries.
+ */
+function cacheAwareFactory(remote: RemoteSourceFactory, cache: VerifiedSignatureCache): RemoteSourceFactory {
+  return (issuer, o, v) => {
+    let source: RemoteKeySource | undefined;
+    let previous: readonly VerificationKey[] = [];
+    const onEvent: RemoteKeyListener = (event) => {
+      if (event.type === 'refresh' && source !== undefined) {
+        const current = source.currentKeys();
+        cache.replaceKeys(previous, current);
+        previous = current;
+      }
+      v.onEvent?.(event);
+    };
+    const s = remote(issuer, o, { ...v, onEvent }) as RemoteKeySource;
+    if (typeof s.currentKeys !== 'function') return s;
+    source = s;
+    previous = s.currentKeys();
+    const close = s.close.bind(s);
+    return {
+      synchronous: s.synchronous,
+      getKeys: (header, alg) => s.getKeys(header, alg),
+      advertisedAlgorithms: () => s.advertisedAlgorithms(),
+      warmUp: () => s.warmUp(),
+      stats: () => s.stats(),
+      close: () => {
+        close();
+        for (const k of previous) cache.dropKey(k);
+      },
+    };
+  };
 }
 
 /** Issuers without static keys get a remote source: `jwksUri`, else discovery on the issuer. */

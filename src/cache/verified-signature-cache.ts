@@ -1,0 +1,234 @@
+import type { KeyHolder } from '../jose/dispatch.js';
+import type { JoseHeader, JwtPayload } from '../jose/types.js';
+import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
+
+/**
+ * Sizes of the verified-signature cache (option `cache` of `createVerifier`). Both bounds hold at
+ * once; the least recently used entry goes first.
+ */
+export interface SignatureCacheOptions {
+  /** Most tokens kept. Default 10000. */
+  readonly maxEntries?: number;
+  /**
+   * Most bytes accounted: the token's length plus {@link SIGNATURE_CACHE_ENTRY_OVERHEAD} per entry.
+   * Default 16777216 (16 MiB). A token longer than this is never cached.
+   */
+  readonly maxBytes?: number;
+}
+
+/** Counters of the verified-signature cache, from the verifier's `cacheStats()`. */
+export interface SignatureCacheStats {
+  /** Verifications whose signature check was skipped: the exact token had verified with a key still in use. */
+  readonly hits: number;
+  /** Verifications that checked the signature (no entry, or its key no longer offered). */
+  readonly misses: number;
+  /** Entries dropped to stay within `maxEntries` / `maxBytes`. */
+  readonly evictions: number;
+  /** Entries now. */
+  readonly entries: number;
+  /** Bytes accounted now. */
+  readonly bytes: number;
+}
+
+/** Defaults of {@link SignatureCacheOptions}. */
+export const SIGNATURE_CACHE_DEFAULTS = {
+  maxEntries: 10_000,
+  maxBytes: 16 * 1024 * 1024,
+} as const;
+
+/**
+ * Heap bytes one entry costs beside the token text (the entry object, its Map slots, the per-key
+ * index slot, the decoded payload text), measured with Node 20 on 1 KB tokens (~430 B); rounded up.
+ */
+export const SIGNATURE_CACHE_ENTRY_OVERHEAD = 512;
+
+/** One token whose signature verified. */
+export interface CacheEntry {
+  /** The key that verified it (object identity is the key's identity). */
+  key: KeyHolder;
+  /** The token's `exp` plus the clock tolerance, in ms of the verifier's clock. */
+  readonly expiresAt: number;
+  readonly bytes: number;
+  /** The decoded header and payload (deep-frozen, shared by every result of this token): a hit skips decoding. */
+  readonly header: JoseHeader;
+  readonly payload: JwtPayload;
+}
+
+/**
+ * The verifier's cache of signatures already verified: the exact token string -> the key that
+ * verified it. A Map in least-recently-used order (a hit re-inserts its entry at the end), so a
+ * lookup, a hit and an eviction are O(1). Only tokens that passed every check are added; a hit
+ * only skips the signature check, and only while the key source still offers that very key.
+ */
+export class VerifiedSignatureCache {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly #entries = new Map<string, CacheEntry>();
+  /** Tokens per key, so a key that leaves drops its entries at once. */
+  readonly #byKey = new Map<KeyHolder, Set<string>>();
+  #bytes = 0;
+  #hits = 0;
+  #misses = 0;
+  #evictions = 0;
+
+  constructor(options: SignatureCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? SIGNATURE_CACHE_DEFAULTS.maxEntries;
+    this.maxBytes = options.maxBytes ?? SIGNATURE_CACHE_DEFAULTS.maxBytes;
+  }
+
+  /** The entry of this exact token, if any (no counting, no reordering). */
+  peek(token: string): CacheEntry | undefined {
+    return this.#entries.get(token);
+  }
+
+  /**
+   * Whether `entry` may stand for a signature check now: not past `expiresAt`, and its key among
+   * the `candidates` the key source offers for this token now (the same object, or, after a key
+   * set refresh re-imported it, an equal public key, to which the entry moves). Returns the index
+   * of that candidate, or -1 after dropping the entry. Counts the hit or the miss.
+   */
+  confirm(token: string, entry: CacheEntry, candidates: readonly KeyHolder[], now: number): number {
+    if (now < entry.expiresAt) {
+      let i = candidates.indexOf(entry.key);
+      if (i < 0) {
+        i = candidates.findIndex((c) => c.keyObject.type === entry.key.keyObject.type && c.keyObject.equals(entry.key.keyObject));
+        if (i >= 0) this.#rekey(entry.key, candidates[i]!);
+      }
+      if (i >= 0) {
+        this.#hits++;
+        // Most recently used goes last.
+        this.#entries.delete(token);
+        this.#entries.set(token, entry);
+        return i;
+      }
+    }
+    this.#misses++;
+    this.#remove(token, entry);
+    return -1;
+  }
+
+  /** Counts a verification that found no entry. */
+  miss(): void {
+    this.#misses++;
+  }
+
+  /** Adds a token that passed every check with `key`, evicting the least recently used beyond the bounds. */
+  add(token: string, key: KeyHolder, expiresAt: number, header: JoseHeader, payload: JwtPayload, now: number): void {
+    const bytes = entryBytes(token);
+    if (bytes > this.maxBytes || !(expiresAt > now)) return;
+    const old = this.#entries.get(token);
+    if (old !== undefined) this.#remove(token, old);
+    this.#entries.set(token, { key, expiresAt, bytes, header, payload });
+    let tokens = this.#byKey.get(key);
+    if (tokens === undefined) this.#byKey.set(key, (tokens = new Set()));
+    tokens.add(token);
+    this.#bytes += bytes;
+    while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes) {
+      const [oldest, e] = this.#entries.entries().next().value as [string, CacheEntry];
+      this.#remove(oldest, e);
+      this.#evictions++;
+    }
+    // Expired entries at the cold end go without counting as evictions (a cheap, bounded sweep).
+    for (let n = 0; n < 2; n++) {
+      const first = this.#entries.entries().next().value as [string, CacheEntry] | undefined;
+      if (first === undefined || first[1].expiresAt > now) break;
+      this.#remove(first[0], first[1]);
+    }
+  }
+
+  /**
+   * A key source now offers `current` instead of `previous`: entries of a key that left move to
+   * an equal public key that is still offered (a refresh re-imports unchanged keys as new
+   * objects), or are dropped at once.
+   */
+  replaceKeys(previous: readonly KeyHolder[], current: readonly KeyHolder[]): void {
+    if (this.#byKey.size === 0) return;
+    const now = new Set(current);
+    for (const k of previous) {
+      if (now.has(k) || !this.#byKey.has(k)) continue;
+      const same = current.find((c) => c.keyObject.type === k.keyObject.type && c.keyObject.equals(k.keyObject));
+      if (same !== undefined) this.#rekey(k, same);
+      else this.dropKey(k);
+    }
+  }
+
+  /** Drops every entry verified with `key`. */
+  dropKey(key: KeyHolder): void {
+    const tokens = this.#byKey.get(key);
+    if (tokens === undefined) return;
+    for (const t of tokens) {
+      const e = this.#entries.get(t);
+      if (e !== undefined) {
+        this.#entries.delete(t);
+        this.#bytes -= e.bytes;
+      }
+    }
+    this.#byKey.delete(key);
+  }
+
+  /** Drops everything (the counters stay). */
+  clear(): void {
+    this.#entries.clear();
+    this.#byKey.clear();
+    this.#bytes = 0;
+  }
+
+  stats(): SignatureCacheStats {
+    return { hits: this.#hits, misses: this.#misses, evictions: this.#evictions, entries: this.#entries.size, bytes: this.#bytes };
+  }
+
+  #remove(token: string, entry: CacheEntry): void {
+    if (this.#entries.get(token) !== entry) return;
+    this.#entries.delete(token);
+    this.#bytes -= entry.bytes;
+    const tokens = this.#byKey.get(entry.key);
+    if (tokens !== undefined) {
+      tokens.delete(token);
+      if (tokens.size === 0) this.#byKey.delete(entry.key);
+    }
+  }
+
+  /** Moves every entry of `from` to the equal key `to`. */
+  #rekey(from: KeyHolder, to: KeyHolder): void {
+    const tokens = this.#byKey.get(from);
+    if (tokens === undefined) return;
+    this.#byKey.delete(from);
+    let into = this.#byKey.get(to);
+    if (into === undefined) this.#byKey.set(to, (into = new Set()));
+    for (const t of tokens) {
+      const e = this.#entries.get(t);
+      if (e === undefined) continue;
+      e.key = to;
+      into.add(t);
+    }
+  }
+}
+
+/** Bytes accounted for one entry: the token text and the decoded payload (about as long again), plus the fixed overhead. */
+export function entryBytes(token: string): number {
+  return 2 * token.length + SIGNATURE_CACHE_ENTRY_OVERHEAD;
+}
+
+/** Freezes an object and everything it holds (iteratively: a payload may nest deeper than the stack). */
+export function deepFreeze(root: object): void {
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const o = stack.pop()!;
+    Object.freeze(o);
+    for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
+  }
+}
+
+/** The verifier's `cache` option checked: a cache, or undefined for `cache: false`. Bad values are `ERR_CONFIG`. */
+export function signatureCacheOf(option: unknown): VerifiedSignatureCache | undefined {
+  if (option === undefined || option === true) return new VerifiedSignatureCache();
+  if (option === false) return undefined;
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw configError('cache must be false, true or { maxEntries, maxBytes }');
+  }
+  rejectUnknownOptions('cache', option, Object.keys(SIGNATURE_CACHE_DEFAULTS));
+  const o = option as SignatureCacheOptions;
+  checkNumber('cache.maxEntries', o.maxEntries, 1, true);
+  checkNumber('cache.maxBytes', o.maxBytes, 1, true);
+  return new VerifiedSignatureCache(o);
+}
