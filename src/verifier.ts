@@ -444,20 +444,20 @@ const NO_BYTES = Buffer.alloc(0);
  */
 function cacheAwareFactory(remote: RemoteSourceFactory, cache: VerifiedSignatureCache): RemoteSourceFactory {
   return (issuer, o, v) => {
-    let source: RemoteKeySource | undefined;
-    let previous: readonly VerificationKey[] = [];
+    // Filled once the source exists; a refresh event names no key objects, the source has them.
+    const state: { source?: RemoteKeySource; previous: readonly VerificationKey[] } = { previous: [] };
     const onEvent: RemoteKeyListener = (event) => {
-      if (event.type === 'refresh' && source !== undefined) {
-        const current = source.currentKeys();
-        cache.replaceKeys(previous, current);
-        previous = current;
+      if (event.type === 'refresh' && state.source !== undefined) {
+        const current = state.source.currentKeys();
+        cache.replaceKeys(state.previous, current);
+        state.previous = current;
       }
       v.onEvent?.(event);
     };
     const s = remote(issuer, o, { ...v, onEvent }) as RemoteKeySource;
     if (typeof s.currentKeys !== 'function') return s;
-    source = s;
-    previous = s.currentKeys();
+    state.source = s;
+    state.previous = s.currentKeys();
     const close = s.close.bind(s);
     return {
       synchronous: s.synchronous,
@@ -467,7 +467,7 @@ function cacheAwareFactory(remote: RemoteSourceFactory, cache: VerifiedSignature
       stats: () => s.stats(),
       close: () => {
         close();
-        for (const k of previous) cache.dropKey(k);
+        for (const k of state.previous) cache.dropKey(k);
       },
     };
   };

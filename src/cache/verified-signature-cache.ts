@@ -130,7 +130,7 @@ export class VerifiedSignatureCache {
     }
     // Expired entries at the cold end go without counting as evictions (a cheap, bounded sweep).
     for (let n = 0; n < 2; n++) {
-      const first = this.#entries.entries().next().value as [string, CacheEntry] | undefined;
+      const first = this.#entries.entries().next().value;
       if (first === undefined || first[1].expiresAt > now) break;
       this.#remove(first[0], first[1]);
     }
@@ -215,7 +215,7 @@ export function deepFreeze(root: object): void {
   while (stack.length > 0) {
     const o = stack.pop()!;
     Object.freeze(o);
-    for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
+    for (const v of Object.values(o) as unknown[]) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
   }
 }
 

@@ -86,7 +86,7 @@ describe('hits skip the signature check, and only that', () => {
     const err = await rejectsWith(v.verifyIdToken(token, { nonce: 'n-1' }), 'ERR_CLAIM_INVALID');
     assert.match(err.message, /account locked/);
     refuse = false;
-    assert.equal(validated, 2, "the validate hook ran on the first call and on the hit (a nonce mismatch fails before it)");
+    assert.equal(validated, 2, 'the validate hook ran on the first call and on the hit (a nonce mismatch fails before it)');
     // iat older than maxTokenAge, while exp is still ahead: a hit, and still refused.
     now = (T0 + 301) * 1000;
     await rejectsWith(v.verifyIdToken(token, { nonce: 'n-1' }), 'ERR_IAT');
@@ -173,7 +173,13 @@ describe('bounds', () => {
   test('many distinct valid tokens: entries and bytes stay within the bounds', async () => {
     const { source } = countingSource(es);
     const maxBytes = 20_000;
-    const v = createVerifier({ issuer: ISS, audience: AUD, keySource: source, now: () => (T0 + 1) * 1000, cache: { maxEntries: 50, maxBytes } });
+    const v = createVerifier({
+      issuer: ISS,
+      audience: AUD,
+      keySource: source,
+      now: () => (T0 + 1) * 1000,
+      cache: { maxEntries: 50, maxBytes },
+    });
     for (let i = 0; i < 300; i++) {
       await v.verifyIdToken(await es.sign(claims({ sub: `user-${i}` })));
       const s = cacheStats(v);
@@ -228,7 +234,17 @@ describe('per verifier, and off', () => {
 
   test('bad cache options are ERR_CONFIG', () => {
     const base = { issuer: ISS, audience: AUD, jwks: es.jwks };
-    for (const cache of [0, 'yes', null, [], { maxEntries: 0 }, { maxEntries: 1.5 }, { maxBytes: -1 }, { maxBytes: Infinity }, { maxEntrys: 10 }]) {
+    for (const cache of [
+      0,
+      'yes',
+      null,
+      [],
+      { maxEntries: 0 },
+      { maxEntries: 1.5 },
+      { maxBytes: -1 },
+      { maxBytes: Infinity },
+      { maxEntrys: 10 },
+    ]) {
       assert.throws(
         () => createVerifier({ ...base, cache } as never),
         (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG' && /cache/.test(e.message),
