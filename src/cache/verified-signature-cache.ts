@@ -190,13 +190,20 @@ export function entryBytes(token: string): number {
   return 2 * token.length + SIGNATURE_CACHE_ENTRY_OVERHEAD;
 }
 
-/** Freezes an object and everything it holds (iteratively: a payload may nest deeper than the stack). */
+/**
+ * Freezes an object and everything it holds. Iterative (a payload may nest deeper than the call
+ * stack), and without allocating for a flat object, the common payload.
+ */
 export function deepFreeze(root: object): void {
-  const stack: object[] = [root];
-  while (stack.length > 0) {
-    const o = stack.pop()!;
+  let stack: object[] | undefined;
+  let o: object | undefined = root;
+  while (o !== undefined) {
     Object.freeze(o);
-    for (const v of Object.values(o) as unknown[]) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
+    for (const k in o) {
+      const v = (o as Record<string, unknown>)[k];
+      if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) (stack ??= []).push(v);
+    }
+    o = stack?.pop();
   }
 }
 
