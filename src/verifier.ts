@@ -15,7 +15,8 @@ import { rejectUnknownOptions } from './option-checks.js';
 import { createIntrospector, type Introspector, type IntrospectorOptions } from './remote/introspection.js';
 import type { HttpRequest } from './http/http-request.js';
 import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } from './http/verify-request.js';
-import { deepFreeze, signatureCacheOf, type CacheEntry, type VerifiedSignatureCache } from './cache/verified-signature-cache.js';
+import { parseJsonObject } from './jose/json.js';
+import { signatureCacheOf, type CacheEntry, type VerifiedSignatureCache } from './cache/verified-signature-cache.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
 export interface IdTokenClaims extends JwtPayload {
@@ -192,10 +193,12 @@ class OidcVerifier implements Verifier {
   /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
   #prepare(token: string, profile: Profile, options: CallOptions, entry?: CacheEntry): Prepared {
     if (options !== NO_OPTIONS) checkCallOptions(options, profile);
-    // A cached token was parsed (and its length checked) before: its frozen header and payload serve again.
+    // A cached token passed every format check before: its header serves again, its payload is
+    // decoded again (each result owns its payload), and no signature bytes are needed.
+    const payload = entry !== undefined ? cachedPayload(token, entry) : undefined;
     const jws: ParsedJws =
-      entry !== undefined
-        ? { header: entry.header, payload: entry.payload, signingInput: NO_BYTES, signature: NO_BYTES }
+      payload !== undefined
+        ? { header: entry!.header, payload, signingInput: NO_BYTES, signature: NO_BYTES }
         : parseCompactJws(token, this.#common.maxTokenLength);
     const alg = jws.header.alg;
     if (alg.length === 4 && alg.toLowerCase() === 'none') {
@@ -214,7 +217,7 @@ class OidcVerifier implements Verifier {
     if (!ctx.allowed.has(alg)) {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
     }
-    return { token, entry, jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
+    return { token, entry: payload !== undefined ? entry : undefined, jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
   }
 
   /**
@@ -236,7 +239,7 @@ class OidcVerifier implements Verifier {
   #remember(p: Prepared, key: KeyHolder): void {
     const exp = p.jws.payload.exp;
     if (typeof exp !== 'number') return;
-    this.#cache!.add(p.token, key, (exp + this.#common.clockTolerance) * 1000, p.jws.header, p.jws.payload, this.#now());
+    this.#cache!.add(p.token, key, (exp + this.#common.clockTolerance) * 1000, p.jws.header, this.#now());
   }
 
   #keys(p: Prepared): readonly KeyHolder[] | Promise<readonly KeyHolder[]> {
@@ -334,8 +337,6 @@ class OidcVerifier implements Verifier {
   /** Turns the index of the key that verified (-1: none) into the result or the first failure. */
   #checked(p: Prepared, keys: readonly KeyHolder[], i: number, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     if (i < 0) throw this.#signatureError(p, keys.length);
-    // With the cache on, payloads are shared between the results of one token: frozen, as headers are.
-    if (this.#cache !== undefined && p.entry === undefined) deepFreeze(p.jws.payload);
     const result = this.#finish(p, keys[i]!, profile, options);
     if (this.#cache !== undefined && p.entry === undefined) this.#remember(p, keys[i]!);
     p.ctx.verified?.();
@@ -436,6 +437,11 @@ function introspectorOf(o: VerifierOptions): Introspector | undefined {
 }
 
 const NO_BYTES = Buffer.alloc(0);
+
+/** The payload of a token that verified before, decoded again from its (canonical, UTF-8) segment. */
+function cachedPayload(token: string, entry: CacheEntry): JwtPayload | undefined {
+  return parseJsonObject(Buffer.from(token.slice(entry.payloadStart, entry.payloadEnd), 'base64url').toString('utf8')) as JwtPayload | undefined;
+}
 
 /**
  * Wraps the remote source factory so the verified-signature cache learns at once when keys leave:
