@@ -58,16 +58,27 @@ export interface CacheEntry {
   readonly payloadEnd: number;
 }
 
+/** An entry in the recency list (most recent at `head`). */
+interface Node extends CacheEntry {
+  readonly token: string;
+  newer: Node | undefined;
+  older: Node | undefined;
+}
+
 /**
  * The verifier's cache of signatures already verified: the exact token string -> the key that
- * verified it. A Map in least-recently-used order (a hit re-inserts its entry at the end), so a
+ * verified it. A Map for lookup and a doubly linked list for recency (not the Map's own order:
+ * after many deletions, finding a Map's first live entry walks over the deleted slots), so a
  * lookup, a hit and an eviction are O(1). Only tokens that passed every check are added; a hit
  * only skips the signature check, and only while the key source still offers that very key.
  */
 export class VerifiedSignatureCache {
   readonly maxEntries: number;
   readonly maxBytes: number;
-  readonly #entries = new Map<string, CacheEntry>();
+  readonly #entries = new Map<string, Node>();
+  /** Most and least recently used. */
+  #head: Node | undefined;
+  #tail: Node | undefined;
   #bytes = 0;
   #hits = 0;
   #misses = 0;
@@ -99,9 +110,11 @@ export class VerifiedSignatureCache {
       }
       if (i >= 0) {
         this.#hits++;
-        // Most recently used goes last.
-        this.#entries.delete(token);
-        this.#entries.set(token, entry);
+        const node = entry as Node;
+        if (this.#head !== node && this.#entries.get(token) === node) {
+          this.#unlink(node);
+          this.#pushHead(node);
+        }
         return i;
       }
     }
@@ -122,19 +135,26 @@ export class VerifiedSignatureCache {
     const old = this.#entries.get(token);
     if (old !== undefined) this.#remove(token, old);
     const payloadStart = token.indexOf('.') + 1;
-    this.#entries.set(token, { key, expiresAt, bytes, header, payloadStart, payloadEnd: token.indexOf('.', payloadStart) });
+    const node: Node = {
+      token,
+      key,
+      expiresAt,
+      bytes,
+      header,
+      payloadStart,
+      payloadEnd: token.indexOf('.', payloadStart),
+      newer: undefined,
+      older: undefined,
+    };
+    this.#entries.set(token, node);
+    this.#pushHead(node);
     this.#bytes += bytes;
-    while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes) {
-      const [oldest, e] = this.#entries.entries().next().value as [string, CacheEntry];
-      this.#remove(oldest, e);
+    while (this.#tail !== undefined && (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes)) {
+      this.#remove(this.#tail.token, this.#tail);
       this.#evictions++;
     }
     // Expired entries at the cold end go without counting as evictions (a cheap, bounded sweep).
-    for (let n = 0; n < 2; n++) {
-      const first = this.#entries.entries().next().value;
-      if (first === undefined || first[1].expiresAt > now) break;
-      this.#remove(first[0], first[1]);
-    }
+    for (let n = 0; n < 2 && this.#tail !== undefined && !(this.#tail.expiresAt > now); n++) this.#remove(this.#tail.token, this.#tail);
   }
 
   /**
@@ -164,6 +184,7 @@ export class VerifiedSignatureCache {
   /** Drops everything (the counters stay). */
   clear(): void {
     this.#entries.clear();
+    this.#head = this.#tail = undefined;
     this.#bytes = 0;
   }
 
@@ -172,9 +193,27 @@ export class VerifiedSignatureCache {
   }
 
   #remove(token: string, entry: CacheEntry): void {
-    if (this.#entries.get(token) !== entry) return;
+    const node = entry as Node;
+    if (this.#entries.get(token) !== node) return;
     this.#entries.delete(token);
-    this.#bytes -= entry.bytes;
+    this.#unlink(node);
+    this.#bytes -= node.bytes;
+  }
+
+  #pushHead(node: Node): void {
+    node.older = this.#head;
+    node.newer = undefined;
+    if (this.#head !== undefined) this.#head.newer = node;
+    this.#head = node;
+    this.#tail ??= node;
+  }
+
+  #unlink(node: Node): void {
+    if (node.newer !== undefined) node.newer.older = node.older;
+    else this.#head = node.older;
+    if (node.older !== undefined) node.older.newer = node.newer;
+    else this.#tail = node.newer;
+    node.newer = node.older = undefined;
   }
 
   /** Moves the entries of each key in `moves` to its equal key, or drops them (undefined). */
