@@ -7,6 +7,7 @@ const LAYERS = [
   ['errors', '^src/(errors|option-checks)\\.ts$'],
   ['jose', '^src/jose/'],
   ['keys', '^src/keys/'],
+  ['cache', '^src/cache/'],
   ['claims', '^src/claims/'],
   ['remote', '^src/remote/'],
   ['replay', '^src/replay/'],

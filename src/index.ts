@@ -35,6 +35,7 @@ export type { DpopProofOptions, VerifiedDpopProof } from './dpop/verify-proof.js
 export { createDpopNonceSource } from './dpop/nonce.js';
 export type { DpopNonceChecker, DpopNonceSourceOptions } from './dpop/nonce.js';
 export { jwkThumbprint } from './dpop/thumbprint.js';
+export type { SignatureCacheOptions, SignatureCacheStats } from './cache/verified-signature-cache.js';
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jose/algorithms.js';
 export type { JoseHeader, JwtPayload, Jwk, Jwks } from './jose/types.js';
 export type { KeySource } from './keys/key-source.js';

@@ -9,6 +9,7 @@ import type { Introspector, IntrospectorOptions } from './remote/introspection.j
 import type { ReplayStore } from './replay/replay-store.js';
 import type { DpopNonceChecker } from './dpop/nonce.js';
 import type { AsymmetricAlgorithm } from './jose/algorithms.js';
+import type { SignatureCacheOptions } from './cache/verified-signature-cache.js';
 
 /** Options of one trusted issuer. */
 export interface IssuerOptions {
@@ -116,6 +117,14 @@ export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
   readonly maxReplayWindow?: number;
   /** DPoP proof rules (RFC 9449) for `verifyAccessToken(token, { dpop })`. */
   readonly dpop?: DpopVerifierOptions;
+  /**
+   * The cache of signatures already verified: a token seen again (the exact same string) skips
+   * only its signature check, while the key that verified it is still in the key set; every claim
+   * check, per-call option and `validate` runs again on every call. `false` turns it off;
+   * `{ maxEntries, maxBytes }` sizes it (least recently used evicted first). Default on,
+   * 10000 entries, 16 MiB.
+   */
+  readonly cache?: boolean | SignatureCacheOptions;
 }
 
 /** Verifier-wide DPoP settings (RFC 9449 §4.3). */
@@ -227,6 +236,7 @@ const VERIFIER_OPTION_NAMES = [
     preventReplay: true,
     maxReplayWindow: true,
     dpop: true,
+    cache: true,
   } satisfies Record<Exclude<keyof VerifierOptions, keyof IssuerOptions>, true>),
 ];
 

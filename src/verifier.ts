@@ -8,13 +8,16 @@ import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
-import { createRemoteKeySource } from './remote/remote-key-source.js';
+import { createRemoteKeySource, type RemoteKeySource } from './remote/remote-key-source.js';
+import type { RemoteKeyListener } from './remote/events.js';
 import { commonConfig, replayConfig, type CommonConfig, type ReplayConfig, type VerifierOptions } from './options.js';
 import { rejectUnknownOptions } from './option-checks.js';
 import { createIntrospector, type Introspector, type IntrospectorOptions } from './remote/introspection.js';
 import { verifyDpopProof } from './dpop/verify-proof.js';
 import { createMemoryReplayStore } from './replay/memory-replay-store.js';
 import { claimOnce, replayKey, type ReplayStore } from './replay/replay-store.js';
+import { parseJsonObject } from './jose/json.js';
+import { signatureCacheOf, type CacheEntry, type VerifiedSignatureCache } from './cache/verified-signature-cache.js';
 
 /** Claims of a verified ID token (OIDC Core §2). */
 export interface IdTokenClaims extends JwtPayload {
@@ -141,13 +144,22 @@ export interface TokenVerifier {
   verifyLogoutTokenSync(token: string): VerifiedLogoutToken;
   /** Loads remote keys (discovery and JWKS) ahead of the first token. */
   warmUp(): Promise<void>;
-  /** Counters of the remote key sources, per issuer. */
+  /**
+   * Counters of the remote key sources, per issuer; with the verified-signature cache on (the
+   * default), also `cache`: its `hits`, `misses`, `evictions`, `entries` and `bytes`.
+   */
   stats(): Record<string, object>;
-  /** Detaches from shared JWKS caches (stops their refresh timers when no one else uses them). */
+  /**
+   * Detaches from shared JWKS caches (stops their refresh timers when no one else uses them) and
+   * empties the verified-signature cache.
+   */
   close(): void;
 }
 
 interface Prepared {
+  readonly token: string;
+  /** Taken from a verified-signature cache entry (no signature bytes): confirm the entry or parse again. */
+  readonly entry: CacheEntry | undefined;
   readonly jws: ParsedJws;
   readonly alg: Algorithm;
   readonly spec: AlgorithmSpec;
@@ -226,11 +238,14 @@ export class OidcVerifier implements TokenVerifier {
   readonly #replay: ReplayConfig;
   /** DPoP proof `jti`s when no `replayStore` is configured; created on first use. */
   #dpopStore: ReplayStore | undefined;
+  /** Signatures already verified; undefined with `cache: false`. */
+  readonly #cache: VerifiedSignatureCache | undefined;
 
   constructor(options: VerifierOptions, remote: RemoteSourceFactory) {
     this.#common = commonConfig(options);
     this.#replay = replayConfig(options);
-    this.#issuers = new IssuerRegistry(options, this.#common, remote);
+    const cache = (this.#cache = signatureCacheOf(options.cache));
+    this.#issuers = new IssuerRegistry(options, this.#common, cache === undefined ? remote : cacheAwareFactory(remote, cache));
     this.introspector = introspectorOf(options);
   }
 
@@ -310,9 +325,15 @@ export class OidcVerifier implements TokenVerifier {
   }
 
   /** Cheap checks first: format, alg, issuer. Nothing here touches keys or the network. */
-  #prepare(token: string, profile: Profile, options: CallOptions): Prepared {
+  #prepare(token: string, profile: Profile, options: CallOptions, entry?: CacheEntry): Prepared {
     if (options !== NO_OPTIONS) checkCallOptions(options, profile);
-    const jws = parseCompactJws(token, this.#common.maxTokenLength);
+    // A cached token passed every format check before: its header serves again, its payload is
+    // decoded again (each result owns its payload), and no signature bytes are needed.
+    const payload = entry !== undefined ? cachedPayload(token, entry) : undefined;
+    const jws: ParsedJws =
+      payload !== undefined
+        ? { header: entry!.header, payload, signingInput: NO_BYTES, signature: NO_BYTES }
+        : parseCompactJws(token, this.#common.maxTokenLength);
     const alg = jws.header.alg;
     if (alg.length === 4 && alg.toLowerCase() === 'none') {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'alg "none" (unsecured JWS) is never accepted');
@@ -330,7 +351,29 @@ export class OidcVerifier implements TokenVerifier {
     if (!ctx.allowed.has(alg)) {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
     }
-    return { jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
+    return { token, entry: payload !== undefined ? entry : undefined, jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
+  }
+
+  /**
+   * The verified-signature cache's answer for a prepared token: the index of the candidate key
+   * that verified this exact token before (the signature check is skipped), or -1 with `p` parsed
+   * in full for the check.
+   */
+  #cached(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): { p: Prepared; i: number } {
+    const cache = this.#cache!;
+    if (p.entry === undefined) {
+      cache.miss();
+      return { p, i: -1 };
+    }
+    const i = cache.confirm(p.token, p.entry, keys, this.#now());
+    return i >= 0 ? { p, i } : { p: this.#prepare(p.token, profile, options), i: -1 };
+  }
+
+  /** Remembers a token that passed every check, until its `exp` (plus the tolerance). */
+  #remember(p: Prepared, key: KeyHolder): void {
+    const exp = p.jws.payload.exp;
+    if (typeof exp !== 'number') return;
+    this.#cache!.add(p.token, key, (exp + this.#common.clockTolerance) * 1000, p.jws.header, this.#now());
   }
 
   #keys(p: Prepared): readonly KeyHolder[] | Promise<readonly KeyHolder[]> {
@@ -390,6 +433,15 @@ export class OidcVerifier implements TokenVerifier {
   }
 
   #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
+    if (this.#cache !== undefined) {
+      try {
+        const c = this.#cached(p, keys, profile, options);
+        if (c.i >= 0) return Promise.resolve(this.#checked(c.p, keys, c.i, profile, options));
+        p = c.p;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const { signingInput, signature } = p.jws;
     if (runInline()) {
       try {
@@ -420,6 +472,7 @@ export class OidcVerifier implements TokenVerifier {
   #checked(p: Prepared, keys: readonly KeyHolder[], i: number, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     if (i < 0) throw this.#signatureError(p, keys.length);
     const result = this.#finish(p, keys[i]!, profile, options);
+    if (this.#cache !== undefined && p.entry === undefined) this.#remember(p, keys[i]!);
     p.ctx.verified?.();
     return result;
   }
@@ -429,7 +482,7 @@ export class OidcVerifier implements TokenVerifier {
     let keys: readonly KeyHolder[] | Promise<readonly KeyHolder[]>;
     let after: boolean;
     try {
-      p = this.#prepare(token, profile, options);
+      p = this.#prepare(token, profile, options, this.#cache?.peek(token));
       after = this.#needsAfter(profile, options);
       keys = this.#keys(p);
     } catch (err) {
@@ -440,7 +493,7 @@ export class OidcVerifier implements TokenVerifier {
   }
 
   #verifySync(token: string, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
-    const p = this.#prepare(token, profile, options);
+    let p = this.#prepare(token, profile, options, this.#cache?.peek(token));
     if (this.#wantsReplay(profile, options) || (profile === 'access' && options.dpop !== undefined)) {
       throw new VerifyError('ERR_CONFIG', 'replay checks and DPoP proofs need the async method (the store answers asynchronously)');
     }
@@ -448,7 +501,13 @@ export class OidcVerifier implements TokenVerifier {
       throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
-    const v = this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
+    let v: VerifiedToken<JwtPayload> | undefined;
+    if (this.#cache !== undefined) {
+      const c = this.#cached(p, keys, profile, options);
+      if (c.i >= 0) v = this.#checked(c.p, keys, c.i, profile, options);
+      else p = c.p;
+    }
+    v ??= this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
     if (profile === 'access' && options.scheme !== undefined) this.#checkScheme(v.payload, options);
     return v;
   }
@@ -484,6 +543,7 @@ export class OidcVerifier implements TokenVerifier {
 
   close(): void {
     for (const c of this.#issuers.contexts()) c.keySource.close?.();
+    this.#cache?.clear();
   }
 
   stats(): Record<string, object> {
@@ -492,6 +552,7 @@ export class OidcVerifier implements TokenVerifier {
       const s = c.keySource.stats?.();
       if (s !== undefined) out[c.issuer] = s;
     }
+    if (this.#cache !== undefined) out.cache = this.#cache.stats();
     return out;
   }
 }
@@ -511,6 +572,49 @@ function introspectorOf(o: VerifierOptions): Introspector | undefined {
     ...(o.clockTolerance !== undefined ? { clockTolerance: o.clockTolerance } : {}),
   };
   return createIntrospector({ ...inherited, ...(i as IntrospectorOptions) });
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** The payload of a token that verified before, decoded again from its (canonical, UTF-8) segment. */
+function cachedPayload(token: string, entry: CacheEntry): JwtPayload | undefined {
+  return parseJsonObject(Buffer.from(token.slice(entry.payloadStart, entry.payloadEnd), 'base64url').toString('utf8')) as JwtPayload | undefined;
+}
+
+/**
+ * Wraps the remote source factory so the verified-signature cache learns at once when keys leave:
+ * on every JWKS refresh of a source, entries of keys no longer in its set are dropped (or moved to
+ * the re-imported equal key); closing a source (an issuer context dropped) drops its keys' entries.
+ */
+function cacheAwareFactory(remote: RemoteSourceFactory, cache: VerifiedSignatureCache): RemoteSourceFactory {
+  return (issuer, o, v) => {
+    // Filled once the source exists; a refresh event names no key objects, the source has them.
+    const state: { source?: RemoteKeySource; previous: readonly VerificationKey[] } = { previous: [] };
+    const onEvent: RemoteKeyListener = (event) => {
+      if (event.type === 'refresh' && state.source !== undefined) {
+        const current = state.source.currentKeys();
+        cache.replaceKeys(state.previous, current);
+        state.previous = current;
+      }
+      v.onEvent?.(event);
+    };
+    const s = remote(issuer, o, { ...v, onEvent }) as RemoteKeySource;
+    if (typeof s.currentKeys !== 'function') return s;
+    state.source = s;
+    state.previous = s.currentKeys();
+    const close = s.close.bind(s);
+    return {
+      synchronous: s.synchronous,
+      getKeys: (header, alg) => s.getKeys(header, alg),
+      advertisedAlgorithms: () => s.advertisedAlgorithms(),
+      warmUp: () => s.warmUp(),
+      stats: () => s.stats(),
+      close: () => {
+        close();
+        for (const k of state.previous) cache.dropKey(k);
+      },
+    };
+  };
 }
 
 /** Issuers without static keys get a remote source: `jwksUri`, else discovery on the issuer. */

@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Run bench/request.ts (adapters with and without bearer authentication). */
   readonly requests: boolean;
+  /** Run bench/cache.ts: the verified-signature cache (repeated tokens, cache-busting, memory). */
+  readonly cache: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -38,6 +40,8 @@ const USAGE = `usage: npm run bench -- [options]
   --no-remote         skip bench/remote.ts
   --requests          run bench/request.ts: each adapter's route with and without auth (default; shorter with --quick)
   --no-requests       skip bench/request.ts
+  --cache             run bench/cache.ts: the verified-signature cache (default; shorter with --quick)
+  --no-cache          skip bench/cache.ts
   --help`;
 
 function intArg(name: string, raw: string | undefined, min: number): number {
@@ -59,6 +63,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   // The remote scenarios take ~40 s of mostly waiting: on by default, off in --quick unless asked.
   let remote = !quick;
   let requests = true;
+  let cache = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -109,6 +114,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--no-requests':
         requests = false;
         break;
+      case '--cache':
+        cache = true;
+        break;
+      case '--no-cache':
+        cache = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -116,7 +127,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests };
+  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests, cache };
 }
 
 export { USAGE };

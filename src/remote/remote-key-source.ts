@@ -67,6 +67,8 @@ export interface RemoteKeySource extends KeySource {
   metadata(): ProviderMetadata | undefined;
   /** `id_token_signing_alg_values_supported` from discovery, once known. */
   advertisedAlgorithms(): readonly string[] | undefined;
+  /** The keys of the current JWKS (empty before the first fetch). */
+  currentKeys(): readonly VerificationKey[];
   /** Runs discovery (if needed) and loads the JWKS; rejects with ERR_DISCOVERY / ERR_JWKS_FETCH. */
   warmUp(): Promise<void>;
   stats(): RemoteKeyStats;
@@ -166,6 +168,10 @@ class RemoteJwksSource implements RemoteKeySource {
 
   advertisedAlgorithms(): readonly string[] | undefined {
     return this.#metadata?.id_token_signing_alg_values_supported;
+  }
+
+  currentKeys(): readonly VerificationKey[] {
+    return this.#cache?.keySet?.keys ?? [];
   }
 
   getKeys(header: JoseHeader, alg: Algorithm): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {

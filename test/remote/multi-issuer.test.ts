@@ -5,6 +5,12 @@ import assert from 'node:assert/strict';
 import { createVerifier } from '../../src/index.js';
 import { json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from './helpers.js';
 
+/** The per-issuer entries of `stats()` (without the verified-signature cache's `cache`). */
+function issuerStats(v: { stats(): Record<string, object> }): Record<string, object> {
+  const { cache: _cache, ...issuers } = v.stats();
+  return issuers;
+}
+
 let a: TestServer;
 let b: TestServer;
 let tenantIdp: TestServer;
@@ -53,7 +59,7 @@ describe('multi-issuer with remote keys', () => {
     assert.equal(b.count('/keys'), 1);
     // A's key presented as B's: B's key set decides, so the token is refused.
     await rejectsWith(verifier.verifyIdToken(await keyA.sign({ iss: b.origin, aud: 'client-b', sub: 's', exp: exp() })), 'ERR_ALG_NOT_ALLOWED');
-    assert.deepEqual(Object.keys(verifier.stats()).sort(), [a.origin, b.origin].sort());
+    assert.deepEqual(Object.keys(issuerStats(verifier)).sort(), [a.origin, b.origin].sort());
     verifier.close();
   });
 
