@@ -1,7 +1,7 @@
-import type { Checklist, ChecklistRow, RowStatus } from './checklist.js';
+import type { Checklist, ChecklistRow, RowStatus } from '../report/checklist.js';
 import { safeText } from './render-json.js';
 import type { Painter, Style } from './style.js';
-import { isoSeconds } from './time.js';
+import { isoSeconds } from '../report/time.js';
 
 const MARK: Record<RowStatus, { icon: string; word: string; style: Style }> = {
   pass: { icon: '✔', word: 'pass', style: 'green' },

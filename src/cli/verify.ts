@@ -1,10 +1,10 @@
 import { UsageError, intOption, list, str, type Parsed } from './args.js';
-import { buildChecklist, type ChecklistRequest, type TokenType } from './checklist.js';
+import { buildChecklist, type ChecklistRequest, type TokenType } from '../report/checklist.js';
 import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
 import { clockFrom } from './decode.js';
 import { readJwksOption } from './jwks-input.js';
-import { oneLine } from './errors.js';
+import { exitCodeFor, oneLine } from './errors.js';
 import { renderChecklist } from './render-checklist.js';
 import { safeText, terminalSafe } from './render-json.js';
 import { HTTP_OPTIONS, httpOptions } from './remote-options.js';
@@ -134,6 +134,7 @@ export const verifyCommand: Command = {
     } else {
       ctx.out(renderChecklist(shownKeys, ctx.paint, str(p, 'at') !== undefined ? '--at' : 'now'));
     }
-    return c.exitCode;
+    // Exit codes are the CLI's contract: 0 valid, 1 invalid token, 2 could not check.
+    return c.code === undefined ? EXIT.valid : exitCodeFor(c.code);
   },
 };

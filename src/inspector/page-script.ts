@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH } from '../cli/json-depth.js';
+import { MAX_JSON_DEPTH } from '../report/json-depth.js';
 
 /**
  * The inspector page's own script, inline and allowed by hash. It decodes the token in the page,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../cli/claim-meanings.js';
-import { describeTime, duration, isoSeconds, parseInstant, relative } from '../cli/time.js';
-import type { InspectorPrefill } from './server.js';
+import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../report/claim-meanings.js';
+import { describeTime, duration, isoSeconds, parseInstant, relative } from '../report/time.js';
+import type { InspectorPrefill } from './types.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hostAllowed, inspectorOrigins, MAX_BODY, originAllowed, startInspector, type InspectorHandle } from '../../src/inspector/server.js';
-import { MAX_JSON_DEPTH } from '../../src/cli/json-depth.js';
+import { MAX_JSON_DEPTH } from '../../src/report/json-depth.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const RAW = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
