@@ -231,7 +231,7 @@ const ID_PROFILE: Profile = {
       {
         claim: 'typ',
         when: ctx.header.typ !== undefined,
-        expected: '"JWT" or absent',
+        expected: '"jwt" or absent (case-insensitive, RFC 7515 §4.1.9)',
         actual: show(ctx.header.typ),
         pass: 'an ID token type',
         isolate: () => ({ payload: {}, header: { typ: ctx.header.typ } }),
@@ -257,7 +257,7 @@ const ACCESS_PROFILE: Profile = {
     return [
       {
         claim: 'typ',
-        expected: '"at+jwt" (RFC 9068)',
+        expected: '"at+jwt" (case-insensitive, RFC 9068 §2.1)',
         actual: show(ctx.header.typ),
         pass: 'a JWT access token',
         isolate: () => ({ payload: {}, header: { typ: ctx.header.typ } }),
@@ -294,7 +294,7 @@ const LOGOUT_PROFILE: Profile = {
       {
         claim: 'typ',
         when: ctx.header.typ !== undefined,
-        expected: '"logout+jwt" (or "JWT", or absent)',
+        expected: '"logout+jwt" or "jwt" or absent (case-insensitive, OIDC Back-Channel Logout §2.4)',
         actual: show(ctx.header.typ),
         pass: 'a logout token type',
         isolate: () => ({ payload: {}, header: { typ: ctx.header.typ } }),
