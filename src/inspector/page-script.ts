@@ -145,13 +145,53 @@ function renderDecoded() {
   $('clock-note').textContent = 'times ' + c.label;
   fillTable('header-table', d.header, MEANINGS.header, 'Not a registered header parameter.', null);
   fillTable('claims-table', d.payload, MEANINGS.claims, 'Not a registered claim: its meaning is defined by the issuer.', c.now);
-  $('signature-info').textContent = d.sigBytes + ' bytes, ' + (typeof d.header.alg === 'string' ? d.header.alg : 'no alg') + '. Not checked until you verify.';
+  $('header-json').textContent = visible(JSON.stringify(d.header, null, 2));
+  $('payload-json').textContent = visible(JSON.stringify(d.payload, null, 2));
+  setSignatureInfo(null);
   $('decoded').hidden = false;
   if ($('type').dataset.auto !== 'off') {
     var typ = typeof d.header.typ === 'string' ? d.header.typ.toLowerCase() : '';
     var guess = typ.indexOf('at+jwt') >= 0 ? 'access' : (d.payload.events ? 'logout' : 'id');
     if ($('type').value !== guess) { $('type').value = guess; applyType(); }
   }
+}
+
+// The signature line follows the last check: "not checked" until the server verified it.
+function setSignatureInfo(row) {
+  var info = $('signature-info');
+  if (!current) return;
+  var head = current.sigBytes + ' bytes, ' + (typeof current.header.alg === 'string' ? current.header.alg : 'no alg') + '. ';
+  var state = row ? row.status : 'unverified';
+  info.dataset.state = state;
+  info.textContent = visible(head + (state === 'pass' ? '✔ Signature valid (checked by the local server).' : state === 'fail' ? '✘ Signature invalid: ' + row.reason : state === 'not-checked' ? '? Not checked: ' + row.reason : 'Not checked until you verify.'));
+}
+
+// Results of an earlier check never stay next to another token (a new sample, a new paste).
+function clearResults() {
+  var table = $('checklist');
+  table.tBodies[0].textContent = '';
+  table.hidden = true;
+  table.classList.remove('stale');
+  setVerdict('unverified', 'Not verified', 'Decoding shows what a token claims, not whether it is true. Fill in the issuer and audience and verify.');
+  setSignatureInfo(null);
+}
+
+function copyJson(part) {
+  var note = $('copy-' + part + '-note');
+  if (!current) return;
+  var text = JSON.stringify(current[part], null, 2);
+  var done = function () { note.textContent = 'Copied'; };
+  var fallback = function () {
+    $(part + '-raw').open = true;
+    var range = document.createRange();
+    range.selectNodeContents($(part + '-json'));
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    note.textContent = document.execCommand('copy') ? 'Copied' : 'Selected: press Ctrl+C';
+  };
+  if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(done, fallback);
+  else fallback();
 }
 
 function setVerdict(state, title, detail) {
@@ -167,7 +207,26 @@ function markStale() {
   if (state === 'valid' || state === 'invalid' || state === 'error') {
     setVerdict('unverified', 'Not verified', 'The token or the inputs changed since the last check: verify again.');
     $('checklist').classList.add('stale');
+    setSignatureInfo(null);
   }
+}
+
+// A value in a <code> cell. Each word is an inline block: it moves to the next line whole (the
+// line breaker would otherwise split "2048-bit" or a date at a hyphen), and only a word wider than
+// the cell is split, after a "/" first (URLs), anywhere else if it must.
+function breakable(text) {
+  var code = el('code');
+  visible(text).split(/(\s+)/).forEach(function (token, i) {
+    if (token === '') return;
+    if (i % 2) { code.appendChild(document.createTextNode(token)); return; }
+    var word = el('span', 'word');
+    token.split('/').forEach(function (part, k, all) {
+      word.appendChild(document.createTextNode(part + (k < all.length - 1 ? '/' : '')));
+      if (k < all.length - 1) word.appendChild(el('wbr'));
+    });
+    code.appendChild(word);
+  });
+  return code;
 }
 
 var STATUS_TEXT = { pass: '✔ pass', fail: '✘ fail', skip: '· skip', 'not-checked': '? not checked' };
@@ -205,13 +264,14 @@ function renderChecklist(c) {
     [['Expected', r.expected], ['Actual', r.actual]].forEach(function (p) {
       var td = el('td');
       td.dataset.label = p[0];
-      if (p[1] !== undefined) td.appendChild(el('code', '', p[1]));
+      if (p[1] !== undefined) td.appendChild(breakable(p[1]));
       tr.appendChild(td);
     });
     tbody.appendChild(tr);
   });
   table.hidden = c.rows.length === 0;
   table.classList.remove('stale');
+  setSignatureInfo(c.rows.filter(function (r) { return r.id === 'signature'; })[0] || null);
   if (c.verdict === 'valid') setVerdict('valid', 'Valid', 'Every check passed. Keys: ' + c.keySource + '.');
   else if (c.verdict === 'invalid') setVerdict('invalid', 'Invalid: ' + c.code, c.message || '');
   else setVerdict('error', 'Could not verify: ' + c.code, c.message || '');
@@ -249,6 +309,9 @@ function applyType() {
   var t = $('type').value;
   Array.prototype.forEach.call(document.querySelectorAll('.id-only'), function (e) { e.classList.toggle('hidden-by-type', t !== 'id'); });
   Array.prototype.forEach.call(document.querySelectorAll('.access-only'), function (e) { e.classList.toggle('hidden-by-type', t !== 'access'); });
+  // RFC 9068 §3: an access token's aud is the resource server (your API), not a client id.
+  $('audience-label').textContent = t === 'access' ? 'Audience (your API / resource server)' : 'Audience (client id)';
+  $('audience').placeholder = t === 'access' ? 'https://api.example.com' : 'my-client-id';
 }
 
 function updateKeysNote() {
@@ -271,6 +334,8 @@ $('form').addEventListener('input', function (e) {
   markStale();
 });
 $('type').addEventListener('change', function () { $('type').dataset.auto = 'off'; applyType(); markStale(); });
+$('copy-header').addEventListener('click', function () { copyJson('header'); });
+$('copy-payload').addEventListener('click', function () { copyJson('payload'); });
 $('form').addEventListener('submit', function (e) { e.preventDefault(); verify(); });
 $('at-iat').addEventListener('click', function () {
   if (current && typeof current.payload.iat === 'number') { $('at').value = String(current.payload.iat); renderDecoded(); markStale(); }
@@ -290,6 +355,7 @@ if (Array.isArray(PREFILL.samples) && PREFILL.samples.length > 0) {
     Object.keys(FIELDS).forEach(function (k) { $(FIELDS[k]).value = ''; });
     $('type').dataset.auto = 'on';
     $('type').value = 'id';
+    clearResults();
     fill(s);
     markStale();
   });

@@ -88,12 +88,14 @@ export function renderPage(prefill?: InspectorPrefill): string {
     <div id="decoded" hidden>
       <h3>Encoded <span class="legend"><span class="part-h">header</span> . <span class="part-p">payload</span> . <span class="part-s">signature</span></span></h3>
       <pre id="encoded" class="encoded" aria-label="The token, colour-coded by part"></pre>
-      <h3>Header <span class="part-tag part-h">JOSE header</span></h3>
+      <h3>Header <span class="part-tag part-h">JOSE header</span> <button type="button" class="small" id="copy-header">Copy JSON</button> <span class="copy-note" id="copy-header-note" role="status"></span></h3>
       <table class="kv" id="header-table"><caption class="sr">Header parameters</caption>
         <thead><tr><th scope="col">Parameter</th><th scope="col">Value</th><th scope="col">Meaning</th></tr></thead><tbody></tbody></table>
-      <h3>Payload <span class="part-tag part-p">claims</span> <span class="clock-note" id="clock-note"></span></h3>
+      <details id="header-raw"><summary>Raw JSON (header)</summary><pre class="raw" id="header-json"></pre></details>
+      <h3>Payload <span class="part-tag part-p">claims</span> <button type="button" class="small" id="copy-payload">Copy JSON</button> <span class="copy-note" id="copy-payload-note" role="status"></span> <span class="clock-note" id="clock-note"></span></h3>
       <table class="kv" id="claims-table"><caption class="sr">Claims</caption>
         <thead><tr><th scope="col">Claim</th><th scope="col">Value</th><th scope="col">Meaning</th></tr></thead><tbody></tbody></table>
+      <details id="payload-raw"><summary>Raw JSON (payload)</summary><pre class="raw" id="payload-json"></pre></details>
       <h3>Signature <span class="part-tag part-s">signature</span></h3>
       <p id="signature-info" class="sig-info"></p>
     </div>
@@ -108,7 +110,7 @@ export function renderPage(prefill?: InspectorPrefill): string {
       <div class="row2">
         <div class="field"><label for="issuer">Issuer <span class="req">required</span></label>
           <input id="issuer" name="issuer" type="text" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://login.example.com"></div>
-        <div class="field"><label for="audience">Audience (client id) <span class="req">required</span></label>
+        <div class="field"><label for="audience"><span id="audience-label">Audience (client id)</span> <span class="req">required</span></label>
           <input id="audience" name="audience" type="text" autocomplete="off" spellcheck="false" placeholder="my-client-id"></div>
       </div>
       <div class="row2">
