@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../report/claim-meanings.js';
 import { describeTime, duration, isoSeconds, parseInstant, relative } from '../report/time.js';
 import type { InspectorPrefill } from './types.js';
+import { RESULTS_SCRIPT } from './page-results.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 
@@ -15,7 +16,7 @@ import { PAGE_STYLE } from './page-style.js';
 const SHARED_FUNCTIONS = [duration, relative, describeTime, isoSeconds, parseInstant].map((f) => f.toString()).join('\n');
 
 // esbuild (tsx, in tests) may wrap functions in __name(); defining it keeps toString() output runnable.
-const SCRIPT = `(function () {\n'use strict';\nvar __name = function (f) { return f; };\n${SHARED_FUNCTIONS}\n${PAGE_SCRIPT}\n})();`;
+const SCRIPT = `(function () {\n'use strict';\nvar __name = function (f) { return f; };\n${SHARED_FUNCTIONS}\n${RESULTS_SCRIPT}\n${PAGE_SCRIPT}\n})();`;
 
 function hash(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
