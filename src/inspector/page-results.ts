@@ -11,7 +11,7 @@ function setSignatureInfo(row) {
   var head = current.sigBytes + ' bytes, ' + (typeof current.header.alg === 'string' ? current.header.alg : 'no alg') + '. ';
   var state = row ? row.status : 'unverified';
   info.dataset.state = state;
-  info.textContent = visible(head + (state === 'pass' ? '✔ Signature valid (checked by the local server).' : state === 'fail' ? '✘ Signature invalid: ' + row.reason : state === 'not-checked' ? '? Not checked: ' + row.reason : 'Not checked until you verify.'));
+  info.textContent = visible(head + (state === 'pass' ? '✔ Signature valid (checked by the local server).' : state === 'fail' ? '✘ Signature invalid: ' + row.reason : state === 'not-checked' ? '? Not checked: ' + String(row.reason).replace(/^not checked: /, '') : 'Not checked until you verify.'));
 }
 
 // Results of an earlier check never stay next to another token (a new sample, a new paste).

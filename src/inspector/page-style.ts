@@ -85,8 +85,8 @@ h3 .small { font-size: 12px; }
 .verdict[data-state="error"] { border-color: var(--warn-line); background: var(--warn-bg); color: var(--warn-fg); }
 #verdict-detail { word-break: break-word; }
 .checklist { margin-top: 8px; table-layout: fixed; }
-.checklist thead th:nth-child(1) { width: 8.5rem; } .checklist thead th:nth-child(2) { width: 31%; }
-.checklist thead th:nth-child(3) { width: 30%; }
+.checklist thead th:nth-child(1) { width: 8.5rem; } .checklist thead th:nth-child(2) { width: 24%; }
+.checklist thead th:nth-child(3) { width: 27%; }
 .checklist .check-label { display: block; }
 .checklist .reason { display: block; font-weight: 400; color: var(--muted); font-size: 12px; margin-top: 2px; word-break: break-word; }
 .checklist tr[data-status="fail"] .reason { color: var(--bad-fg); }
