@@ -1,10 +1,10 @@
 import { UsageError, str, type Parsed } from './args.js';
-import { claimMeaning, headerMeaning } from './claim-meanings.js';
+import { claimMeaning, headerMeaning } from '../report/claim-meanings.js';
 import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
-import { decodeToken } from './decode-token.js';
+import { decodeToken } from '../report/decode-token.js';
 import { renderJson } from './render-json.js';
-import { describeTime, isTimeClaim, isoSeconds, parseInstant } from './time.js';
+import { describeTime, isTimeClaim, isoSeconds, parseInstant } from '../report/time.js';
 import { TOKEN_ENV, readToken } from './token-input.js';
 
 export const NOT_VERIFIED_BANNER = 'NOT VERIFIED: decoded only. Signature, issuer, audience and expiry were not checked.';

@@ -1,9 +1,10 @@
 import { VerifyError, type ErrorCode } from '../errors.js';
 import { UsageError } from './args.js';
 import { EXIT } from './context.js';
+import { oneLine } from '../report/input-text.js';
+import { cannotCheck } from '../report/types.js';
 
-/** Codes that say "could not check" (network, configuration) rather than "the token is bad". */
-const CANNOT_CHECK: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_JWKS_FETCH', 'ERR_DISCOVERY', 'ERR_INTROSPECTION', 'ERR_CONFIG']);
+export { oneLine };
 
 /** The CLI's own code for usage errors in `--json` output (not a library code). */
 export const USAGE_CODE = 'ERR_USAGE';
@@ -18,14 +19,9 @@ export interface CliFailure {
   readonly claim?: string;
 }
 
+/** The CLI's exit code for a library failure: 1 for a bad token, 2 when it could not be checked. */
 export function exitCodeFor(code: ErrorCode): number {
-  return CANNOT_CHECK.has(code) ? EXIT.usage : EXIT.invalid;
-}
-
-/** One line: no stack, no embedded newlines. */
-export function oneLine(s: string, max = 600): string {
-  const t = s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
+  return cannotCheck(code) ? EXIT.usage : EXIT.invalid;
 }
 
 /** Maps anything thrown to a code, a one-line message and an exit code. */

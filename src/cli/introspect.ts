@@ -13,7 +13,7 @@ import { classify, exitCodeFor } from './errors.js';
 import { readOptionFile } from './file-input.js';
 import { safeText } from './render-json.js';
 import { HTTP_OPTIONS, httpOptions } from './remote-options.js';
-import { formatTimeClaim } from './time.js';
+import { formatTimeClaim } from '../report/time.js';
 import { TOKEN_ENV, readToken } from './token-input.js';
 
 export const INTROSPECT_ENV = {

@@ -4,11 +4,11 @@ import { fetchJson } from '../remote/http.js';
 import { UsageError, type Parsed } from './args.js';
 import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
-import { describeJwks, type KeyInfo } from './jwk-info.js';
+import { describeJwks, type KeyInfo } from '../report/jwk-info.js';
 import { isUrl, readJwksOption } from './jwks-input.js';
 import { safeText } from './render-json.js';
 import { HTTP_OPTIONS, httpOptions } from './remote-options.js';
-import { describeTime } from './time.js';
+import { describeTime } from '../report/time.js';
 
 interface Loaded {
   readonly doc: unknown;

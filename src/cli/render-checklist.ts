@@ -1,7 +1,8 @@
-import type { Checklist, ChecklistRow, RowStatus } from './checklist.js';
-import { safeText } from './render-json.js';
+import type { Checklist, ChecklistRow, RowStatus } from '../report/checklist.js';
 import type { Painter, Style } from './style.js';
-import { isoSeconds } from './time.js';
+import { claimMeaning, headerMeaning } from '../report/claim-meanings.js';
+import { datesInText, describeTime, isTimeClaim, isoSeconds } from '../report/time.js';
+import { renderJson, safeText } from './render-json.js';
 
 const MARK: Record<RowStatus, { icon: string; word: string; style: Style }> = {
   pass: { icon: '✔', word: 'pass', style: 'green' },
@@ -25,16 +26,38 @@ function row(r: ChecklistRow, paint: Painter, width: number): string[] {
   }
   lines.push(`${head}  ${r.actual !== undefined ? safeText(r.actual) : ''}`.trimEnd());
   const pad = ' '.repeat(12 + width);
-  const detail = [r.expected !== undefined ? `expected ${safeText(r.expected)}` : undefined, safeText(r.reason)].filter(Boolean).join(' · ');
+  const reason = r.status === 'fail' ? datesInText(r.reason) : r.reason;
+  const detail = [r.expected !== undefined ? `expected ${safeText(r.expected)}` : undefined, safeText(reason)].filter(Boolean).join(' · ');
   lines.push(r.status === 'fail' ? `${pad}${paint('red', detail)}` : `${pad}${paint('dim', detail)}`);
   return lines;
 }
 
-/** The human checklist of `verify`: grouped rows, then the verdict line. */
-export function renderChecklist(c: Checklist, paint: Painter, clockNote: string): string {
+/** The decoded header and payload, as `decode` shows them, labelled verified or not. */
+function tokenParts(c: Checklist, paint: Painter): string[] {
+  if (c.header === undefined || c.payload === undefined) return [];
+  const state = c.verdict === 'valid' ? paint('green', '(verified)') : paint('yellow', '(NOT verified: do not trust these values)');
+  return [
+    '',
+    `${paint('bold', 'Header')} ${state}`,
+    renderJson(c.header, paint, (k) => headerMeaning(k)?.name),
+    '',
+    `${paint('bold', 'Payload')} ${state}`,
+    renderJson(c.payload, paint, (k, v) => {
+      const name = claimMeaning(k)?.name;
+      const iso = isTimeClaim(k) && typeof v === 'number' ? isoSeconds(v) : undefined;
+      return iso !== undefined ? `${name ?? k}: ${iso}, ${describeTime(k, v as number, c.at)}` : name;
+    }),
+  ];
+}
+
+/**
+ * The human checklist of `verify`: the profile and why it was chosen, grouped rows, the header and
+ * payload, then the verdict line (times in it shown as dates).
+ */
+export function renderChecklist(c: Checklist, paint: Painter, clockNote: string, typeNote?: string): string {
   const out: string[] = [];
   const aud = c.audience.length === 1 ? c.audience[0]! : c.audience.join(', ');
-  out.push(paint('bold', `Verifying ${TYPE_NAMES[c.type]}`));
+  out.push(paint('bold', `Verifying ${TYPE_NAMES[c.type]}`) + (typeNote !== undefined ? paint('dim', ` (${safeText(typeNote)})`) : ''));
   out.push(paint('dim', `  issuer ${safeText(c.issuer)} · audience ${safeText(aud)} · keys from ${safeText(c.keySource)} · clock ${isoSeconds(Math.floor(c.at)) ?? c.at} (${clockNote})`));
   const width = Math.max(0, ...c.rows.map((r) => r.label.length));
   let group: string | undefined;
@@ -50,9 +73,10 @@ export function renderChecklist(c: Checklist, paint: Painter, clockNote: string)
     const failed = sig.some((r) => r.status === 'fail');
     out.push('', paint('yellow', `  The signature ${failed ? 'did not verify' : 'was not checked'}: the claims above come from an unverified token.`));
   }
+  out.push(...tokenParts(c, paint));
   out.push('');
   if (c.verdict === 'valid') out.push(paint(['bold', 'green'], '✔ VALID') + paint('green', '  every check passed'));
-  else if (c.verdict === 'invalid') out.push(paint(['bold', 'red'], '✘ INVALID') + paint('red', `  ${c.code}: ${safeText(c.message ?? '')}`));
-  else out.push(paint(['bold', 'yellow'], '? NOT VERIFIED') + paint('yellow', `  ${c.code}: ${safeText(c.message ?? '')}`));
+  else if (c.verdict === 'invalid') out.push(paint(['bold', 'red'], '✘ INVALID') + paint('red', `  ${c.code}: ${safeText(datesInText(c.message ?? ''))}`));
+  else out.push(paint(['bold', 'yellow'], '? NOT VERIFIED') + paint('yellow', `  ${c.code}: ${safeText(datesInText(c.message ?? ''))}`));
   return out.join('\n');
 }

@@ -1,5 +1,8 @@
 import { UsageError } from './args.js';
 import type { Context } from './context.js';
+import { normalizeToken } from '../report/input-text.js';
+
+export { normalizeToken };
 
 /** Environment variable read when no TOKEN argument is given. */
 export const TOKEN_ENV = 'OIDC_TOKEN';
@@ -8,18 +11,6 @@ export const TOKEN_ENV = 'OIDC_TOKEN';
 const MAX_INPUT = 1024 * 1024;
 
 export type TokenOrigin = 'argument' | 'stdin' | 'env';
-
-/**
- * Cleans what people paste: surrounding whitespace and quotes, an `Authorization: Bearer` prefix,
- * line breaks from wrapped terminals. Nothing that could turn one token into another.
- */
-export function normalizeToken(raw: string): string {
-  const unquote = (t: string): string =>
-    t.length >= 2 && ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'"))) ? t.slice(1, -1).trim() : t;
-  let t = unquote(raw.trim());
-  t = unquote(t.replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, ''));
-  return t.replace(/\s+/g, '');
-}
 
 export async function readStdin(stream: NodeJS.ReadableStream, max = MAX_INPUT): Promise<string> {
   const chunks: Buffer[] = [];

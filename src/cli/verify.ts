@@ -1,10 +1,11 @@
 import { UsageError, intOption, list, str, type Parsed } from './args.js';
-import { buildChecklist, type ChecklistRequest, type TokenType } from './checklist.js';
+import { buildChecklist, type ChecklistRequest, type TokenType } from '../report/checklist.js';
 import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
 import { clockFrom } from './decode.js';
+import { detectTokenType } from '../report/detect-type.js';
 import { readJwksOption } from './jwks-input.js';
-import { oneLine } from './errors.js';
+import { exitCodeFor, oneLine } from './errors.js';
 import { renderChecklist } from './render-checklist.js';
 import { safeText, terminalSafe } from './render-json.js';
 import { HTTP_OPTIONS, httpOptions } from './remote-options.js';
@@ -18,6 +19,7 @@ export const VERIFY_ENV = {
 } as const;
 
 const TYPES: readonly TokenType[] = ['id', 'access', 'logout'];
+const TYPE_WORDS: Readonly<Record<TokenType, string>> = { id: 'an ID token', access: 'a JWT access token', logout: 'a logout token' };
 /** Token types the library can verify today; the others are announced but refused. */
 export const AVAILABLE_TYPES: readonly TokenType[] = ['id', 'access', 'logout'];
 
@@ -40,7 +42,7 @@ export const verifyCommand: Command = {
       alg: { type: 'string', value: 'ALG', multiple: true, description: 'allowed algorithms, e.g. RS256,ES256', defaultText: 'every asymmetric alg' },
       'clock-tolerance': { type: 'string', value: 'SECONDS', description: 'allowed clock skew', defaultText: '0' },
       at: { type: 'string', value: 'UNIX|ISO', description: "the verifier's clock: check as if it were this instant", defaultText: 'now' },
-      type: { type: 'string', value: 'id|access|logout', description: 'token profile: ID token, JWT access token (RFC 9068), logout token', defaultText: 'id' },
+      type: { type: 'string', value: 'id|access|logout', description: 'token profile: ID token, JWT access token (RFC 9068), logout token', defaultText: 'from the token: typ at+jwt is access, a logout event is logout, else id' },
       scope: { type: 'string', value: 'SCOPE', multiple: true, description: 'access tokens: a scope that must be granted' },
       ...HTTP_OPTIONS,
     },
@@ -62,12 +64,9 @@ export const verifyCommand: Command = {
     let audience = list(p, 'audience');
     if (audience.length === 0 && env[VERIFY_ENV.audience]) audience = env[VERIFY_ENV.audience]!.split(',').map((s) => s.trim()).filter(Boolean);
     if (audience.length === 0) throw new UsageError(`--audience is required (or set $${VERIFY_ENV.audience})`, 'verify');
-    const type = (str(p, 'type') ?? 'id') as TokenType;
-    if (!TYPES.includes(type)) throw new UsageError(`--type must be id, access or logout, got ${JSON.stringify(type.slice(0, 20))}`, 'verify');
-    if (!AVAILABLE_TYPES.includes(type)) throw new UsageError(`--type ${type} is not available in this version`, 'verify');
-    const idOnly = ['nonce', 'max-age', 'access-token', 'code', 'state', 'acr'].filter((o) => p.values[o] !== undefined);
-    if (type !== 'id' && idOnly.length > 0) throw new UsageError(`--${idOnly[0]} is for ID tokens (--type id), not --type ${type}`, 'verify');
-    if (type !== 'access' && list(p, 'scope').length > 0) throw new UsageError('--scope is for access tokens (--type access)', 'verify');
+    const typeOption = str(p, 'type') as TokenType | undefined;
+    if (typeOption !== undefined && !TYPES.includes(typeOption)) throw new UsageError(`--type must be id, access or logout, got ${JSON.stringify(typeOption.slice(0, 20))}`, 'verify');
+    if (typeOption !== undefined && !AVAILABLE_TYPES.includes(typeOption)) throw new UsageError(`--type ${typeOption} is not available in this version`, 'verify');
     const at = clockFrom(p, 'verify');
     const maxAge = intOption(p, 'max-age', 'verify');
     const tolerance = intOption(p, 'clock-tolerance', 'verify');
@@ -76,6 +75,14 @@ export const verifyCommand: Command = {
     const jwksOpt = str(p, 'jwks');
     const keys = jwksOpt !== undefined ? await readJwksOption(jwksOpt, ctx.io.cwd, 'verify') : undefined;
     const { token } = await readToken(ctx, p.positionals[0]);
+    // Without --type the token says what it is (typ at+jwt, a logout event); the output says which.
+    const detected = typeOption === undefined ? detectTokenType(token) : undefined;
+    const type: TokenType = typeOption ?? detected!.type;
+    const typeNote = detected !== undefined ? `profile from the token: ${detected.because}; --type overrides` : `profile from --type ${type}`;
+    const chosen = detected !== undefined ? `the token is ${TYPE_WORDS[type]} (${detected.because}); pass --type to override` : `--type ${type}`;
+    const idOnly = ['nonce', 'max-age', 'access-token', 'code', 'state', 'acr'].filter((o) => p.values[o] !== undefined);
+    if (type !== 'id' && idOnly.length > 0) throw new UsageError(`--${idOnly[0]} is for ID tokens (--type id), not ${TYPE_WORDS[type]}: ${chosen}`, 'verify');
+    if (type !== 'access' && list(p, 'scope').length > 0) throw new UsageError(`--scope is for access tokens (--type access), not ${TYPE_WORDS[type]}: ${chosen}`, 'verify');
     const accessToken = str(p, 'access-token') ?? env[VERIFY_ENV.accessToken];
     if (str(p, 'access-token') !== undefined) ctx.warn('warning: --access-token on the command line is kept in shell history and visible in ps; prefer $OIDC_ACCESS_TOKEN');
     // The code is a credential until redeemed; state and nonce bind the response to the browser session.
@@ -119,6 +126,7 @@ export const verifyCommand: Command = {
             verdict: c.verdict,
             ...(c.code ? { error: { code: c.code, message: c.message, ...(c.claim ? { claim: c.claim } : {}) } } : {}),
             type: c.type,
+            typeFrom: typeOption !== undefined ? 'option' : 'token',
             at: c.at,
             issuer: c.issuer,
             audience: c.audience,
@@ -132,8 +140,9 @@ export const verifyCommand: Command = {
         ),
       );
     } else {
-      ctx.out(renderChecklist(shownKeys, ctx.paint, str(p, 'at') !== undefined ? '--at' : 'now'));
+      ctx.out(renderChecklist(shownKeys, ctx.paint, str(p, 'at') !== undefined ? '--at' : 'now', typeNote));
     }
-    return c.exitCode;
+    // Exit codes are the CLI's contract: 0 valid, 1 invalid token, 2 could not check.
+    return c.code === undefined ? EXIT.valid : exitCodeFor(c.code);
   },
 };

@@ -1,8 +1,7 @@
 import type { Jwks } from '../jose/types.js';
-import { buildChecklist, type Checklist, type ChecklistRequest, type TokenType } from '../cli/checklist.js';
-import { parseJwksText } from '../cli/jwks-input.js';
-import { parseInstant } from '../cli/time.js';
-import { normalizeToken } from '../cli/token-input.js';
+import { buildChecklist, type Checklist, type ChecklistRequest, type TokenType } from '../report/checklist.js';
+import { normalizeToken, parseJwksText } from '../report/input-text.js';
+import { parseInstant } from '../report/time.js';
 
 /**
  * POST /api/verify: the page's form, checked field by field, turned into the same checklist

@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH } from '../cli/json-depth.js';
+import { MAX_JSON_DEPTH } from '../report/json-depth.js';
 
 /**
  * The inspector page's own script, inline and allowed by hash. It decodes the token in the page,
@@ -145,7 +145,9 @@ function renderDecoded() {
   $('clock-note').textContent = 'times ' + c.label;
   fillTable('header-table', d.header, MEANINGS.header, 'Not a registered header parameter.', null);
   fillTable('claims-table', d.payload, MEANINGS.claims, 'Not a registered claim: its meaning is defined by the issuer.', c.now);
-  $('signature-info').textContent = d.sigBytes + ' bytes, ' + (typeof d.header.alg === 'string' ? d.header.alg : 'no alg') + '. Not checked until you verify.';
+  $('header-json').textContent = visible(JSON.stringify(d.header, null, 2));
+  $('payload-json').textContent = visible(JSON.stringify(d.payload, null, 2));
+  setSignatureInfo(null);
   $('decoded').hidden = false;
   if ($('type').dataset.auto !== 'off') {
     var typ = typeof d.header.typ === 'string' ? d.header.typ.toLowerCase() : '';
@@ -167,54 +169,8 @@ function markStale() {
   if (state === 'valid' || state === 'invalid' || state === 'error') {
     setVerdict('unverified', 'Not verified', 'The token or the inputs changed since the last check: verify again.');
     $('checklist').classList.add('stale');
+    setSignatureInfo(null);
   }
-}
-
-var STATUS_TEXT = { pass: '✔ pass', fail: '✘ fail', skip: '· skip', 'not-checked': '? not checked' };
-var GROUP_TEXT = { token: 'Token', signature: 'Signature', claims: 'Claims' };
-
-function renderChecklist(c) {
-  var table = $('checklist');
-  var tbody = table.tBodies[0];
-  tbody.textContent = '';
-  var group = null;
-  c.rows.forEach(function (r) {
-    if (r.group !== group) {
-      group = r.group;
-      var g = el('tr', 'group');
-      var gh = el('th', '', GROUP_TEXT[r.group] || r.group);
-      gh.colSpan = 4;
-      gh.scope = 'rowgroup';
-      g.appendChild(gh);
-      tbody.appendChild(g);
-    }
-    var tr = el('tr');
-    tr.dataset.status = r.status;
-    tr.dataset.check = r.id;
-    var st = el('td');
-    st.dataset.label = 'Result';
-    st.appendChild(el('span', 'badge', STATUS_TEXT[r.status] || r.status));
-    tr.appendChild(st);
-    var th = el('th');
-    th.scope = 'row';
-    th.appendChild(el('span', 'check-label', r.label));
-    var reason = el('span', 'reason', r.reason);
-    if (r.code) reason.appendChild(el('span', 'reason-code', r.code));
-    th.appendChild(reason);
-    tr.appendChild(th);
-    [['Expected', r.expected], ['Actual', r.actual]].forEach(function (p) {
-      var td = el('td');
-      td.dataset.label = p[0];
-      if (p[1] !== undefined) td.appendChild(el('code', '', p[1]));
-      tr.appendChild(td);
-    });
-    tbody.appendChild(tr);
-  });
-  table.hidden = c.rows.length === 0;
-  table.classList.remove('stale');
-  if (c.verdict === 'valid') setVerdict('valid', 'Valid', 'Every check passed. Keys: ' + c.keySource + '.');
-  else if (c.verdict === 'invalid') setVerdict('invalid', 'Invalid: ' + c.code, c.message || '');
-  else setVerdict('error', 'Could not verify: ' + c.code, c.message || '');
 }
 
 function formData() {
@@ -249,6 +205,9 @@ function applyType() {
   var t = $('type').value;
   Array.prototype.forEach.call(document.querySelectorAll('.id-only'), function (e) { e.classList.toggle('hidden-by-type', t !== 'id'); });
   Array.prototype.forEach.call(document.querySelectorAll('.access-only'), function (e) { e.classList.toggle('hidden-by-type', t !== 'access'); });
+  // RFC 9068 §3: an access token's aud is the resource server (your API), not a client id.
+  $('audience-label').textContent = t === 'access' ? 'Audience (your API / resource server)' : 'Audience (client id)';
+  $('audience').placeholder = t === 'access' ? 'https://api.example.com' : 'my-client-id';
 }
 
 function updateKeysNote() {
@@ -271,6 +230,8 @@ $('form').addEventListener('input', function (e) {
   markStale();
 });
 $('type').addEventListener('change', function () { $('type').dataset.auto = 'off'; applyType(); markStale(); });
+$('copy-header').addEventListener('click', function () { copyJson('header'); });
+$('copy-payload').addEventListener('click', function () { copyJson('payload'); });
 $('form').addEventListener('submit', function (e) { e.preventDefault(); verify(); });
 $('at-iat').addEventListener('click', function () {
   if (current && typeof current.payload.iat === 'number') { $('at').value = String(current.payload.iat); renderDecoded(); markStale(); }
@@ -290,6 +251,7 @@ if (Array.isArray(PREFILL.samples) && PREFILL.samples.length > 0) {
     Object.keys(FIELDS).forEach(function (k) { $(FIELDS[k]).value = ''; });
     $('type').dataset.auto = 'on';
     $('type').value = 'id';
+    clearResults();
     fill(s);
     markStale();
   });

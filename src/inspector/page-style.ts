@@ -60,7 +60,11 @@ summary { cursor: pointer; font-size: 13px; font-weight: 600; }
 table { width: 100%; border-collapse: collapse; font-size: 13px; }
 th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
 thead th { background: var(--panel); font-size: 12px; color: var(--muted); }
-.kv td.value code, .checklist code { word-break: break-all; white-space: pre-wrap; }
+.kv td.value code { word-break: break-all; white-space: pre-wrap; }
+/* Expected/Actual: wrap between words; only a word longer than the whole cell (a URL, a thumbprint) is split. */
+.checklist code { word-break: normal; overflow-wrap: break-word; white-space: pre-wrap; }
+/* A word moves to the next line whole; only a cell narrower than the word splits it. */
+.checklist code .word { display: inline-block; max-width: 100%; overflow-wrap: anywhere; }
 .kv th code { color: var(--p); font-weight: 700; }
 #header-table th code { color: var(--h); }
 .kv .name { display: block; font-weight: 400; color: var(--muted); font-size: 12px; }
@@ -69,6 +73,10 @@ thead th { background: var(--panel); font-size: 12px; color: var(--muted); }
 .kv .meaning { color: var(--fg); }
 .kv .source { display: block; color: var(--muted); font-size: 11px; }
 .sig-info { margin: 0; color: var(--muted); }
+.sig-info[data-state="pass"] { color: var(--ok-fg); } .sig-info[data-state="fail"] { color: var(--bad-fg); }
+.raw { margin: 6px 0 0; padding: 8px; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; white-space: pre-wrap; overflow-wrap: break-word; max-height: 260px; overflow: auto; font-size: 12px; }
+h3 .small { font-size: 12px; }
+.copy-note { font-weight: 400; font-size: 12px; color: var(--ok-fg); }
 .verdict { display: flex; gap: 12px; align-items: flex-start; border: 2px solid; border-radius: 8px; padding: 10px 12px; margin-bottom: 12px; }
 .verdict-icon { font-size: 22px; line-height: 1; font-weight: 700; width: 28px; text-align: center; }
 .verdict[data-state="unverified"], .verdict[data-state="busy"] { border-style: dashed; border-color: #6e7781; background: var(--panel); color: #32383f; }
@@ -77,8 +85,8 @@ thead th { background: var(--panel); font-size: 12px; color: var(--muted); }
 .verdict[data-state="error"] { border-color: var(--warn-line); background: var(--warn-bg); color: var(--warn-fg); }
 #verdict-detail { word-break: break-word; }
 .checklist { margin-top: 8px; table-layout: fixed; }
-.checklist thead th:nth-child(1) { width: 92px; } .checklist thead th:nth-child(2) { width: 31%; }
-.checklist thead th:nth-child(3) { width: 30%; }
+.checklist thead th:nth-child(1) { width: 8.5rem; } .checklist thead th:nth-child(2) { width: 24%; }
+.checklist thead th:nth-child(3) { width: 27%; }
 .checklist .check-label { display: block; }
 .checklist .reason { display: block; font-weight: 400; color: var(--muted); font-size: 12px; margin-top: 2px; word-break: break-word; }
 .checklist tr[data-status="fail"] .reason { color: var(--bad-fg); }

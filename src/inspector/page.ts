@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../cli/claim-meanings.js';
-import { describeTime, duration, isoSeconds, parseInstant, relative } from '../cli/time.js';
-import type { InspectorPrefill } from './server.js';
+import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../report/claim-meanings.js';
+import { describeTime, duration, isoSeconds, parseInstant, relative } from '../report/time.js';
+import type { InspectorPrefill } from './types.js';
+import { RESULTS_SCRIPT } from './page-results.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 
@@ -15,7 +16,7 @@ import { PAGE_STYLE } from './page-style.js';
 const SHARED_FUNCTIONS = [duration, relative, describeTime, isoSeconds, parseInstant].map((f) => f.toString()).join('\n');
 
 // esbuild (tsx, in tests) may wrap functions in __name(); defining it keeps toString() output runnable.
-const SCRIPT = `(function () {\n'use strict';\nvar __name = function (f) { return f; };\n${SHARED_FUNCTIONS}\n${PAGE_SCRIPT}\n})();`;
+const SCRIPT = `(function () {\n'use strict';\nvar __name = function (f) { return f; };\n${SHARED_FUNCTIONS}\n${RESULTS_SCRIPT}\n${PAGE_SCRIPT}\n})();`;
 
 function hash(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -88,12 +89,14 @@ export function renderPage(prefill?: InspectorPrefill): string {
     <div id="decoded" hidden>
       <h3>Encoded <span class="legend"><span class="part-h">header</span> . <span class="part-p">payload</span> . <span class="part-s">signature</span></span></h3>
       <pre id="encoded" class="encoded" aria-label="The token, colour-coded by part"></pre>
-      <h3>Header <span class="part-tag part-h">JOSE header</span></h3>
+      <h3>Header <span class="part-tag part-h">JOSE header</span> <button type="button" class="small" id="copy-header">Copy JSON</button> <span class="copy-note" id="copy-header-note" role="status"></span></h3>
       <table class="kv" id="header-table"><caption class="sr">Header parameters</caption>
         <thead><tr><th scope="col">Parameter</th><th scope="col">Value</th><th scope="col">Meaning</th></tr></thead><tbody></tbody></table>
-      <h3>Payload <span class="part-tag part-p">claims</span> <span class="clock-note" id="clock-note"></span></h3>
+      <details id="header-raw"><summary>Raw JSON (header)</summary><pre class="raw" id="header-json"></pre></details>
+      <h3>Payload <span class="part-tag part-p">claims</span> <button type="button" class="small" id="copy-payload">Copy JSON</button> <span class="copy-note" id="copy-payload-note" role="status"></span> <span class="clock-note" id="clock-note"></span></h3>
       <table class="kv" id="claims-table"><caption class="sr">Claims</caption>
         <thead><tr><th scope="col">Claim</th><th scope="col">Value</th><th scope="col">Meaning</th></tr></thead><tbody></tbody></table>
+      <details id="payload-raw"><summary>Raw JSON (payload)</summary><pre class="raw" id="payload-json"></pre></details>
       <h3>Signature <span class="part-tag part-s">signature</span></h3>
       <p id="signature-info" class="sig-info"></p>
     </div>
@@ -108,7 +111,7 @@ export function renderPage(prefill?: InspectorPrefill): string {
       <div class="row2">
         <div class="field"><label for="issuer">Issuer <span class="req">required</span></label>
           <input id="issuer" name="issuer" type="text" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://login.example.com"></div>
-        <div class="field"><label for="audience">Audience (client id) <span class="req">required</span></label>
+        <div class="field"><label for="audience"><span id="audience-label">Audience (client id)</span> <span class="req">required</span></label>
           <input id="audience" name="audience" type="text" autocomplete="off" spellcheck="false" placeholder="my-client-id"></div>
       </div>
       <div class="row2">

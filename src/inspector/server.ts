@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from '../cli/json-depth.js';
+import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from '../report/json-depth.js';
 import { parseJsonObject } from '../jose/json.js';
 import type { Jwks } from '../jose/types.js';
 import { BadRequest, handleVerify, type ApiOptions } from './api.js';
 import { CONTENT_SECURITY_POLICY, renderPage } from './page.js';
+import type { InspectorPrefill } from './types.js';
 
 /**
  * The web inspector's server: one page and one JSON endpoint, on a loopback address only.
@@ -15,32 +16,7 @@ import { CONTENT_SECURITY_POLICY, renderPage } from './page.js';
  * server (DNS rebinding), a POST must come from this origin with a JSON body (CSRF).
  */
 
-/** Values the page starts with (the demo uses it to show its tokens). */
-export interface InspectorFields {
-  readonly token?: string;
-  readonly issuer?: string;
-  readonly audience?: string | readonly string[];
-  readonly nonce?: string;
-  readonly accessToken?: string;
-  /** A JWKS to check against offline (object or JSON text). */
-  readonly jwks?: Jwks | string;
-  /** "Check at" time: Unix seconds or ISO 8601 text. */
-  readonly at?: number | string;
-  readonly type?: 'id' | 'access' | 'logout';
-  readonly scope?: string;
-}
-
-export interface InspectorSample extends InspectorFields {
-  /** Shown in the page's sample picker. */
-  readonly label: string;
-}
-
-export interface InspectorPrefill extends InspectorFields {
-  /** Verify once the page has loaded. */
-  readonly verify?: boolean;
-  /** Tokens offered in a picker; choosing one fills the form. */
-  readonly samples?: readonly InspectorSample[];
-}
+export type { InspectorFields, InspectorPrefill, InspectorSample } from './types.js';
 
 export interface InspectorOptions {
   /** Port; 0 (default) picks a free one. */

@@ -6,10 +6,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerifier, VerifyError, type Jwks } from '../../src/index.js';
-import { buildChecklist, type Checklist, type ChecklistRequest } from '../../src/cli/checklist.js';
-import { jwkThumbprint } from '../../src/cli/jwk-info.js';
-import { describeTime, duration, parseInstant } from '../../src/cli/time.js';
-import { normalizeToken } from '../../src/cli/token-input.js';
+import { buildChecklist, type Checklist, type ChecklistRequest } from '../../src/report/checklist.js';
+import { jwkThumbprint } from '../../src/report/jwk-info.js';
+import { describeTime, duration, parseInstant } from '../../src/report/time.js';
+import { normalizeToken } from '../../src/report/input-text.js';
+import { exitCodeFor } from '../../src/cli/errors.js';
 import { hashClaimValue } from '../../src/claims/hash-claim.js';
 import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../helpers/sign.js';
 
@@ -116,7 +117,7 @@ describe('checklist: the verdict is the library\'s, and the rows agree with it',
     const c = await buildChecklist({ ...base, token, algorithms: ['none'] });
     assert.equal(c.verdict, 'error');
     assert.equal(c.code, 'ERR_CONFIG');
-    assert.equal(c.exitCode, 2);
+    assert.equal(exitCodeFor(c.code!), 2);
   });
 });
 

@@ -14,8 +14,8 @@ export const BIN = join(ROOT, 'dist/cli/main.js');
 export function assertBuilt(): void {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
   const built = statSync(BIN).mtimeMs;
-  const src = Math.max(newestSource(join(ROOT, 'src/cli')), newestSource(join(ROOT, 'src/inspector')));
-  if (src > built + 1000) throw new Error('dist/ is older than src/cli or src/inspector: run "npm run build" first');
+  const src = Math.max(newestSource(join(ROOT, 'src/cli')), newestSource(join(ROOT, 'src/inspector')), newestSource(join(ROOT, 'src/report')));
+  if (src > built + 1000) throw new Error('dist/ is older than src/cli, src/inspector or src/report: run "npm run build" first');
 }
 
 export interface CliResult {

@@ -13,9 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VerifyError } from '../../src/errors.js';
-import { decodeToken } from '../../src/cli/decode-token.js';
-import { parseJwksText } from '../../src/cli/jwks-input.js';
-import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from '../../src/cli/json-depth.js';
+import { decodeToken } from '../../src/report/decode-token.js';
+import { parseJwksText } from '../../src/report/input-text.js';
+import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from '../../src/report/json-depth.js';
 import { assertBuilt, BIN, ROOT, cli, errorLines } from './run-cli.js';
 import { startLocalIssuer, type LocalIssuer } from './test-issuer.js';
 

@@ -1,14 +1,16 @@
 /**
  * The web inspector in a real browser: `oidc-verifier inspect` (the BUILT binary) on a free
- * 127.0.0.1 port, driven by Debian's chromium through playwright-core. Every request the page
- * makes is recorded: none may leave the inspector's origin. Screenshots go to test-output/.
+ * 127.0.0.1 port, driven by Chromium (test/support/chromium.ts finds it) through playwright-core. Every request the page
+ * makes is recorded: none may leave the inspector's origin. Screenshots go to the OS temp dir.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Jwks } from '../../src/jose/types.js';
 import { startInspector, type InspectorHandle } from '../../src/inspector/server.js';
@@ -28,8 +30,8 @@ declare const window: { innerWidth: number };
 declare function getComputedStyle(element: unknown): { color: string; outlineStyle: string };
 
 const seed = JSON.parse(readFileSync(new URL('../fixtures/seed003.json', import.meta.url), 'utf8')) as Seed;
-const OUT = join(ROOT, 'test-output');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// Screenshots of each state, for people to look at; never written into the repository.
+const OUT = join(tmpdir(), 'oidc-verifier-inspector-screenshots');
 
 let child: ChildProcess;
 let url: string;
@@ -91,7 +93,7 @@ before(async () => {
   child = started.proc;
   url = started.url;
   origin = new URL(url).origin;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   context = await browser.newContext();
   // Every request of every page, including ones the page would make on its own.
   context.on('request', (r) => requests.push(r.url()));
@@ -136,7 +138,7 @@ describe('inspect: the page', () => {
     const claims = page.locator('#claims-table tbody tr');
     assert.equal(await claims.count(), 12);
     const iss = page.locator('#claims-table tr[data-claim="iss"]');
-    assert.match((await iss.textContent()) ?? '', /Issuer.*api\.asgardeo\.io.*Identifier of the creator of the token.*seeds 000, 002, 003/s);
+    assert.match((await iss.textContent()) ?? '', /Issuer.*api\.asgardeo\.io.*Identifier of the creator of the token.*OIDC Core §2/s);
     const exp = (await page.locator('#claims-table tr[data-claim="exp"]').textContent()) ?? '';
     assert.match(exp, /2021-08-26T09:59:04Z · expires in 59 min/);
     assert.match((await page.textContent('#header-table')) ?? '', /kid.*Key ID/s);

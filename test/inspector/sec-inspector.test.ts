@@ -7,11 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hostAllowed, inspectorOrigins, MAX_BODY, originAllowed, startInspector, type InspectorHandle } from '../../src/inspector/server.js';
-import { MAX_JSON_DEPTH } from '../../src/cli/json-depth.js';
+import { MAX_JSON_DEPTH } from '../../src/report/json-depth.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const RAW = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
@@ -129,7 +129,7 @@ describe('the page in chromium', () => {
   let page: Page;
   const problems: string[] = [];
   before(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
     page = await browser.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {

@@ -75,3 +75,14 @@ export function parseInstant(text: string): number | undefined {
   const ms = Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(withTime) ? withTime : `${withTime}Z`);
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
+
+/**
+ * Rewrites the NumericDates in a message (RFC 7519 §2; whole seconds from 1973 to 5138, i.e. 9 to
+ * 11 digits) as `2021-08-26T09:00:00Z (1629968400)`, so people read dates, not epoch seconds.
+ */
+export function datesInText(text: string): string {
+  return text.replace(/(?<![\d.\w-])(\d{9,11})(?![\d.\w])/g, (n) => {
+    const iso = isoSeconds(Number(n));
+    return iso !== undefined ? `${iso} (${n})` : n;
+  });
+}

@@ -26,11 +26,8 @@ function segmentJson(segment: string, part: string): Record<string, unknown> {
   return obj;
 }
 
-/**
- * Decodes a compact JWS for people: more forgiving than the verifier (padding, `crit`), so odd
- * tokens can still be looked at, but it reports what the verifier would refuse.
- */
-export function decodeToken(token: string): DecodedToken {
+/** The header, payload and signature of a compact JWS, decoded for display without the strict checks. */
+export function decodeSegments(token: string): Omit<DecodedToken, 'strictProblem'> {
   const parts = token.split('.');
   if (parts.length === 5) throw new VerifyError('ERR_MALFORMED', 'token has 5 segments: it is encrypted (JWE) and cannot be decoded without the private key');
   if (parts.length !== 3) throw new VerifyError('ERR_MALFORMED', `token must have 3 dot-separated segments, got ${parts.length}`);
@@ -38,17 +35,20 @@ export function decodeToken(token: string): DecodedToken {
   const header = segmentJson(h, 'header');
   const payload = segmentJson(p, 'payload');
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) throw new VerifyError('ERR_MALFORMED', 'token signature is not base64url');
+  return { header, payload, signatureBytes: Buffer.from(s, 'base64url').length, segments: [h, p, s] };
+}
+
+/**
+ * Decodes a compact JWS for people: more forgiving than the verifier (padding, `crit`), so odd
+ * tokens can still be looked at, but it reports what the verifier would refuse.
+ */
+export function decodeToken(token: string): DecodedToken {
+  const decoded = decodeSegments(token);
   let strictProblem: string | undefined;
   try {
     parseCompactJws(token);
   } catch (err) {
     strictProblem = err instanceof Error ? err.message : String(err);
   }
-  return {
-    header,
-    payload,
-    signatureBytes: Buffer.from(s, 'base64url').length,
-    segments: [h, p, s],
-    ...(strictProblem !== undefined ? { strictProblem } : {}),
-  };
+  return { ...decoded, ...(strictProblem !== undefined ? { strictProblem } : {}) };
 }
