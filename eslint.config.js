@@ -21,6 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // An async function without await is harmless (it still returns a promise, as its callers expect).
       '@typescript-eslint/require-await': 'off',
+      // Rejections pass on what was caught (always a VerifyError or a platform Error here).
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       eqeqeq: ['error', 'always'],
       'no-console': 'off',
       // Matching control characters is the point of the escaping code (terminal and page output).

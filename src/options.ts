@@ -244,7 +244,7 @@ const VERIFIER_OPTION_NAMES = [
 export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; algorithms: Algorithm[] } {
   if (typeof o !== 'object' || o === null) throw configError('each issuers[] entry must be an object');
   if (typeof o.issuer !== 'string' || o.issuer.length === 0) throw configError('issuer must be a non-empty string');
-  const audiences = typeof o.audience === 'string' ? [o.audience] : Array.isArray(o.audience) ? [...o.audience] : [];
+  const audiences = typeof o.audience === 'string' ? [o.audience] : Array.isArray(o.audience) ? [...(o.audience as readonly string[])] : [];
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a.length === 0)) {
     throw configError(`audience of ${redactUrl(o.issuer)} must be a non-empty string or array of non-empty strings`);
   }
@@ -263,7 +263,7 @@ export function checkIssuerOptions(o: IssuerOptions): { audiences: string[]; alg
         throw configError(`algorithm ${a} needs clientSecret: HMAC is never checked against a public key`);
       }
     }
-    algorithms = [...o.algorithms];
+    algorithms = [...(o.algorithms as readonly Algorithm[])];
   } else {
     algorithms = [...ASYMMETRIC_ALGORITHMS, ...(o.clientSecret !== undefined ? SYMMETRIC_ALGORITHMS : [])];
   }
@@ -292,7 +292,7 @@ export function commonConfig(o: VerifierOptions): CommonConfig {
   if (typeof o !== 'object' || o === null) throw configError('options must be an object');
   rejectUnknownOptions('createVerifier', o, VERIFIER_OPTION_NAMES);
   if (Array.isArray(o.issuers)) {
-    o.issuers.forEach((entry, i) => {
+    (o.issuers as readonly unknown[]).forEach((entry, i) => {
       if (typeof entry === 'object' && entry !== null) rejectUnknownOptions(`createVerifier issuers[${i}]`, entry, ISSUER_OPTION_NAMES);
     });
   }

@@ -538,7 +538,7 @@ export class OidcVerifier implements TokenVerifier {
   }
 
   async warmUp(): Promise<void> {
-    await Promise.all(this.#issuers.contexts().map((c) => c.keySource.warmUp?.()));
+    await Promise.all(this.#issuers.contexts().map((c) => c.keySource.warmUp?.() ?? Promise.resolve()));
   }
 
   close(): void {
@@ -578,7 +578,7 @@ const NO_BYTES = Buffer.alloc(0);
 
 /** The payload of a token that verified before, decoded again from its (canonical, UTF-8) segment. */
 function cachedPayload(token: string, entry: CacheEntry): JwtPayload | undefined {
-  return parseJsonObject(Buffer.from(token.slice(entry.payloadStart, entry.payloadEnd), 'base64url').toString('utf8')) as JwtPayload | undefined;
+  return parseJsonObject(Buffer.from(token.slice(entry.payloadStart, entry.payloadEnd), 'base64url').toString('utf8'));
 }
 
 /**

@@ -12,7 +12,7 @@ function openBrowser(url: string, ctx: Context): void {
   const [cmd, args] =
     process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
   try {
-    const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', () => ctx.warn(`warning: could not open a browser (${cmd}); open ${url} yourself`));
     child.unref();
   } catch {
@@ -55,7 +55,7 @@ export const inspectCommand: Command = {
       ctx.warn(
         `warning: a token passed as an argument is kept in shell history and stays visible in the process list (ps) for as long as the inspector runs; use "-" with stdin or $${TOKEN_ENV}`,
       );
-    } else if (env[TOKEN_ENV]) token = normalizeToken(env[TOKEN_ENV]!);
+    } else if (env[TOKEN_ENV]) token = normalizeToken(env[TOKEN_ENV]);
     let jwks: string | undefined;
     const jwksOpt = str(p, 'jwks');
     if (jwksOpt !== undefined) {

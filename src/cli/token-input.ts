@@ -16,7 +16,7 @@ export async function readStdin(stream: NodeJS.ReadableStream, max = MAX_INPUT):
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk);
     size += buf.length;
     if (size > max) throw new UsageError(`stdin is larger than ${max} bytes; a token is a few KiB`);
     chunks.push(buf);

@@ -91,7 +91,7 @@ function parsedBodyTokens(body: unknown): string[] | undefined {
   const v = (body as Record<string, unknown>).access_token;
   if (typeof v === 'string') return [v];
   if (Array.isArray(v)) {
-    if (v.every((e) => typeof e === 'string')) return v as string[];
+    if (v.every((e) => typeof e === 'string')) return v;
   }
   throw invalid('the access_token body parameter must be a string');
 }
@@ -101,7 +101,7 @@ async function readFetchForm(request: Request, limit: number): Promise<string[] 
   if (request.body === null) return undefined;
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw invalid(`form body is ${declared} bytes, more than ${limit}`);
-  const reader = request.clone().body!.getReader();
+  const reader = (request.clone().body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -1,6 +1,6 @@
 import { ASYMMETRIC_ALGORITHMS } from '../jose/algorithms.js';
 import type { VerifierOptions } from '../options.js';
-import { OidcVerifier, createTokenVerifier, type TokenVerifier } from '../verifier.js';
+import { type OidcVerifier, createTokenVerifier, type TokenVerifier } from '../verifier.js';
 import type { HttpRequest } from './http-request.js';
 import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } from './verify-request.js';
 

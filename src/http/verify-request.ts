@@ -165,7 +165,7 @@ function grantedScopes(payload: JwtPayload): string[] {
   }
   if (scp !== undefined) {
     if (typeof scp === 'string') for (const s of scp.split(' ')) { if (s.length > 0) out.add(s); }
-    else if (Array.isArray(scp) && scp.every((s) => typeof s === 'string')) for (const s of scp as string[]) out.add(s);
+    else if (Array.isArray(scp) && scp.every((s) => typeof s === 'string')) for (const s of scp) out.add(s);
     else throw new VerifyError('ERR_CLAIM_INVALID', `"scp" must be a string or an array of strings, got ${describe(scp, 40)}`);
   }
   return [...out];

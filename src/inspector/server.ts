@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { MAX_JSON_DEPTH, deeperThanLimit, nestedTooDeep } from '../report/json-depth.js';
 import { parseJsonObject } from '../jose/json.js';
-import type { Jwks } from '../jose/types.js';
 import { BadRequest, handleVerify, type ApiOptions } from './api.js';
 import { CONTENT_SECURITY_POLICY, renderPage } from './page.js';
 import type { InspectorPrefill } from './types.js';

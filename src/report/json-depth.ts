@@ -20,7 +20,7 @@ export function deeperThanLimit(root: unknown): boolean {
     for (const v of Object.values(o)) {
       if (typeof v !== 'object' || v === null) continue;
       if (d >= MAX_JSON_DEPTH) return true;
-      objects.push(v);
+      objects.push(v as object);
       depths.push(d + 1);
     }
   }

@@ -37,6 +37,8 @@ export const LABELS: Record<string, string> = {
 /** A value for a row's Expected/Actual cell: JSON, cut at 200 characters. */
 export function show(v: unknown): string {
   if (v === undefined) return '(absent)';
+  // JSON.stringify gives undefined for functions and symbols only: String() names those.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }

@@ -4,6 +4,7 @@
  * `{ sub, via, source }` from the handler, `POST /items` the same with form-body tokens allowed.
  * Every app shares the one verifier it is given.
  */
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express5, { type ErrorRequestHandler } from 'express';
@@ -19,7 +20,7 @@ import type { App } from '../http/helpers.js';
 
 export type Starter = (verifier: Verifier, options: VerifyRequestOptions, customErrors?: boolean) => Promise<App>;
 
-function serverApp(server: import('node:http').Server): App {
+function serverApp(server: HttpServer): App {
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
@@ -80,7 +81,7 @@ function expressStarter(express: ExpressFactory): Starter {
 }
 
 export const startExpress5: Starter = expressStarter(express5);
-export const startExpress4: Starter = expressStarter(express4 as unknown as ExpressFactory);
+export const startExpress4: Starter = expressStarter(express4);
 
 export const startFastify: Starter = async (verifier, options, customErrors = false) => {
   const app = Fastify();
@@ -125,7 +126,7 @@ export const startHono: Starter = async (verifier, options, customErrors = false
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
-  return serverApp(server as unknown as import('node:http').Server);
+  return serverApp(server as unknown as HttpServer);
 };
 
 export const STACKS: readonly [string, Starter][] = [

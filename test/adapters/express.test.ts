@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { requireToken } from '../../src/adapters/express.js';
 import { bearer, send, standardSuite, startFixture } from '../http/helpers.js';

@@ -73,7 +73,7 @@ describe('adapters against the real oidc-provider', () => {
 
   test('the provider\'s ID token presented as an access token: 401 invalid_token', async () => {
     const flow = await runAuthorizationFlow(op.client);
-    const idToken = flow.tokens.id_token!;
+    const idToken = flow.tokens.id_token;
     for (const [name, app] of apps) {
       const a = await send(`${app.origin}/items`, { headers: bearer(idToken) });
       assert.equal(a.status, 401, `${name}: ${a.body}`);

@@ -12,7 +12,6 @@ import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../../src/report/claim-meanings
 import { buildChecklist } from '../../src/report/checklist.js';
 import { detectTokenType } from '../../src/report/detect-type.js';
 import { datesInText } from '../../src/report/time.js';
-import type { Jwks } from '../../src/jose/types.js';
 import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../helpers/sign.js';
 import { assertBuilt, cli } from './run-cli.js';
 
