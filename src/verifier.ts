@@ -5,6 +5,8 @@ import { checkLogoutTokenClaims } from './claims/logout-token.js';
 import { ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
+import { signatureBackend, unavailableReason } from './jose/backend.js';
+import { verifyWithKeysWebCrypto } from './jose/webcrypto.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
@@ -196,6 +198,10 @@ class OidcVerifier implements Verifier {
     if (!ctx.allowed.has(alg)) {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
     }
+    const gap = unavailableReason(alg);
+    if (gap !== undefined) {
+      throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${alg} cannot be verified on ${signatureBackend().runtime}: ${gap}`);
+    }
     return { jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
   }
 
@@ -257,6 +263,9 @@ class OidcVerifier implements Verifier {
 
   #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
     const { signingInput, signature } = p.jws;
+    if (!signatureBackend().synchronous) {
+      return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options));
+    }
     if (runInline()) {
       try {
         return Promise.resolve(this.#checked(p, keys, verifyWithKeys(p.spec, keys, signingInput, signature), profile, options));
@@ -307,6 +316,10 @@ class OidcVerifier implements Verifier {
     const p = this.#prepare(token, profile, options);
     if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
       throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
+    }
+    const backend = signatureBackend();
+    if (!backend.synchronous) {
+      throw new VerifyError('ERR_CONFIG', `synchronous verification is not available on ${backend.runtime}: its ${backend.name} verifies asynchronously only; use the async method`);
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
     return this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);

@@ -1,0 +1,85 @@
+import type { Algorithm } from './algorithms.js';
+
+/**
+ * Which signature primitives this process uses, chosen once per runtime. On Node, Deno and Bun the
+ * node:crypto backend (src/jose/signature.ts) verifies synchronously, on the threadpool and (Node
+ * only) on the worker lane. Where node:crypto is missing or wrong (Cloudflare workerd, browsers,
+ * web workers) the package's `workerd` / `worker` / `browser` export conditions load an entry that
+ * switches to WebCrypto (src/jose/webcrypto.ts): asynchronous only, with CryptoKeys cached per key.
+ */
+export interface SignatureBackend {
+  /** `node:crypto` or `webcrypto`. */
+  readonly name: 'node:crypto' | 'webcrypto';
+  /** The runtime it was chosen for, as named in error messages (`Node.js`, `Deno`, `Bun`, `workerd`...). */
+  readonly runtime: string;
+  /** Whether signatures can be verified synchronously (the `*Sync` methods). */
+  readonly synchronous: boolean;
+  /** Algorithms, and key curves, this runtime cannot verify: name → why (for error messages). */
+  readonly unavailable: ReadonlyMap<string, string>;
+}
+
+/** The runtime this code runs on, told apart by what each one puts on the global object. */
+export function detectRuntime(): string {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown; navigator?: { userAgent?: unknown }; process?: { versions?: { node?: unknown } } };
+  if (g.Deno !== undefined) return 'Deno';
+  if (g.Bun !== undefined) return 'Bun';
+  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'workerd';
+  if (typeof g.process?.versions?.node === 'string') return 'Node.js';
+  return 'this runtime';
+}
+
+/**
+ * What node:crypto cannot do on each runtime (measured with the Wycheproof vectors, see
+ * test/runtimes): Bun refuses secp256k1 and Ed448 keys; Deno's node:crypto rejects valid secp256k1
+ * signatures whose S is in the upper half, so ES256K would fail about half of honest tokens.
+ */
+function nodeCryptoGaps(runtime: string): Map<string, string> {
+  if (runtime === 'Bun') {
+    return new Map([
+      ['ES256K', 'Bun\'s node:crypto has no secp256k1'],
+      ['Ed448', 'Bun\'s node:crypto has no Ed448'],
+    ]);
+  }
+  if (runtime === 'Deno') return new Map([['ES256K', 'Deno\'s node:crypto rejects valid secp256k1 signatures with a high S']]);
+  return new Map();
+}
+
+/** WebCrypto has neither secp256k1 nor Ed448 on any runtime. */
+function webCryptoGaps(runtime: string): Map<string, string> {
+  return new Map([
+    ['ES256K', `WebCrypto on ${runtime} has no secp256k1`],
+    ['Ed448', `WebCrypto on ${runtime} has no Ed448`],
+  ]);
+}
+
+let current: SignatureBackend = (() => {
+  const runtime = detectRuntime();
+  return { name: 'node:crypto', runtime, synchronous: true, unavailable: nodeCryptoGaps(runtime) };
+})();
+
+/** The backend in use. */
+export function signatureBackend(): SignatureBackend {
+  return current;
+}
+
+/**
+ * Switches this process to the WebCrypto backend (done by the `workerd`/`worker`/`browser` entry,
+ * and by tests). Idempotent. Fails where `globalThis.crypto.subtle` is missing.
+ */
+export function useWebCrypto(runtime: string = detectRuntime()): void {
+  if ((globalThis as { crypto?: { subtle?: unknown } }).crypto?.subtle === undefined) {
+    throw new Error(`WebCrypto (globalThis.crypto.subtle) is not available on ${runtime}`);
+  }
+  current = { name: 'webcrypto', runtime, synchronous: false, unavailable: webCryptoGaps(runtime) };
+}
+
+/** Switches back to node:crypto with the gaps of this runtime (tests). */
+export function useNodeCrypto(): void {
+  const runtime = detectRuntime();
+  current = { name: 'node:crypto', runtime, synchronous: true, unavailable: nodeCryptoGaps(runtime) };
+}
+
+/** Why `alg` (or, for EdDSA, the key curve `crv`) cannot be verified here, or undefined when it can. */
+export function unavailableReason(alg: Algorithm | string): string | undefined {
+  return current.unavailable.get(alg);
+}
