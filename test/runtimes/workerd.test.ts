@@ -1,0 +1,80 @@
+// Cloudflare workerd through miniflare: the test entry bundled by esbuild with the `workerd` and
+// `worker` conditions, loading the edge entry (WebCrypto backend). Every Wycheproof vector through
+// WebCrypto in the isolate, the verification path against Node's outcomes, remote keys and the
+// Hono adapter serving real requests with the JWKS from a 127.0.0.1 server.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createVerifier } from '../../src/index.js';
+import { json, startServer, type TestServer } from '../remote/helpers.js';
+import { ISSUER as AS_ISSUER, RESOURCE, startFixture, type Fixture } from '../http/helpers.js';
+import { runSuite, type SuiteOutput } from './suite.js';
+import { assertNodeReference, assertSameAsNode, assertVectors, bundle, describeVectors, loadVectors, startWorkerd, verifyFixture, type VerifyFixture } from './harness.js';
+
+let server: TestServer;
+let fixture: VerifyFixture;
+let node: SuiteOutput;
+let http: Fixture;
+let worker: Awaited<ReturnType<typeof startWorkerd>>;
+
+before(async () => {
+  server = await startServer();
+  fixture = await verifyFixture(`${server.origin}/jwks`);
+  server.route('/jwks', json(fixture.input.jwks, { 'cache-control': 'max-age=300' }));
+  node = await runSuite({ ...fixture.input, jwksUrl: undefined }, createVerifier);
+  assertNodeReference(node.verify!);
+  http = await startFixture();
+  const script = await bundle('main-worker', ['workerd', 'worker', 'browser']);
+  worker = await startWorkerd(script, { JWKS_URL: http.jwksUrl, ISSUER: AS_ISSUER, AUDIENCE: RESOURCE });
+});
+
+after(async () => {
+  await worker?.dispose();
+  await http?.close();
+  await server?.close();
+});
+
+async function suite(body: object): Promise<SuiteOutput> {
+  const res = await worker.fetch('/suite', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as SuiteOutput;
+}
+
+test('workerd: every Wycheproof vector through WebCrypto; node:crypto measured', async (t) => {
+  const out = await suite({ part: 'wycheproof', files: loadVectors(), modes: ['webcrypto', 'node'] });
+  assert.equal(out.runtime, 'workerd');
+  assert.deepEqual(out.backend, { name: 'webcrypto', synchronous: false, unavailable: ['ES256K', 'Ed448'] });
+  assertVectors(out.vectors!, ['webcrypto'], 'workerd');
+  // workerd's node:crypto is not the backend there (the edge entry never uses it): shown, not asserted.
+  const nodePath = out.vectors!.filter((r) => r.mode === 'node');
+  const sum = (k: 'validVerified' | 'validRejected' | 'invalidAccepted') => nodePath.reduce((n, r) => n + r[k], 0);
+  t.diagnostic(`${out.ms} ms in workerd; node:crypto there: ${sum('validVerified')} valid verified, ${sum('validRejected')} valid rejected, ${sum('invalidAccepted')} invalid accepted\n${describeVectors(out.vectors!.filter((r) => r.mode === 'webcrypto'))}`);
+});
+
+test('workerd: claims, key selection and attacks as on Node; sync is ERR_CONFIG; remote keys from 127.0.0.1', async () => {
+  const before = server.count('/jwks');
+  const out = await suite(fixture.input);
+  assertSameAsNode(node.verify!, out.verify!, 'workerd', ['ES256K', 'Ed448']);
+  assert.equal(out.sync?.code, 'ERR_CONFIG');
+  assert.match(out.sync?.message ?? '', /synchronous verification is not available on workerd/);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(out.remote!).map(([k, v]) => [k, v.ok ? 'ok' : v.code])),
+    { 'valid-RS256': 'ok', 'valid-ES256': 'ok', 'valid-EdDSA/Ed25519': 'ok', 'other-key-same-kid': 'ERR_SIGNATURE_INVALID' },
+  );
+  assert.equal(server.count('/jwks') - before, 1, 'one JWKS fetch from the isolate served every remote token');
+});
+
+test('workerd: the Hono adapter serves real requests with keys fetched from 127.0.0.1', async () => {
+  const before = http.jwksRequests();
+  const ok = await worker.fetch('/items', { headers: { authorization: `Bearer ${await http.accessToken()}` } });
+  assert.equal(ok.status, 200, await ok.clone().text());
+  assert.deepEqual(await ok.json(), { sub: 'alice' });
+  const again = await worker.fetch('/items', { headers: { authorization: `Bearer ${await http.accessToken({ sub: 'bob' })}` } });
+  assert.deepEqual(await again.json(), { sub: 'bob' });
+  assert.equal(http.jwksRequests() - before, 1, 'the isolate fetched the JWKS once');
+  const none = await worker.fetch('/items');
+  assert.equal(none.status, 401);
+  assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
+  const bad = await worker.fetch('/items', { headers: { authorization: `Bearer ${await http.badSignatureToken()}` } });
+  assert.equal(bad.status, 401);
+  assert.match(bad.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+});
