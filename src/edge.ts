@@ -5,7 +5,18 @@
  * @packageDocumentation
  */
 import { useWebCrypto } from './jose/backend.js';
+import { createVerifier as createNodeVerifier } from './verifier.js';
 
 useWebCrypto();
+
+/**
+ * {@link createNodeVerifier | createVerifier} on the WebCrypto backend. It switches the backend
+ * itself too, so a bundler that drops this module's top-level statement (`sideEffects`) cannot
+ * leave node:crypto in place.
+ */
+export const createVerifier: typeof createNodeVerifier = (options) => {
+  useWebCrypto();
+  return createNodeVerifier(options);
+};
 
 export * from './index.js';

@@ -223,7 +223,8 @@ export async function startWorkerd(script: string, bindings: Record<string, stri
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     modules: true,
-    scriptPath: script,
+    // The bundle's text, not its path: workerd refuses a module path outside its working directory.
+    script: readFileSync(script, 'utf8'),
     compatibilityDate: '2026-04-01',
     compatibilityFlags: ['nodejs_compat'],
     bindings,
