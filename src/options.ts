@@ -61,7 +61,7 @@ export const TENANT_LIMITS = {
 /** Remote-key options passed through to {@link createRemoteKeySource}; see its docs for defaults. */
 export type RemoteOptions = Pick<
   RemoteKeySourceOptions,
-  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent' | 'monotonicClock'
+  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent' | 'monotonicClock' | 'jwksStore'
 >;
 
 export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
@@ -153,6 +153,7 @@ const VERIFIER_OPTION_NAMES = [
     maxKeys: true,
     onEvent: true,
     monotonicClock: true,
+    jwksStore: true,
     introspection: true,
   } satisfies Record<Exclude<keyof VerifierOptions, keyof IssuerOptions>, true>),
 ];

@@ -404,6 +404,7 @@ const remoteFactory: RemoteSourceFactory = (issuer, o, v) =>
     onEvent: v.onEvent,
     // Network timing runs on the monotonic clock; `now` is only the instant claims are judged at.
     monotonicClock: v.monotonicClock,
+    jwksStore: v.jwksStore,
   });
 
 /**
