@@ -219,7 +219,7 @@ export function runCli(runtime: 'deno' | 'bun', file: string, input: SuiteInput)
 }
 
 /** A workerd isolate (miniflare) running the worker bundle, with nodejs_compat as the library needs. */
-export async function startWorkerd(script: string, bindings: Record<string, string>): Promise<{ fetch(path: string, init?: RequestInit): Promise<Response>; dispose(): Promise<void> }> {
+export async function startWorkerd(script: string, bindings: Record<string, string>, cachePersist?: string): Promise<{ fetch(path: string, init?: RequestInit): Promise<Response>; dispose(): Promise<void> }> {
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     modules: true,
@@ -228,6 +228,7 @@ export async function startWorkerd(script: string, bindings: Record<string, stri
     compatibilityDate: '2026-04-01',
     compatibilityFlags: ['nodejs_compat'],
     bindings,
+    ...(cachePersist !== undefined ? { cachePersist } : {}),
   });
   await mf.ready;
   return {

@@ -4,11 +4,13 @@
 // Hono adapter serving real requests with the JWKS from a 127.0.0.1 server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { createVerifier } from '../../src/index.js';
 import { json, startServer, type TestServer } from '../remote/helpers.js';
 import { ISSUER as AS_ISSUER, RESOURCE, startFixture, type Fixture } from '../http/helpers.js';
 import { runSuite, type SuiteOutput } from './suite.js';
-import { assertNodeReference, assertSameAsNode, assertVectors, bundle, describeVectors, loadVectors, startWorkerd, verifyFixture, type VerifyFixture } from './harness.js';
+import { assertNodeReference, assertSameAsNode, assertVectors, bundle, describeVectors, loadVectors, scratch, startWorkerd, verifyFixture, type VerifyFixture } from './harness.js';
 
 let server: TestServer;
 let fixture: VerifyFixture;
@@ -77,4 +79,26 @@ test('workerd: the Hono adapter serves real requests with keys fetched from 127.
   const bad = await worker.fetch('/items', { headers: { authorization: `Bearer ${await http.badSignatureToken()}` } });
   assert.equal(bad.status, 401);
   assert.match(bad.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+});
+
+test('workerd: a second, cold isolate verifies from the Workers Cache API store with zero JWKS requests', async (t) => {
+  const persist = mkdtempSync(join(scratch(), 'cache-'));
+  const script = await bundle('main-worker', ['workerd', 'worker', 'browser']);
+  const bindings = { JWKS_URL: http.jwksUrl, ISSUER: AS_ISSUER, AUDIENCE: RESOURCE };
+  const start = http.jwksRequests();
+  const warm = await startWorkerd(script, bindings, persist);
+  const a = await warm.fetch('/items', { headers: { authorization: `Bearer ${await http.accessToken()}` } });
+  assert.equal(a.status, 200, await a.clone().text());
+  await warm.dispose();
+  assert.equal(http.jwksRequests() - start, 1, 'the first isolate fetched the JWKS');
+
+  const cold = await startWorkerd(script, bindings, persist);
+  t.after(() => cold.dispose());
+  const b = await cold.fetch('/items', { headers: { authorization: `Bearer ${await http.accessToken({ sub: 'carol' })}` } });
+  assert.equal(b.status, 200, await b.clone().text());
+  assert.deepEqual(await b.json(), { sub: 'carol' });
+  assert.equal(http.jwksRequests() - start, 1, 'the cold isolate made no JWKS request');
+  // The persisted keys are still checked: a token from another key with the same kid fails.
+  const bad = await cold.fetch('/items', { headers: { authorization: `Bearer ${await http.badSignatureToken()}` } });
+  assert.equal(bad.status, 401);
 });
