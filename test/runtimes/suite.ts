@@ -12,6 +12,7 @@ import { verifySignatureWebCrypto } from '../../src/jose/webcrypto.js';
 import { detectRuntime, signatureBackend, useNodeCrypto, useWebCrypto } from '../../src/jose/backend.js';
 import { importJwk } from '../../src/keys/jwk.js';
 import type { createVerifier as CreateVerifier } from '../../src/index.js';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 
 export type Mode = 'node' | 'node-async' | 'webcrypto';
 
@@ -41,7 +42,9 @@ export interface TokenCase {
 
 export interface SuiteInput {
   /** Which part runs: the Wycheproof vectors, or the verification path (static and remote keys). */
-  part: 'wycheproof' | 'verify';
+  part: 'wycheproof' | 'verify' | 'bench';
+  /** bench: tokens per alg, verified by each library in turn, `rounds` times (interleaved). */
+  bench?: { tokens: Record<string, string[]>; libs: ('oidc-verifier' | 'jose')[]; rounds: number };
   files?: Record<string, VectorFile>;
   modes?: Mode[];
   /** Static-key verification: the issuer, audience, JWKS and tokens. */
@@ -88,6 +91,8 @@ export interface SuiteOutput {
   verify?: Record<string, Outcome>;
   remote?: Record<string, Outcome>;
   sync?: Outcome;
+  /** bench: ms per round, by alg then library (0 where the runtime's clock stands still, as in workerd). */
+  bench?: Record<string, Record<string, number[]>>;
   ms: number;
 }
 
@@ -190,7 +195,9 @@ export async function runSuite(input: SuiteInput, createVerifier: typeof CreateV
     backend: { name: entryBackend.name, synchronous: entryBackend.synchronous, unavailable: [...entryBackend.unavailable.keys()] },
     ms: 0,
   };
-  if (input.part === 'wycheproof') {
+  if (input.part === 'bench') {
+    out.bench = await runBench(input, createVerifier);
+  } else if (input.part === 'wycheproof') {
     try {
       out.vectors = await runVectors(input.files ?? {}, input.modes ?? []);
     } finally {
@@ -221,5 +228,39 @@ export async function runSuite(input: SuiteInput, createVerifier: typeof CreateV
     }
   }
   out.ms = Date.now() - started;
+  return out;
+}
+
+/**
+ * Throughput of oidc-verifier and jose on this runtime, the same tokens and JWKS: each library
+ * verifies every token of an alg once per round (sequentially awaited), after one untimed warm-up
+ * pass; rounds alternate between the libraries.
+ */
+async function runBench(input: SuiteInput, createVerifier: typeof CreateVerifier): Promise<Record<string, Record<string, number[]>>> {
+  const b = input.bench!;
+  const verifier = createVerifier({ issuer: input.issuer!, audience: input.audience!, jwks: input.jwks as never });
+  const keys = createLocalJWKSet(input.jwks as never);
+  const run = {
+    'oidc-verifier': async (t: string) => void (await verifier.verifyIdToken(t)),
+    jose: async (t: string) => void (await jwtVerify(t, keys, { issuer: input.issuer!, audience: input.audience! })),
+  };
+  const out: Record<string, Record<string, number[]>> = {};
+  const clock = (globalThis as { performance?: { now(): number } }).performance ?? Date;
+  for (const [alg, tokens] of Object.entries(b.tokens)) {
+    const byLib: Record<string, number[]> = {};
+    for (const lib of b.libs) {
+      byLib[lib] = [];
+      for (const t of tokens) await run[lib](t);
+    }
+    for (let r = 0; r < b.rounds; r++) {
+      for (const lib of r % 2 === 0 ? b.libs : [...b.libs].reverse()) {
+        const start = clock.now();
+        for (const t of tokens) await run[lib](t);
+        byLib[lib]!.push(clock.now() - start);
+      }
+    }
+    out[alg] = byLib;
+  }
+  verifier.close();
   return out;
 }
