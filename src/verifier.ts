@@ -263,7 +263,8 @@ class OidcVerifier implements Verifier {
 
   #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
     const { signingInput, signature } = p.jws;
-    if (!signatureBackend().synchronous) {
+    const backend = signatureBackend();
+    if (!backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
       return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options));
     }
     if (runInline()) {

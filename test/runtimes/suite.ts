@@ -44,7 +44,7 @@ export interface SuiteInput {
   /** Which part runs: the Wycheproof vectors, or the verification path (static and remote keys). */
   part: 'wycheproof' | 'verify' | 'bench';
   /** bench: tokens per alg, verified by each library in turn, `rounds` times (interleaved). */
-  bench?: { tokens: Record<string, string[]>; libs: ('oidc-verifier' | 'jose')[]; rounds: number };
+  bench?: { tokens: Record<string, string[]>; libs: ('oidc-verifier' | 'jose')[]; rounds: number; backend?: Mode };
   files?: Record<string, VectorFile>;
   modes?: Mode[];
   /** Static-key verification: the issuer, audience, JWKS and tokens. */
@@ -86,7 +86,7 @@ export interface Outcome {
 
 export interface SuiteOutput {
   runtime: string;
-  backend: { name: string; synchronous: boolean; unavailable: string[] };
+  backend: { name: string; synchronous: boolean; unavailable: string[]; asyncViaWebCrypto: string[] };
   vectors?: VectorResult[];
   verify?: Record<string, Outcome>;
   remote?: Record<string, Outcome>;
@@ -192,7 +192,7 @@ export async function runSuite(input: SuiteInput, createVerifier: typeof CreateV
   const entryBackend = signatureBackend();
   const out: SuiteOutput = {
     runtime: detectRuntime(),
-    backend: { name: entryBackend.name, synchronous: entryBackend.synchronous, unavailable: [...entryBackend.unavailable.keys()] },
+    backend: { name: entryBackend.name, synchronous: entryBackend.synchronous, unavailable: [...entryBackend.unavailable.keys()], asyncViaWebCrypto: [...entryBackend.asyncViaWebCrypto] },
     ms: 0,
   };
   if (input.part === 'bench') {
@@ -238,6 +238,17 @@ export async function runSuite(input: SuiteInput, createVerifier: typeof CreateV
  */
 async function runBench(input: SuiteInput, createVerifier: typeof CreateVerifier): Promise<Record<string, Record<string, number[]>>> {
   const b = input.bench!;
+  const entry = signatureBackend();
+  if (b.backend !== undefined) select(b.backend);
+  try {
+    return await benchRounds(input, b, createVerifier);
+  } finally {
+    if (entry.name === 'webcrypto') useWebCrypto(entry.runtime);
+    else useNodeCrypto();
+  }
+}
+
+async function benchRounds(input: SuiteInput, b: NonNullable<SuiteInput['bench']>, createVerifier: typeof CreateVerifier): Promise<Record<string, Record<string, number[]>>> {
   const verifier = createVerifier({ issuer: input.issuer!, audience: input.audience!, jwks: input.jwks as never });
   const keys = createLocalJWKSet(input.jwks as never);
   const run = {
