@@ -34,7 +34,9 @@ async function benchInput(pool: number, rounds: number): Promise<SuiteInput> {
   for (const alg of ALGS) {
     const iss = await issuerFor(ASYMMETRIC_KINDS.find((k) => k.alg === alg)!);
     keys.push(iss.jwk!);
-    tokens[alg] = await Promise.all(Array.from({ length: pool }, (_, i) => iss.sign({ iss: ISSUER, aud: AUDIENCE, sub: `user-${i}`, iat: now, exp: now + 3600 })));
+    tokens[alg] = await Promise.all(
+      Array.from({ length: pool }, (_, i) => iss.sign({ iss: ISSUER, aud: AUDIENCE, sub: `user-${i}`, iat: now, exp: now + 3600 })),
+    );
   }
   return { part: 'bench', issuer: ISSUER, audience: AUDIENCE, jwks: { keys }, bench: { tokens, libs: ['oidc-verifier', 'jose'], rounds } };
 }
@@ -82,7 +84,9 @@ async function workerdRows(input: SuiteInput, pool: number, rounds: number): Pro
 }
 
 /** Runs the cross-runtime benchmark; returns the table (markdown or plain). */
-export async function runRuntimeBench(options: { quick?: boolean; markdown?: boolean } = {}): Promise<{ table: string; rows: RuntimeRow[] }> {
+export async function runRuntimeBench(
+  options: { quick?: boolean; markdown?: boolean } = {},
+): Promise<{ table: string; rows: RuntimeRow[] }> {
   const pool = options.quick ? 50 : 200;
   const rounds = options.quick ? 3 : 7;
   const input = await benchInput(pool, rounds);

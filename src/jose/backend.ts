@@ -1,5 +1,3 @@
-import type { Algorithm } from './algorithms.js';
-
 /**
  * Which signature primitives this process uses, chosen once per runtime. On Node, Deno and Bun the
  * node:crypto backend (src/jose/signature.ts) verifies synchronously, on the threadpool and (Node
@@ -26,7 +24,12 @@ export interface SignatureBackend {
 
 /** The runtime this code runs on, told apart by what each one puts on the global object. */
 export function detectRuntime(): string {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown; navigator?: { userAgent?: unknown }; process?: { versions?: { node?: unknown } } };
+  const g = globalThis as {
+    Deno?: unknown;
+    Bun?: unknown;
+    navigator?: { userAgent?: unknown };
+    process?: { versions?: { node?: unknown } };
+  };
   if (g.Deno !== undefined) return 'Deno';
   if (g.Bun !== undefined) return 'Bun';
   if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'workerd';
@@ -44,14 +47,14 @@ export function detectRuntime(): string {
 function nodeCryptoGaps(runtime: string): Map<string, string> {
   if (runtime === 'Bun') {
     return new Map([
-      ['ES256K', 'Bun\'s node:crypto has no secp256k1'],
-      ['Ed448', 'Bun\'s node:crypto has no Ed448'],
+      ['ES256K', "Bun's node:crypto has no secp256k1"],
+      ['Ed448', "Bun's node:crypto has no Ed448"],
     ]);
   }
   if (runtime === 'Deno') {
     return new Map([
-      ['ES256K', 'Deno\'s node:crypto rejects valid secp256k1 signatures with a high S'],
-      ['Ed448', 'Deno\'s node:crypto accepts Ed448 signatures whose R has non-zero unused bits'],
+      ['ES256K', "Deno's node:crypto rejects valid secp256k1 signatures with a high S"],
+      ['Ed448', "Deno's node:crypto accepts Ed448 signatures whose R has non-zero unused bits"],
     ]);
   }
   return new Map();
@@ -78,7 +81,13 @@ function webCryptoFaster(runtime: string): Set<string> {
 
 function nodeBackend(): SignatureBackend {
   const runtime = detectRuntime();
-  return { name: 'node:crypto', runtime, synchronous: true, unavailable: nodeCryptoGaps(runtime), asyncViaWebCrypto: webCryptoFaster(runtime) };
+  return {
+    name: 'node:crypto',
+    runtime,
+    synchronous: true,
+    unavailable: nodeCryptoGaps(runtime),
+    asyncViaWebCrypto: webCryptoFaster(runtime),
+  };
 }
 
 let current: SignatureBackend = nodeBackend();
@@ -105,6 +114,6 @@ export function useNodeCrypto(): void {
 }
 
 /** Why `alg` (or, for EdDSA, the key curve `crv`) cannot be verified here, or undefined when it can. */
-export function unavailableReason(alg: Algorithm | string): string | undefined {
+export function unavailableReason(alg: string): string | undefined {
   return current.unavailable.get(alg);
 }

@@ -34,7 +34,7 @@ function importParams(spec: AlgorithmSpec, crv: string | undefined): object {
       return { name: 'ECDSA', namedCurve: crv };
     case 'eddsa':
       return { name: crv ?? 'Ed25519' };
-    default:
+    case 'hmac':
       return { name: 'HMAC', hash };
   }
 }
@@ -49,7 +49,7 @@ function verifyParams(spec: AlgorithmSpec, crv: string | undefined): object {
       return { name: crv ?? 'Ed25519' };
     case 'rsa':
       return { name: 'RSASSA-PKCS1-v1_5' };
-    default:
+    case 'hmac':
       return { name: 'HMAC' };
   }
 }
@@ -60,7 +60,10 @@ const curveOf = new WeakMap<KeyObject, string | undefined>();
 function crvOf(key: KeyObject): string | undefined {
   if (curveOf.has(key)) return curveOf.get(key);
   let crv: string | undefined;
-  if (key.type === 'public' && (key.asymmetricKeyType === 'ec' || key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448')) {
+  if (
+    key.type === 'public' &&
+    (key.asymmetricKeyType === 'ec' || key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448')
+  ) {
     crv = (key.export({ format: 'jwk' }) as { crv?: string }).crv;
   }
   curveOf.set(key, crv);
@@ -96,7 +99,12 @@ async function importCryptoKey(spec: AlgorithmSpec, key: KeyObject): Promise<unk
 }
 
 /** Verifies a JWS signature with WebCrypto. Never rejects: any failure is `false`. */
-export async function verifySignatureWebCrypto(spec: AlgorithmSpec, key: KeyObject, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function verifySignatureWebCrypto(
+  spec: AlgorithmSpec,
+  key: KeyObject,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   if (!shapeOk(spec, key, signature)) return false;
   const s = subtle();
   if (s === undefined) return false;

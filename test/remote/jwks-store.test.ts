@@ -48,7 +48,10 @@ test('jwksStore: a cold cache takes a fresh persisted JWKS with zero requests', 
   t.after(() => cold.close());
   assert.equal(await verifyWith(cold, await key.sign({ sub: 'bob' })), 'k1');
   assert.equal(server.count('/jwks'), 1, 'no JWKS request from the cold cache');
-  assert.equal(events.find((e) => e.type === 'refresh')?.type === 'refresh' && (events.find((e) => e.type === 'refresh') as { reason: string }).reason, 'persisted');
+  assert.equal(
+    events.find((e) => e.type === 'refresh')?.type === 'refresh' && (events.find((e) => e.type === 'refresh') as { reason: string }).reason,
+    'persisted',
+  );
   assert.deepEqual(log, [`get ${uri}`, `set ${uri}`, `get ${uri}`]);
 });
 
@@ -74,7 +77,10 @@ test('jwksStore: an expired persisted JWKS is revalidated, and served stale-if-e
   t.after(() => stale.close());
   assert.equal(await verifyWith(stale, await key.sign()), 'k1');
   assert.equal(server.count('/jwks'), 2);
-  assert.ok(events.some((e) => e.type === 'stale-served'), 'stale-served reported');
+  assert.ok(
+    events.some((e) => e.type === 'stale-served'),
+    'stale-served reported',
+  );
 
   // Past stale-if-error as well: the failure surfaces.
   data.set(uri, { jwks: jwks(key), fetchedAt: Date.now() - 3_600_000, headers: { 'cache-control': 'max-age=60, stale-if-error=60' } });
@@ -91,11 +97,21 @@ test('jwksStore: a store that throws, answers garbage or never answers is ignore
   server.route('/jwks', json(jwks(key), { 'cache-control': 'max-age=600' }));
   server.route('/slow', hang);
   const stores: JwksStore[] = [
-    { get: () => { throw new Error('boom'); }, set: () => { throw new Error('boom'); } },
+    {
+      get: () => {
+        throw new Error('boom');
+      },
+      set: () => {
+        throw new Error('boom');
+      },
+    },
     { get: async () => Promise.reject(new Error('boom')), set: async () => Promise.reject(new Error('boom')) },
     { get: () => ({ jwks: 'nope', fetchedAt: 'yesterday', headers: null }) as unknown as PersistedJwks, set: () => undefined },
     { get: () => ({ jwks: { keys: [] }, fetchedAt: Date.now(), headers: { 'cache-control': 'max-age=600' } }), set: () => undefined },
-    { get: () => ({ jwks: jwks(key), fetchedAt: Date.now() + 86_400_000, headers: { 'cache-control': 'max-age=600' } }), set: () => undefined },
+    {
+      get: () => ({ jwks: jwks(key), fetchedAt: Date.now() + 86_400_000, headers: { 'cache-control': 'max-age=600' } }),
+      set: () => undefined,
+    },
     { get: () => new Promise<undefined>(() => undefined), set: () => undefined },
   ];
   for (const [i, jwksStore] of stores.entries()) {
@@ -104,5 +120,8 @@ test('jwksStore: a store that throws, answers garbage or never answers is ignore
     assert.equal(await verifyWith(src, await key.sign()), 'k1', `store ${i}`);
     assert.equal(server.count('/jwks'), i + 1, `store ${i}: fetched over the network`);
   }
-  await rejectsWith(() => createRemoteKeySource({ jwksUri: uri, jwksStore: { get: () => undefined } as unknown as JwksStore }), 'ERR_CONFIG');
+  await rejectsWith(
+    () => createRemoteKeySource({ jwksUri: uri, jwksStore: { get: () => undefined } as unknown as JwksStore }),
+    'ERR_CONFIG',
+  );
 });

@@ -15,7 +15,11 @@ async function resolved(conditions: string[], platform: 'browser' | 'node'): Pro
     symlinkSync(ROOT, join(modules, 'oidc-verifier'), 'dir');
   }
   const r = await build({
-    stdin: { contents: "export { createVerifier } from 'oidc-verifier';\nexport { requireToken } from 'oidc-verifier/hono';\n", resolveDir: scratch(), loader: 'js' },
+    stdin: {
+      contents: "export { createVerifier } from 'oidc-verifier';\nexport { requireToken } from 'oidc-verifier/hono';\n",
+      resolveDir: scratch(),
+      loader: 'js',
+    },
     bundle: true,
     write: false,
     metafile: true,

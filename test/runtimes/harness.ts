@@ -37,16 +37,20 @@ export const TOTAL_VECTORS = 3072;
 
 export function loadVectors(): Record<string, VectorFile> {
   const dir = join(ROOT, 'test/fixtures/wycheproof');
-  const present = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const present = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   assert.deepEqual(present, Object.keys(FILE_ALGS).sort(), 'every vector file is mapped');
   const out: Record<string, VectorFile> = {};
   for (const [file, m] of Object.entries(FILE_ALGS)) {
-    const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { testGroups: (WycheproofGroup & { keyJwk?: Record<string, unknown> })[] };
+    const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      testGroups: (WycheproofGroup & { keyJwk?: Record<string, unknown> })[];
+    };
     out[file] = {
       ...m,
       groups: data.testGroups.map((g) => ({
         publicKeyPem: g.publicKeyPem,
-        ...(g.publicKeyJwk ?? g.keyJwk ? { publicKeyJwk: g.publicKeyJwk ?? g.keyJwk } : {}),
+        ...((g.publicKeyJwk ?? g.keyJwk) ? { publicKeyJwk: g.publicKeyJwk ?? g.keyJwk } : {}),
         tests: g.tests.map((t) => ({ tcId: t.tcId, msg: t.msg, sig: t.sig, result: t.result })),
       })),
     };
@@ -63,7 +67,11 @@ export function assertVectors(results: readonly VectorResult[], modes: readonly 
   for (const mode of modes) {
     const mine = results.filter((r) => r.mode === mode);
     assert.equal(mine.length, Object.keys(FILE_ALGS).length, `${runtime} ${mode}: every file ran`);
-    assert.equal(mine.reduce((n, r) => n + r.tests, 0), TOTAL_VECTORS, `${runtime} ${mode}: every vector ran`);
+    assert.equal(
+      mine.reduce((n, r) => n + r.tests, 0),
+      TOTAL_VECTORS,
+      `${runtime} ${mode}: every vector ran`,
+    );
     for (const r of mine) {
       const where = `${runtime} ${mode} ${r.file}`;
       if (r.gap === undefined) {
@@ -83,7 +91,10 @@ export function assertVectors(results: readonly VectorResult[], modes: readonly 
 export function describeVectors(results: readonly VectorResult[]): string {
   return results
     .filter((r) => r.gap !== undefined || r.validRejected > 0 || r.keyRefused > 0)
-    .map((r) => `${r.mode} ${r.file}: valid ${r.validVerified}/${r.validVerified + r.validRejected}, invalid accepted ${r.invalidAccepted}, keys refused ${r.keyRefused}${r.gap ? ` (narrowed: ${r.gap})` : ''}`)
+    .map(
+      (r) =>
+        `${r.mode} ${r.file}: valid ${r.validVerified}/${r.validVerified + r.validRejected}, invalid accepted ${r.invalidAccepted}, keys refused ${r.keyRefused}${r.gap ? ` (narrowed: ${r.gap})` : ''}`,
+    )
     .join('\n');
 }
 
@@ -100,7 +111,15 @@ export async function verifyFixture(jwksUrl?: string): Promise<VerifyFixture> {
   const issuers = await Promise.all(ASYMMETRIC_KINDS.map((k) => issuerFor(k)));
   const other = await issuerFor({ alg: 'RS256' }, 'runtimes-other');
   const now = Math.floor(Date.now() / 1000);
-  const claims = (extra: Record<string, unknown> = {}) => ({ iss: ISSUER, sub: 'alice', aud: AUDIENCE, iat: now, exp: now + 600, nonce: 'n-1', ...extra });
+  const claims = (extra: Record<string, unknown> = {}) => ({
+    iss: ISSUER,
+    sub: 'alice',
+    aud: AUDIENCE,
+    iat: now,
+    exp: now + 600,
+    nonce: 'n-1',
+    ...extra,
+  });
   const tokens: TokenCase[] = [];
   for (const [i, iss] of issuers.entries()) {
     tokens.push({ name: `valid-${kindLabel(ASYMMETRIC_KINDS[i]!)}`, token: await iss.sign(claims()), profile: 'id', nonce: 'n-1' });
@@ -123,7 +142,9 @@ export async function verifyFixture(jwksUrl?: string): Promise<VerifyFixture> {
   // Keys a runtime may narrow out (secp256k1, Ed448) first, so a refusal's message shows their reason.
   const narrowable = (i: TestIssuer) => i.alg === 'ES256K' || i.crv === 'Ed448';
   const jwks = { keys: [...issuers.filter(narrowable), ...issuers.filter((i) => !narrowable(i))].map((i) => i.jwk!) };
-  const remoteTokens = tokens.filter((t) => t.name === 'valid-RS256' || t.name === 'valid-ES256' || t.name === 'valid-EdDSA/Ed25519' || t.name === 'other-key-same-kid');
+  const remoteTokens = tokens.filter(
+    (t) => t.name === 'valid-RS256' || t.name === 'valid-ES256' || t.name === 'valid-EdDSA/Ed25519' || t.name === 'other-key-same-kid',
+  );
   return {
     issuers,
     input: { part: 'verify', issuer: ISSUER, audience: AUDIENCE, jwks, tokens, ...(jwksUrl ? { jwksUrl, remoteTokens } : {}) },
@@ -135,7 +156,12 @@ export async function verifyFixture(jwksUrl?: string): Promise<VerifyFixture> {
  * runtime narrowed an algorithm or curve: then ERR_ALG_NOT_ALLOWED (alg) or a failure whose
  * message names the runtime (curve: the key was refused at import).
  */
-export function assertSameAsNode(node: Record<string, Outcome>, other: Record<string, Outcome>, runtime: string, unavailable: readonly string[]): void {
+export function assertSameAsNode(
+  node: Record<string, Outcome>,
+  other: Record<string, Outcome>,
+  runtime: string,
+  unavailable: readonly string[],
+): void {
   assert.deepEqual(Object.keys(other).sort(), Object.keys(node).sort(), `${runtime}: same cases`);
   for (const [name, want] of Object.entries(node)) {
     const got = other[name]!;
@@ -146,9 +172,17 @@ export function assertSameAsNode(node: Record<string, Outcome>, other: Record<st
       assert.match(got.message ?? '', new RegExp(runtime), `${runtime} ${name}: names the runtime`);
     } else if (narrowedCurve !== undefined) {
       assert.equal(got.code, 'ERR_KEY_NOT_FOUND', `${runtime} ${name}: ${got.message}`);
-      assert.match(got.message ?? '', new RegExp(`${narrowedCurve} keys cannot be used on ${runtime}`), `${runtime} ${name}: names the runtime: ${got.message}`);
+      assert.match(
+        got.message ?? '',
+        new RegExp(`${narrowedCurve} keys cannot be used on ${runtime}`),
+        `${runtime} ${name}: names the runtime: ${got.message}`,
+      );
     } else {
-      assert.deepEqual({ ok: got.ok, code: got.code, sub: got.sub }, { ok: want.ok, code: want.code, sub: want.sub }, `${runtime} ${name}: ${got.message ?? ''}`);
+      assert.deepEqual(
+        { ok: got.ok, code: got.code, sub: got.sub },
+        { ok: want.ok, code: want.code, sub: want.sub },
+        `${runtime} ${name}: ${got.message ?? ''}`,
+      );
     }
   }
 }
@@ -204,7 +238,10 @@ export function runCli(runtime: 'deno' | 'bun', file: string, input: SuiteInput)
   const inPath = join(dir, `${tag}-in.json`);
   const outPath = join(dir, `${tag}-out.json`);
   writeFileSync(inPath, JSON.stringify(input));
-  const args = runtime === 'deno' ? ['run', '--quiet', '--no-prompt', '--allow-read', '--allow-write', '--allow-env', '--allow-net=127.0.0.1', file, inPath, outPath] : [file, inPath, outPath];
+  const args =
+    runtime === 'deno'
+      ? ['run', '--quiet', '--no-prompt', '--allow-read', '--allow-write', '--allow-env', '--allow-net=127.0.0.1', file, inPath, outPath]
+      : [file, inPath, outPath];
   const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(dir, 'deno-dir'), NO_COLOR: '1' };
   return new Promise((resolve, reject) => {
     execFile(join(BIN, runtime), args, { env, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
@@ -219,7 +256,11 @@ export function runCli(runtime: 'deno' | 'bun', file: string, input: SuiteInput)
 }
 
 /** A workerd isolate (miniflare) running the worker bundle, with nodejs_compat as the library needs. */
-export async function startWorkerd(script: string, bindings: Record<string, string>, cachePersist?: string): Promise<{ fetch(path: string, init?: RequestInit): Promise<Response>; dispose(): Promise<void> }> {
+export async function startWorkerd(
+  script: string,
+  bindings: Record<string, string>,
+  cachePersist?: string,
+): Promise<{ fetch(path: string, init?: RequestInit): Promise<Response>; dispose(): Promise<void> }> {
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     modules: true,
@@ -232,7 +273,7 @@ export async function startWorkerd(script: string, bindings: Record<string, stri
   });
   await mf.ready;
   return {
-    fetch: async (path, init) => (await mf.dispatchFetch(`http://worker.test${path}`, init as never)) as unknown as Response,
+    fetch: async (path, init) => await mf.dispatchFetch(`http://worker.test${path}`, init as never),
     dispose: () => mf.dispose(),
   };
 }

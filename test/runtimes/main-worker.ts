@@ -45,7 +45,14 @@ let verifier: Verifier | undefined;
 
 function appFor(env: Env): Hono {
   if (app !== undefined) return app;
-  verifier = createVerifier({ issuer: env.ISSUER, audience: env.AUDIENCE, jwksUri: env.JWKS_URL, allowHttp: true, timeout: 5000, jwksStore: cacheApiStore });
+  verifier = createVerifier({
+    issuer: env.ISSUER,
+    audience: env.AUDIENCE,
+    jwksUri: env.JWKS_URL,
+    allowHttp: true,
+    timeout: 5000,
+    jwksStore: cacheApiStore,
+  });
   const a = new Hono();
   a.get('/items', requireToken(verifier, { realm: 'api' }), (c) => c.json({ sub: c.get('auth').payload.sub ?? null }));
   app = a;

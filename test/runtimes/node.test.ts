@@ -16,7 +16,13 @@ test('every Wycheproof vector through the WebCrypto backend on Node', async (t) 
   const out = await runSuite({ part: 'wycheproof', files: loadVectors(), modes: ['webcrypto'] }, createVerifier);
   assertVectors(out.vectors!, ['webcrypto'], 'Node.js');
   // Narrowed everywhere WebCrypto is the backend: secp256k1 (no WebCrypto curve) and Ed448.
-  assert.deepEqual(out.vectors!.filter((r) => r.gap !== undefined).map((r) => r.file).sort(), ['ecdsa_secp256k1_sha256_p1363_test.json', 'ed448_test.json']);
+  assert.deepEqual(
+    out
+      .vectors!.filter((r) => r.gap !== undefined)
+      .map((r) => r.file)
+      .sort(),
+    ['ecdsa_secp256k1_sha256_p1363_test.json', 'ed448_test.json'],
+  );
   assert.equal(signatureBackend().name, 'node:crypto', 'the suite restores the backend');
   t.diagnostic(describeVectors(out.vectors!));
 });
@@ -32,7 +38,10 @@ test('the verification path under the WebCrypto backend matches node:crypto; syn
     assert.equal(web.backend.name, 'webcrypto');
     assertSameAsNode(node.verify!, web.verify!, 'Node.js', web.backend.unavailable);
     assert.equal(web.sync?.code, 'ERR_CONFIG');
-    assert.match(web.sync?.message ?? '', /synchronous verification is not available on Node\.js: its webcrypto verifies asynchronously only/);
+    assert.match(
+      web.sync?.message ?? '',
+      /synchronous verification is not available on Node\.js: its webcrypto verifies asynchronously only/,
+    );
   } finally {
     useNodeCrypto();
   }

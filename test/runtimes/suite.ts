@@ -130,9 +130,19 @@ async function runVectors(files: Record<string, VectorFile>, modes: readonly Mod
       const spec = ALGORITHMS[f.alg];
       const gap = signatureBackend().unavailable.get(f.crv === 'Ed448' ? 'Ed448' : f.alg);
       const r: VectorResult = {
-        file, mode, ...(gap !== undefined ? { gap } : {}), jwkImport: 'ok', tests: 0,
-        validVerified: 0, validRejected: 0, invalidRejected: 0, invalidAccepted: 0,
-        acceptableVerified: 0, acceptableRejected: 0, keyRefused: 0, examples: [],
+        file,
+        mode,
+        ...(gap !== undefined ? { gap } : {}),
+        jwkImport: 'ok',
+        tests: 0,
+        validVerified: 0,
+        validRejected: 0,
+        invalidRejected: 0,
+        invalidAccepted: 0,
+        acceptableVerified: 0,
+        acceptableRejected: 0,
+        keyRefused: 0,
+        examples: [],
       };
       for (const g of f.groups) {
         let key: KeyObject | undefined;
@@ -153,9 +163,19 @@ async function runVectors(files: Record<string, VectorFile>, modes: readonly Mod
           let ok = false;
           if (key === undefined) r.keyRefused++;
           else ok = await verifyIn(mode, spec, key, hex(tc.msg), hex(tc.sig));
-          if (tc.result === 'valid') ok ? r.validVerified++ : r.validRejected++;
-          else if (tc.result === 'invalid') ok ? r.invalidAccepted++ : r.invalidRejected++;
-          else ok ? r.acceptableVerified++ : r.acceptableRejected++;
+          const field =
+            tc.result === 'valid'
+              ? ok
+                ? 'validVerified'
+                : 'validRejected'
+              : tc.result === 'invalid'
+                ? ok
+                  ? 'invalidAccepted'
+                  : 'invalidRejected'
+                : ok
+                  ? 'acceptableVerified'
+                  : 'acceptableRejected';
+          r[field]++;
           const wrong = (tc.result === 'valid' && !ok) || (tc.result === 'invalid' && ok);
           if (wrong && r.examples.length < 3) r.examples.push(`tcId ${tc.tcId} ${tc.result}: got ${ok}`);
         }
@@ -169,7 +189,11 @@ async function runVectors(files: Record<string, VectorFile>, modes: readonly Mod
 function outcome(p: Promise<{ payload: { sub?: string } }>): Promise<Outcome> {
   return p.then(
     (v) => ({ ok: true, ...(v.payload.sub !== undefined ? { sub: v.payload.sub } : {}) }),
-    (e: { code?: string; message?: string }) => ({ ok: false, code: e?.code ?? 'THROWN', message: String(e?.message ?? e) }),
+    (e: { code?: string; message?: string }) => ({
+      ok: false,
+      code: e?.code ?? 'THROWN',
+      message: typeof e?.message === 'string' ? e.message : 'non-Error rejection',
+    }),
   );
 }
 
@@ -177,7 +201,9 @@ async function runTokens(verifier: ReturnType<typeof CreateVerifier>, tokens: re
   const out: Record<string, Outcome> = {};
   for (const t of tokens) {
     out[t.name] = await outcome(
-      t.profile === 'id' ? verifier.verifyIdToken(t.token, t.nonce !== undefined ? { nonce: t.nonce } : {}) : verifier.verifyAccessToken(t.token),
+      t.profile === 'id'
+        ? verifier.verifyIdToken(t.token, t.nonce !== undefined ? { nonce: t.nonce } : {})
+        : verifier.verifyAccessToken(t.token),
     );
   }
   return out;
@@ -192,7 +218,12 @@ export async function runSuite(input: SuiteInput, createVerifier: typeof CreateV
   const entryBackend = signatureBackend();
   const out: SuiteOutput = {
     runtime: detectRuntime(),
-    backend: { name: entryBackend.name, synchronous: entryBackend.synchronous, unavailable: [...entryBackend.unavailable.keys()], asyncViaWebCrypto: [...entryBackend.asyncViaWebCrypto] },
+    backend: {
+      name: entryBackend.name,
+      synchronous: entryBackend.synchronous,
+      unavailable: [...entryBackend.unavailable.keys()],
+      asyncViaWebCrypto: [...entryBackend.asyncViaWebCrypto],
+    },
     ms: 0,
   };
   if (input.part === 'bench') {
@@ -248,7 +279,11 @@ async function runBench(input: SuiteInput, createVerifier: typeof CreateVerifier
   }
 }
 
-async function benchRounds(input: SuiteInput, b: NonNullable<SuiteInput['bench']>, createVerifier: typeof CreateVerifier): Promise<Record<string, Record<string, number[]>>> {
+async function benchRounds(
+  input: SuiteInput,
+  b: NonNullable<SuiteInput['bench']>,
+  createVerifier: typeof CreateVerifier,
+): Promise<Record<string, Record<string, number[]>>> {
   const verifier = createVerifier({ issuer: input.issuer!, audience: input.audience!, jwks: input.jwks as never });
   const keys = createLocalJWKSet(input.jwks as never);
   const run = {

@@ -10,7 +10,18 @@ import { createVerifier } from '../../src/index.js';
 import { json, startServer, type TestServer } from '../remote/helpers.js';
 import { ISSUER as AS_ISSUER, RESOURCE, startFixture, type Fixture } from '../http/helpers.js';
 import { runSuite, type SuiteOutput } from './suite.js';
-import { assertNodeReference, assertSameAsNode, assertVectors, bundle, describeVectors, loadVectors, scratch, startWorkerd, verifyFixture, type VerifyFixture } from './harness.js';
+import {
+  assertNodeReference,
+  assertSameAsNode,
+  assertVectors,
+  bundle,
+  describeVectors,
+  loadVectors,
+  scratch,
+  startWorkerd,
+  verifyFixture,
+  type VerifyFixture,
+} from './harness.js';
 
 let server: TestServer;
 let fixture: VerifyFixture;
@@ -49,7 +60,9 @@ test('workerd: every Wycheproof vector through WebCrypto; node:crypto measured',
   // workerd's node:crypto is not the backend there (the edge entry never uses it): shown, not asserted.
   const nodePath = out.vectors!.filter((r) => r.mode === 'node');
   const sum = (k: 'validVerified' | 'validRejected' | 'invalidAccepted') => nodePath.reduce((n, r) => n + r[k], 0);
-  t.diagnostic(`${out.ms} ms in workerd; node:crypto there: ${sum('validVerified')} valid verified, ${sum('validRejected')} valid rejected, ${sum('invalidAccepted')} invalid accepted\n${describeVectors(out.vectors!.filter((r) => r.mode === 'webcrypto'))}`);
+  t.diagnostic(
+    `${out.ms} ms in workerd; node:crypto there: ${sum('validVerified')} valid verified, ${sum('validRejected')} valid rejected, ${sum('invalidAccepted')} invalid accepted\n${describeVectors(out.vectors!.filter((r) => r.mode === 'webcrypto'))}`,
+  );
 });
 
 test('workerd: claims, key selection and attacks as on Node; sync is ERR_CONFIG; remote keys from 127.0.0.1', async () => {
@@ -58,10 +71,12 @@ test('workerd: claims, key selection and attacks as on Node; sync is ERR_CONFIG;
   assertSameAsNode(node.verify!, out.verify!, 'workerd', ['ES256K', 'Ed448']);
   assert.equal(out.sync?.code, 'ERR_CONFIG');
   assert.match(out.sync?.message ?? '', /synchronous verification is not available on workerd/);
-  assert.deepEqual(
-    Object.fromEntries(Object.entries(out.remote!).map(([k, v]) => [k, v.ok ? 'ok' : v.code])),
-    { 'valid-RS256': 'ok', 'valid-ES256': 'ok', 'valid-EdDSA/Ed25519': 'ok', 'other-key-same-kid': 'ERR_SIGNATURE_INVALID' },
-  );
+  assert.deepEqual(Object.fromEntries(Object.entries(out.remote!).map(([k, v]) => [k, v.ok ? 'ok' : v.code])), {
+    'valid-RS256': 'ok',
+    'valid-ES256': 'ok',
+    'valid-EdDSA/Ed25519': 'ok',
+    'other-key-same-kid': 'ERR_SIGNATURE_INVALID',
+  });
   assert.equal(server.count('/jwks') - before, 1, 'one JWKS fetch from the isolate served every remote token');
 });
 
