@@ -9,6 +9,7 @@ import { runAlg, type AlgResult } from './lib/rounds.js';
 import { createFixture } from './lib/tokens.js';
 import { gate } from './verify.js';
 import { runRequestBench } from './request.js';
+import { runRuntimeBench } from './runtimes.js';
 
 /**
  * `npm run bench`: oidc-verifier against raw node:crypto and the Node.js peers, in one process,
@@ -111,6 +112,14 @@ async function main(): Promise<void> {
     const { table } = await runRequestBench({ quick: o.quick, markdown: o.markdown });
     done();
     console.log(`\n${h(3, 'Requests through the adapters (bench/request.ts)')}\n`);
+    console.log(table);
+  }
+
+  if (o.runtimes) {
+    progress('runtimes: oidc-verifier vs jose on Node, Deno, Bun and workerd');
+    const { table } = await runRuntimeBench({ quick: o.quick, markdown: o.markdown });
+    done();
+    console.log(`\n${h(3, 'Each runtime, as a ratio to jose there (bench/runtimes.ts)')}\n`);
     console.log(table);
   }
 

@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Run bench/request.ts (adapters with and without bearer authentication). */
   readonly requests: boolean;
+  /** Run bench/runtimes.ts: throughput vs jose on Node, Deno, Bun and workerd. */
+  readonly runtimes: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -38,6 +40,8 @@ const USAGE = `usage: npm run bench -- [options]
   --no-remote         skip bench/remote.ts
   --requests          run bench/request.ts: each adapter's route with and without auth (default; shorter with --quick)
   --no-requests       skip bench/request.ts
+  --runtimes          run bench/runtimes.ts: ratio to jose on Node, Deno, Bun and workerd (default; shorter with --quick)
+  --no-runtimes       skip bench/runtimes.ts
   --help`;
 
 function intArg(name: string, raw: string | undefined, min: number): number {
@@ -59,6 +63,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   // The remote scenarios take ~40 s of mostly waiting: on by default, off in --quick unless asked.
   let remote = !quick;
   let requests = true;
+  let runtimes = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -109,6 +114,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--no-requests':
         requests = false;
         break;
+      case '--runtimes':
+        runtimes = true;
+        break;
+      case '--no-runtimes':
+        runtimes = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -116,7 +127,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests };
+  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests, runtimes };
 }
 
 export { USAGE };
