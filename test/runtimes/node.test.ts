@@ -24,6 +24,8 @@ test('every Wycheproof vector through the WebCrypto backend on Node', async (t) 
     ['ecdsa_secp256k1_sha256_p1363_test.json', 'ed448_test.json'],
   );
   assert.equal(signatureBackend().name, 'node:crypto', 'the suite restores the backend');
+  assert.deepEqual([...signatureBackend().asyncViaWebCrypto], [], 'on Node every check stays on node:crypto');
+  assert.deepEqual([...signatureBackend().unavailable.keys()], [], 'nothing is narrowed on Node');
   t.diagnostic(describeVectors(out.vectors!));
 });
 
