@@ -462,7 +462,10 @@ export class JwksCache {
   async #fetch(reason: RefreshReason, id: number): Promise<KeySet> {
     if (reason === 'cold') {
       const stored = await this.#fromStore(id);
-      if (stored !== undefined && this.#now() < this.#freshUntil) return stored;
+      if (stored !== undefined && this.#now() < this.#freshUntil) {
+        this.#fetches--; // counted by #refresh, but no request was made
+        return stored;
+      }
     }
     const started = performance.now();
     let set: KeySet;

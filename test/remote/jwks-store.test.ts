@@ -48,6 +48,8 @@ test('jwksStore: a cold cache takes a fresh persisted JWKS with zero requests', 
   t.after(() => cold.close());
   assert.equal(await verifyWith(cold, await key.sign({ sub: 'bob' })), 'k1');
   assert.equal(server.count('/jwks'), 1, 'no JWKS request from the cold cache');
+  assert.equal(cold.stats().fetches, 0, 'stats count requests only');
+  assert.equal(first.stats().fetches, 1);
   assert.equal(
     events.find((e) => e.type === 'refresh')?.type === 'refresh' && (events.find((e) => e.type === 'refresh') as { reason: string }).reason,
     'persisted',
