@@ -69,3 +69,31 @@ test('a key is imported into WebCrypto once per algorithm and reused', async () 
   // A key WebCrypto cannot take for the alg (an EC key under RS256) is false too.
   assert.equal(await verifySignatureWebCrypto(ALGORITHMS.RS256, key, data, Buffer.alloc(256)), false);
 });
+
+test('HS256 ID tokens with the client secret verify through WebCrypto too; a wrong secret fails', async () => {
+  const iss = await issuerFor({ alg: 'HS256' });
+  const now = Math.floor(Date.now() / 1000);
+  const token = await iss.sign({ iss: 'https://hs.example', sub: 'alice', aud: 'client', iat: now, exp: now + 60 });
+  useWebCrypto();
+  try {
+    const ok = createVerifier({
+      issuer: 'https://hs.example',
+      audience: 'client',
+      clientSecret: iss.secret!,
+      algorithms: ['HS256'],
+      jwks: { keys: [] },
+    });
+    assert.equal((await ok.verifyIdToken(token)).payload.sub, 'alice');
+    const wrong = createVerifier({
+      issuer: 'https://hs.example',
+      audience: 'client',
+      clientSecret: `${iss.secret!}x`,
+      algorithms: ['HS256'],
+      jwks: { keys: [] },
+    });
+    await assert.rejects(wrong.verifyIdToken(token), { code: 'ERR_SIGNATURE_INVALID' });
+    assert.throws(() => ok.verifyIdTokenSync(token), { code: 'ERR_CONFIG' });
+  } finally {
+    useNodeCrypto();
+  }
+});
