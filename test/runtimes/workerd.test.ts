@@ -52,17 +52,14 @@ async function suite(body: object): Promise<SuiteOutput> {
   return (await res.json()) as SuiteOutput;
 }
 
-test('workerd: every Wycheproof vector through WebCrypto; node:crypto measured', async (t) => {
-  const out = await suite({ part: 'wycheproof', files: loadVectors(), modes: ['webcrypto', 'node'] });
+test('workerd: every Wycheproof vector through WebCrypto', async (t) => {
+  // workerd's own node:crypto is never the backend there (the edge entry switches to WebCrypto);
+  // measured once with modes ['node'] for the docs (127 of 1,198 valid vectors verify), not run here.
+  const out = await suite({ part: 'wycheproof', files: loadVectors(), modes: ['webcrypto'] });
   assert.equal(out.runtime, 'workerd');
   assert.deepEqual(out.backend, { name: 'webcrypto', synchronous: false, unavailable: ['ES256K', 'Ed448'], asyncViaWebCrypto: [] });
   assertVectors(out.vectors!, ['webcrypto'], 'workerd');
-  // workerd's node:crypto is not the backend there (the edge entry never uses it): shown, not asserted.
-  const nodePath = out.vectors!.filter((r) => r.mode === 'node');
-  const sum = (k: 'validVerified' | 'validRejected' | 'invalidAccepted') => nodePath.reduce((n, r) => n + r[k], 0);
-  t.diagnostic(
-    `${out.ms} ms in workerd; node:crypto there: ${sum('validVerified')} valid verified, ${sum('validRejected')} valid rejected, ${sum('invalidAccepted')} invalid accepted\n${describeVectors(out.vectors!.filter((r) => r.mode === 'webcrypto'))}`,
-  );
+  t.diagnostic(`${out.ms} ms in workerd\n${describeVectors(out.vectors!)}`);
 });
 
 test('workerd: claims, key selection and attacks as on Node; sync is ERR_CONFIG; remote keys from 127.0.0.1', async () => {
