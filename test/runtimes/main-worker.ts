@@ -65,6 +65,10 @@ export default {
     if (request.method === 'POST' && url.pathname === '/suite') {
       return Response.json(await runSuite((await request.json()) as SuiteInput, createVerifier));
     }
+    if (url.pathname === '/__stored') {
+      // For the test: whether the Cache API holds the JWKS yet (the write runs after the response).
+      return Response.json({ stored: (await cacheApiStore.get(env.JWKS_URL)) !== undefined });
+    }
     const res = await appFor(env).fetch(request);
     ctx.waitUntil(Promise.allSettled(pending.splice(0)));
     return res;

@@ -101,6 +101,14 @@ test('workerd: a second, cold isolate verifies from the Workers Cache API store 
   const warm = await startWorkerd(script, bindings, persist);
   const a = await warm.fetch('/items', { headers: { authorization: `Bearer ${await http.accessToken()}` } });
   assert.equal(a.status, 200, await a.clone().text());
+  // The Cache API write finishes after the response (ctx.waitUntil): wait for it before the
+  // isolate goes away, bounded at 200 polls.
+  let stored = false;
+  for (let i = 0; i < 200 && !stored; i++) {
+    stored = ((await (await warm.fetch('/__stored')).json()) as { stored: boolean }).stored;
+    if (!stored) await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(stored, 'the first isolate persisted the JWKS');
   await warm.dispose();
   assert.equal(http.jwksRequests() - start, 1, 'the first isolate fetched the JWKS');
 
