@@ -18,7 +18,7 @@ const LAYERS = [
   ['adapters/report', '^src/(adapters|report)/'],
   ['cli/inspector/server', '^src/(cli|inspector|server)/'],
   // The public entry re-exports every layer, so it sits on top.
-  ['index', '^src/index\\.ts$'],
+  ['index', '^src/(index|edge)\\.ts$'],
   // The demo uses the package as a user would, through its public entry.
   ['demo', '^src/demo/'],
 ];

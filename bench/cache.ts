@@ -49,6 +49,7 @@ function options(quick: boolean): BenchOptions {
     quick,
     requests: false,
     cache: false,
+    runtimes: false,
   };
 }
 

@@ -11,6 +11,7 @@ import { gate } from './verify.js';
 import { runRequestBench } from './request.js';
 import { runReplayDpopBench } from './replay-dpop.js';
 import { runCacheBench } from './cache.js';
+import { runRuntimeBench } from './runtimes.js';
 
 /**
  * `npm run bench`: oidc-verifier against raw node:crypto and the Node.js peers, in one process,
@@ -130,6 +131,14 @@ async function main(): Promise<void> {
     cacheFailed = r.failed;
     console.log(`\n${h(3, 'Verified-signature cache (bench/cache.ts)')}\n`);
     console.log(r.table);
+  }
+
+  if (o.runtimes) {
+    progress('runtimes: oidc-verifier vs jose on Node, Deno, Bun and workerd');
+    const { table } = await runRuntimeBench({ quick: o.quick, markdown: o.markdown });
+    done();
+    console.log(`\n${h(3, 'Each runtime, as a ratio to jose there (bench/runtimes.ts)')}\n`);
+    console.log(table);
   }
 
   const failed = verdicts.filter((t) => !t.pass).length + cacheFailed;

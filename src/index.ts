@@ -43,6 +43,7 @@ export type { VerificationKey } from './keys/jwk.js';
 export { hashClaimValue } from './claims/hash-claim.js';
 export { createRemoteKeySource } from './remote/remote-key-source.js';
 export type { RemoteKeySource, RemoteKeySourceOptions } from './remote/remote-key-source.js';
+export type { JwksStore, PersistedJwks } from './remote/jwks-store.js';
 export type { RemoteKeyEvent, RemoteKeyStats, RemoteKeyListener, RefreshReason } from './remote/events.js';
 export { discover } from './remote/discovery.js';
 export type { ProviderMetadata } from './remote/discovery.js';

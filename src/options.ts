@@ -64,7 +64,7 @@ export const TENANT_LIMITS = {
 /** Remote-key options passed through to {@link createRemoteKeySource}; see its docs for defaults. */
 export type RemoteOptions = Pick<
   RemoteKeySourceOptions,
-  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent' | 'monotonicClock'
+  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent' | 'monotonicClock' | 'jwksStore'
 >;
 
 /** Options of a verifier: one issuer inline, or several in `issuers`. */
@@ -231,6 +231,7 @@ const VERIFIER_OPTION_NAMES = [
     maxKeys: true,
     onEvent: true,
     monotonicClock: true,
+    jwksStore: true,
     introspection: true,
     replayStore: true,
     preventReplay: true,

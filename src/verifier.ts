@@ -5,6 +5,8 @@ import { checkLogoutTokenClaims } from './claims/logout-token.js';
 import { ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
+import { signatureBackend, unavailableReason } from './jose/backend.js';
+import { verifyWithKeysWebCrypto } from './jose/webcrypto.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { IssuerRegistry, type IssuerContext, type RemoteSourceFactory } from './issuers.js';
@@ -351,6 +353,10 @@ export class OidcVerifier implements TokenVerifier {
     if (!ctx.allowed.has(alg)) {
       throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
     }
+    const gap = unavailableReason(alg);
+    if (gap !== undefined) {
+      throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${alg} cannot be verified on ${signatureBackend().runtime}: ${gap}`);
+    }
     return { token, entry: payload !== undefined ? entry : undefined, jws, alg: alg as Algorithm, spec: ALGORITHMS[alg as Algorithm], ctx };
   }
 
@@ -443,6 +449,10 @@ export class OidcVerifier implements TokenVerifier {
       }
     }
     const { signingInput, signature } = p.jws;
+    const backend = signatureBackend();
+    if (!backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
+      return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options));
+    }
     if (runInline()) {
       try {
         return Promise.resolve(this.#checked(p, keys, verifyWithKeys(p.spec, keys, signingInput, signature), profile, options));
@@ -499,6 +509,10 @@ export class OidcVerifier implements TokenVerifier {
     }
     if (p.spec.family !== 'hmac' && !p.ctx.keySource.synchronous) {
       throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
+    }
+    const backend = signatureBackend();
+    if (!backend.synchronous) {
+      throw new VerifyError('ERR_CONFIG', `synchronous verification is not available on ${backend.runtime}: its ${backend.name} verifies asynchronously only; use the async method`);
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
     let v: VerifiedToken<JwtPayload> | undefined;
@@ -632,6 +646,7 @@ const remoteFactory: RemoteSourceFactory = (issuer, o, v) =>
     onEvent: v.onEvent,
     // Network timing runs on the monotonic clock; `now` is only the instant claims are judged at.
     monotonicClock: v.monotonicClock,
+    jwksStore: v.jwksStore,
   });
 
 /**

@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly requests: boolean;
   /** Run bench/cache.ts: the verified-signature cache (repeated tokens, cache-busting, memory). */
   readonly cache: boolean;
+  /** Run bench/runtimes.ts: throughput vs jose on Node, Deno, Bun and workerd. */
+  readonly runtimes: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -42,6 +44,8 @@ const USAGE = `usage: npm run bench -- [options]
   --no-requests       skip bench/request.ts
   --cache             run bench/cache.ts: the verified-signature cache (default; shorter with --quick)
   --no-cache          skip bench/cache.ts
+  --runtimes          run bench/runtimes.ts: ratio to jose on Node, Deno, Bun and workerd (default; shorter with --quick)
+  --no-runtimes       skip bench/runtimes.ts
   --help`;
 
 function intArg(name: string, raw: string | undefined, min: number): number {
@@ -64,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   let remote = !quick;
   let requests = true;
   let cache = true;
+  let runtimes = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -120,6 +125,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--no-cache':
         cache = false;
         break;
+      case '--runtimes':
+        runtimes = true;
+        break;
+      case '--no-runtimes':
+        runtimes = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -127,7 +138,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests, cache };
+  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests, cache, runtimes };
 }
 
 export { USAGE };

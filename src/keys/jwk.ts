@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { signatureBackend, unavailableReason } from '../jose/backend.js';
 import { ALGORITHMS, MIN_RSA_BITS, algorithmSpec, type Algorithm, type AsymmetricAlgorithm } from '../jose/algorithms.js';
 import type { Jwk } from '../jose/types.js';
 
@@ -111,6 +112,8 @@ export function importJwk(input: unknown, index: number): ImportResult {
   if (kty === 'OKP' && !(isString(crv) && OKP_CURVES.has(crv))) {
     return { reason: `unsupported OKP curve ${JSON.stringify(crv)} (signature keys are Ed25519 or Ed448)` };
   }
+  const gap = crv === 'Ed448' ? unavailableReason('Ed448') : crv === 'secp256k1' ? unavailableReason('ES256K') : undefined;
+  if (gap !== undefined) return { reason: `${crv as string} keys cannot be used on ${signatureBackend().runtime}: ${gap}` };
   let algorithms = compatibleAlgorithms(kty, isString(crv) ? crv : undefined);
   if (jwk.alg !== undefined) {
     const spec = isString(jwk.alg) ? algorithmSpec(jwk.alg) : undefined;

@@ -11,7 +11,9 @@ export type RefreshReason =
   /** Keys close to expiry: refreshed in the background while they keep serving. */
   | 'refresh-ahead'
   /** A token named a key the cached set does not have. */
-  | 'unknown-kid';
+  | 'unknown-kid'
+  /** No keys yet, and the `jwksStore` had a persisted response (no request made for it). */
+  | 'persisted';
 
 /**
  * What the remote key layer reports through `onEvent`. Plain objects; a listener that throws is

@@ -6,6 +6,7 @@ import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyEvent, RemoteKeyListener } from './events.js';
 import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.js';
+import { checkPersisted, persistedHeaders, type JwksStore } from './jwks-store.js';
 
 /**
  * The cache of one JWKS URL, shared by every source that uses it (see {@link sharedJwksCache}).
@@ -52,6 +53,8 @@ export interface JwksCacheOptions {
    * Default `performance.now`. Never the verifier's `now`: that is the instant claims are judged at.
    */
   readonly monotonicClock?: () => number;
+  /** Persists fetched JWKS responses (see {@link JwksStore}); read once when the cache is cold. */
+  readonly jwksStore?: JwksStore;
 }
 
 const monotonic = (): number => performance.now();
@@ -99,6 +102,8 @@ export class JwksCache {
   readonly #listeners = new Set<RemoteKeyListener>();
   /** Called when the last user released the cache (the registry parks or disposes it). */
   readonly #onIdle: () => void;
+  readonly #store: JwksStore | undefined;
+  #storeRead = false;
 
   #set: KeySet | undefined;
   #setSeq = 0;
@@ -149,6 +154,7 @@ export class JwksCache {
     this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
     this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
     this.#onIdle = onIdle;
+    this.#store = options.jwksStore;
   }
 
   /** The current key set, if one was ever fetched. */
@@ -420,7 +426,52 @@ export class JwksCache {
     return p;
   }
 
+  /**
+   * A cold cache asks the store once. A persisted response still fresh (by its own headers, aged
+   * since it was received) is installed and no request is made; an expired one is installed as the
+   * last good set (so stale-if-error and maxStale apply to it) and revalidated at once.
+   */
+  async #fromStore(id: number): Promise<KeySet | undefined> {
+    const store = this.#store;
+    if (store === undefined || this.#storeRead) return undefined;
+    this.#storeRead = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const deadline = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), this.#http.timeout);
+      });
+      const wall = Date.now();
+      const entry = checkPersisted(await Promise.race([Promise.resolve().then(() => store.get(this.uri)), deadline]), wall);
+      if (entry === undefined) return undefined;
+      const set = KeySet.fromJwks(entry.jwks, { maxKeys: this.#maxKeys, errorCode: 'ERR_JWKS_FETCH' });
+      if (set.keys.length === 0) return undefined;
+      this.#install(set, new Headers(entry.headers), 'persisted', id, 0, wall - entry.fetchedAt);
+      return set;
+    } catch {
+      return undefined;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  #persist(body: unknown, headers: Headers): void {
+    const store = this.#store;
+    if (store === undefined) return;
+    try {
+      void Promise.resolve(store.set(this.uri, { jwks: body, fetchedAt: Date.now(), headers: persistedHeaders(headers) })).catch(noop);
+    } catch {
+      // A failing store never fails verification.
+    }
+  }
+
   async #fetch(reason: RefreshReason, id: number): Promise<KeySet> {
+    if (reason === 'cold') {
+      const stored = await this.#fromStore(id);
+      if (stored !== undefined && this.#now() < this.#freshUntil) {
+        this.#fetches--; // counted by #refresh, but no request was made
+        return stored;
+      }
+    }
     const started = performance.now();
     let set: KeySet;
     let headers: Headers;
@@ -432,17 +483,26 @@ export class JwksCache {
       } catch (err) {
         throw fetchFailure('ERR_JWKS_FETCH', this.uri, (err as Error).message, { status: res.status, cause: err });
       }
+      this.#persist(res.body, headers);
     } catch (err) {
-      throw this.#failed(reason, err);
+      const e = this.#failed(reason, err);
+      // A persisted set past freshness is still the last good one: stale-if-error serves it.
+      const t = this.#now();
+      if (reason === 'cold' && this.#set !== undefined && t < this.#staleUntil) {
+        this.#noteStale(t);
+        return this.#set;
+      }
+      throw e;
     }
     this.#install(set, headers, reason, id, performance.now() - started);
     return set;
   }
 
-  #install(set: KeySet, headers: Headers, reason: RefreshReason, id: number, durationMs: number): void {
-    const t = this.#now();
+  #install(set: KeySet, headers: Headers, reason: RefreshReason, id: number, durationMs: number, ageMs = 0): void {
+    // ageMs: how long ago a persisted response was received; its freshness counts from then.
+    const t = this.#now() - ageMs;
     // Wall-clock time only where HTTP dates are compared (Expires without Date) and for reporting.
-    const wall = Date.now();
+    const wall = Date.now() - ageMs;
     const f = freshness(headers, wall);
     const prev = this.#set;
     this.#set = set;
@@ -543,6 +603,9 @@ export class JwksCache {
 }
 
 const DEFAULT_FETCH: object = {};
+/** Caches with different stores are not shared; each store object gets a number for the key. */
+const storeIds = new WeakMap<object, number>();
+let lastStoreId = 0;
 const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
 /**
  * Released caches kept for the next user of the same URL (a verifier per request, like the CLI
@@ -559,6 +622,7 @@ const idle = new Map<JwksCache, () => void>();
 export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
   const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
   const clockKey: object = options.monotonicClock ?? monotonic;
+  const storeKey = options.jwksStore === undefined ? 0 : storeIds.get(options.jwksStore) ?? storeIds.set(options.jwksStore, ++lastStoreId).get(options.jwksStore)!;
   let byClock = registry.get(fetchKey);
   if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
   let byKey = byClock.get(clockKey);
@@ -572,6 +636,7 @@ export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): Jw
     options.cooldown ?? REMOTE_DEFAULTS.cooldown,
     options.maxStale ?? REMOTE_DEFAULTS.maxStale,
     options.maxKeys ?? REMOTE_DEFAULTS.maxKeys,
+    storeKey,
   ]);
   let cache = byKey.get(key);
   if (cache === undefined || cache.closed) {

@@ -9,6 +9,7 @@ import type { RemoteKeyEvent, RemoteKeyListener, RemoteKeyStats } from './events
 import { MAX_TIMEOUT, fetchFailure, fetchJson, type FetchLike } from './http.js';
 import { REMOTE_DEFAULTS, sharedJwksCache, type JwksCache, type JwksCacheOptions } from './jwks-cache.js';
 import { requireUrl } from './url-policy.js';
+import { isJwksStore, type JwksStore } from './jwks-store.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 
 /** Options of {@link createRemoteKeySource}. Durations in milliseconds. */
@@ -39,6 +40,11 @@ export interface RemoteKeySourceOptions {
    * differences count. (The verification instant, the verifier's `now`, never drives network timing.)
    */
   readonly monotonicClock?: () => number;
+  /**
+   * Persists fetched JWKS responses outside the process (Workers Cache API, KV): a cold isolate
+   * takes its keys from here without a request while they are fresh by their HTTP caching headers.
+   */
+  readonly jwksStore?: JwksStore;
 }
 
 /** Every option {@link createRemoteKeySource} accepts. */
@@ -54,6 +60,7 @@ const REMOTE_OPTION_NAMES: readonly (keyof RemoteKeySourceOptions)[] = [
   'maxKeys',
   'onEvent',
   'monotonicClock',
+  'jwksStore',
 ];
 
 /** A {@link KeySource} backed by a remote JWKS (found by discovery or given). */
@@ -145,6 +152,7 @@ class RemoteJwksSource implements RemoteKeySource {
       ...(o.maxStale !== undefined ? { maxStale: o.maxStale } : {}),
       ...(o.maxKeys !== undefined ? { maxKeys: o.maxKeys } : {}),
       ...(o.monotonicClock ? { monotonicClock: o.monotonicClock } : {}),
+      ...(o.jwksStore ? { jwksStore: o.jwksStore } : {}),
     };
     if (o.jwksUri !== undefined) this.#attach(o.jwksUri);
     else if (o.issuer !== undefined) {
@@ -360,5 +368,6 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): RemoteKe
   for (const name of ['fetch', 'onEvent', 'monotonicClock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw configError(`${name} must be a function`);
   }
+  if (options.jwksStore !== undefined && !isJwksStore(options.jwksStore)) throw configError('jwksStore must be an object with get and set methods');
   return new RemoteJwksSource(options);
 }

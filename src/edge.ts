@@ -1,0 +1,22 @@
+/**
+ * The package entry for runtimes where node:crypto is missing or wrong (the `workerd`, `worker`
+ * and `browser` export conditions): the same API as the main entry, with signatures verified by
+ * WebCrypto (asynchronous only; the `*Sync` methods fail with `ERR_CONFIG`).
+ * @packageDocumentation
+ */
+import { useWebCrypto } from './jose/backend.js';
+import { createVerifier as createNodeVerifier } from './http/request-verifier.js';
+
+useWebCrypto();
+
+/**
+ * {@link createNodeVerifier | createVerifier} on the WebCrypto backend. It switches the backend
+ * itself too, so a bundler that drops this module's top-level statement (`sideEffects`) cannot
+ * leave node:crypto in place.
+ */
+export const createVerifier: typeof createNodeVerifier = (options) => {
+  useWebCrypto();
+  return createNodeVerifier(options);
+};
+
+export * from './index.js';
