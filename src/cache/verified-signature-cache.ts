@@ -10,7 +10,7 @@ export interface SignatureCacheOptions {
   /** Most tokens kept. Default 10000. */
   readonly maxEntries?: number;
   /**
-   * Most bytes accounted: the token's length plus {@link SIGNATURE_CACHE_ENTRY_OVERHEAD} per entry.
+   * Most bytes accounted: the token's length plus the per-entry overhead (256 bytes) per entry.
    * Default 16777216 (16 MiB). A token longer than this is never cached.
    */
   readonly maxBytes?: number;
