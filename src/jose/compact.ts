@@ -66,7 +66,7 @@ function deepFreeze(root: object): void {
   while (stack.length > 0) {
     const o = stack.pop()!;
     Object.freeze(o);
-    for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
+    for (const v of Object.values(o as Record<string, unknown>)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
   }
 }
 
@@ -103,7 +103,7 @@ export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_
   if (signature === undefined) throw malformed('token signature is not canonical base64url');
   return {
     header,
-    payload: payload as JwtPayload,
+    payload: payload,
     signingInput: Buffer.from(token.slice(0, d2), 'latin1'),
     signature,
   };

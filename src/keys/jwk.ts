@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { signatureBackend, unavailableReason } from '../jose/backend.js';
 import { ALGORITHMS, MIN_RSA_BITS, algorithmSpec, type Algorithm, type AsymmetricAlgorithm } from '../jose/algorithms.js';
 import type { Jwk } from '../jose/types.js';
@@ -136,7 +136,7 @@ export function importJwk(input: unknown, index: number): ImportResult {
           ? { kty, crv, x: jwk.x, y: jwk.y }
           : { kty, crv, x: jwk.x };
     for (const [k, v] of Object.entries(material)) if (!isString(v)) return { reason: `missing or invalid "${k}"` };
-    keyObject = createPublicKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
+    keyObject = createPublicKey({ key: material as JsonWebKey, format: 'jwk' });
     // Node builds JWK RSA and EC keys as OpenSSL "legacy" keys, which OpenSSL 3 re-checks against
     // its provider copy on every operation (1-2% of a verify, more with threads sharing the key);
     // SPKI import yields a native key. OKP keys are native already.
