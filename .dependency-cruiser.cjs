@@ -25,10 +25,16 @@ const LAYERS = [
 
 const layerRules = LAYERS.slice(0, -1).map(([name, from], i) => ({
   name: `layer-${name.replace(/\W+/g, '-')}`,
-  comment: `${name} is below ${LAYERS.slice(i + 1).map(([n]) => n).join(', ')}: it must not import them`,
+  comment: `${name} is below ${LAYERS.slice(i + 1)
+    .map(([n]) => n)
+    .join(', ')}: it must not import them`,
   severity: 'error',
   from: { path: from },
-  to: { path: LAYERS.slice(i + 1).map(([, p]) => `(${p})`).join('|') },
+  to: {
+    path: LAYERS.slice(i + 1)
+      .map(([, p]) => `(${p})`)
+      .join('|'),
+  },
 }));
 
 module.exports = {

@@ -186,7 +186,11 @@ const LIBS: readonly Lib[] = [ours, jose, aws, jwksRsaLib];
 // ---- scenarios ------------------------------------------------------------------------------
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const settled = async (p: Promise<unknown>): Promise<boolean> => p.then(() => true, () => false);
+const settled = async (p: Promise<unknown>): Promise<boolean> =>
+  p.then(
+    () => true,
+    () => false,
+  );
 
 interface Row {
   stampede: string;
@@ -369,5 +373,7 @@ export async function runRemoteBench(options: { quick?: boolean } = {}): Promise
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
   console.log(await runRemoteBench({ quick: process.argv.includes('--quick') }));
-  console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
+  console.log(
+    `\n(${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version}, ${new Date().toISOString().slice(0, 10)})`,
+  );
 }

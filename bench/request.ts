@@ -84,7 +84,12 @@ export async function runRequestBench(o: RequestBenchOptions = {}): Promise<{ ro
   const key = await makeKey('bench', 'ES256');
   const now = Math.floor(Date.now() / 1000);
   const tokens = await Promise.all(
-    Array.from({ length: 200 }, () => key.sign({ iss: issuer, aud: audience, sub: 'alice', client_id: 'c', jti: randomUUID(), exp: now + 3600, scope: 'read' }, { typ: 'at+jwt' })),
+    Array.from({ length: 200 }, () =>
+      key.sign(
+        { iss: issuer, aud: audience, sub: 'alice', client_id: 'c', jti: randomUUID(), exp: now + 3600, scope: 'read' },
+        { typ: 'at+jwt' },
+      ),
+    ),
   );
   const verifier: Verifier = createVerifier({ issuer, audience, jwks: { keys: [key.jwk as never] } });
   const rows: RequestBenchRow[] = [];
@@ -103,7 +108,13 @@ export async function runRequestBench(o: RequestBenchOptions = {}): Promise<{ ro
           auth.push(await slice(agent, `${app.origin}/items`, tokens, connections, sliceMs));
         }
         const rps = (s: Slice[]): number => s.reduce((a, x) => a + x.count, 0) / (s.reduce((a, x) => a + x.ms, 0) / 1000);
-        rows.push({ stack, openRps: rps(open), openP99: p99(open.flatMap((s) => s.latencies)), authRps: rps(auth), authP99: p99(auth.flatMap((s) => s.latencies)) });
+        rows.push({
+          stack,
+          openRps: rps(open),
+          openP99: p99(open.flatMap((s) => s.latencies)),
+          authRps: rps(auth),
+          authP99: p99(auth.flatMap((s) => s.latencies)),
+        });
       } finally {
         agent.destroy();
         await app.close();
@@ -130,7 +141,9 @@ function render(rows: RequestBenchRow[], o: RequestBenchOptions, p: { connection
     `${p.connections} keep-alive connections, closed loop, ${p.rounds} interleaved rounds of ${p.sliceMs} ms per route; ES256 access tokens (pool of 200), ` +
     `static keys; client in the same process on 127.0.0.1${o.quick ? ' (--quick: rough numbers)' : ''}. req/s ratio = bearer / no auth (1.00 = free).`;
   if (o.markdown) {
-    return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`), '', note].join('\n');
+    return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`), '', note].join(
+      '\n',
+    );
   }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

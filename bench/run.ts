@@ -30,7 +30,9 @@ function done(): void {
 
 function environment(o: BenchOptions): string {
   const cpu = cpus();
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   return [
     `node ${process.version}, ${cpu.length} CPU(s) ${cpu[0]?.model.trim() ?? '?'}, load average ${load}, ${new Date().toISOString()}`,
     `${o.rounds} rounds x ${o.pairs} paired slices per contender, slices of ${o.sliceMs} ms (sequential) / ${o.sliceMs * 2} ms (concurrent), ${o.poolSize} distinct tokens per alg, ` +
@@ -52,7 +54,8 @@ async function runRemote(o: BenchOptions): Promise<string | undefined> {
   if (typeof mod.runRemoteBench !== 'function') return 'bench/remote.ts has no runRemoteBench() export: skipped';
   const out = await mod.runRemoteBench({ quick: o.quick, markdown: o.markdown });
   if (typeof out === 'string') return out;
-  if (typeof out === 'object' && out !== null && typeof (out as { table?: unknown }).table === 'string') return (out as { table: string }).table;
+  if (typeof out === 'object' && out !== null && typeof (out as { table?: unknown }).table === 'string')
+    return (out as { table: string }).table;
   return ''; // it printed its own table
 }
 
@@ -67,7 +70,8 @@ async function main(): Promise<void> {
   const h = (level: number, text: string): string => (o.markdown ? `${'#'.repeat(level)} ${text}` : `== ${text} ==`);
   console.log(h(2, 'oidc-verifier benchmark'));
   console.log(environment(o));
-  if ((globalThis as { gc?: unknown }).gc === undefined) console.log('note: run with --expose-gc (npm run bench does) for a GC before the timed rounds and the memory check');
+  if ((globalThis as { gc?: unknown }).gc === undefined)
+    console.log('note: run with --expose-gc (npm run bench does) for a GC before the timed rounds and the memory check');
 
   const results: AlgResult[] = [];
   for (const alg of o.algs) {
@@ -142,7 +146,9 @@ async function main(): Promise<void> {
   }
 
   const failed = verdicts.filter((t) => !t.pass).length + cacheFailed;
-  console.log(`\n${failed === 0 ? 'all targets met' : `${failed} target(s) not met`}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `\n${failed === 0 ? 'all targets met' : `${failed} target(s) not met`}; took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 
 try {

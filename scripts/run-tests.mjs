@@ -25,9 +25,8 @@ if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
-const res = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...files],
-  { stdio: 'inherit', cwd: root },
-);
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...files], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(res.status ?? 1);

@@ -63,13 +63,7 @@ export class ClaimError extends VerifyError {
   readonly expected: unknown;
   readonly actual: unknown;
 
-  constructor(
-    code: ErrorCode,
-    claim: string,
-    reason: string,
-    message: string,
-    detail: { expected?: unknown; actual?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, claim: string, reason: string, message: string, detail: { expected?: unknown; actual?: unknown } = {}) {
     super(code, message);
     this.name = 'ClaimError';
     this.claim = claim;
@@ -114,15 +108,7 @@ export class KeyNotFoundError extends VerifyError {
  * The first three depend on the network; the others are configuration or server errors.
  */
 export type FetchFailureReason =
-  | 'timeout'
-  | 'network'
-  | 'status'
-  | 'too_large'
-  | 'content_type'
-  | 'invalid_json'
-  | 'invalid_response'
-  | 'redirect'
-  | 'url_refused';
+  'timeout' | 'network' | 'status' | 'too_large' | 'content_type' | 'invalid_json' | 'invalid_response' | 'redirect' | 'url_refused';
 
 /** A network operation failed (discovery, JWKS, introspection). `url` names the endpoint. */
 export class FetchError extends VerifyError {

@@ -40,9 +40,13 @@ const PATH_TENANT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}$/;
 /** Why `tenant` may not stand at `position` of an issuer template, or undefined when it may. */
 export function tenantSyntaxProblem(position: TenantPosition, tenant: string): string | undefined {
   if (position === 'host') {
-    return HOST_TENANT.test(tenant) ? undefined : 'a tenant in the host must be one DNS label of a-z, 0-9 and inner "-", at most 63 characters';
+    return HOST_TENANT.test(tenant)
+      ? undefined
+      : 'a tenant in the host must be one DNS label of a-z, 0-9 and inner "-", at most 63 characters';
   }
-  return PATH_TENANT.test(tenant) ? undefined : 'a tenant in the path must be 1-128 characters of A-Z a-z 0-9 . _ ~ - not starting with "."';
+  return PATH_TENANT.test(tenant)
+    ? undefined
+    : 'a tenant in the path must be 1-128 characters of A-Z a-z 0-9 . _ ~ - not starting with "."';
 }
 
 /** An issuer template, parsed once: the URL with {@link SENTINEL} where the tenant goes. */
@@ -72,7 +76,10 @@ export function parseTemplate(issuer: string): TemplateShape {
   const labelIndex = labels.indexOf(SENTINEL);
   let position: TenantPosition;
   if (url.hostname.includes(SENTINEL)) {
-    if (labelIndex === -1) throw configError(`${PLACEHOLDER} in the host of issuer template ${issuer} must be a whole label, e.g. https://${PLACEHOLDER}.example.com/`);
+    if (labelIndex === -1)
+      throw configError(
+        `${PLACEHOLDER} in the host of issuer template ${issuer} must be a whole label, e.g. https://${PLACEHOLDER}.example.com/`,
+      );
     position = 'host';
   } else if (url.pathname.includes(SENTINEL)) position = 'path';
   else throw configError(`${PLACEHOLDER} in issuer template ${issuer} must stand in the host (as one label) or in the path`);
@@ -305,7 +312,11 @@ export class IssuerRegistry {
     try {
       ok = listed ? tenants.includes(tenant) : tenants(tenant) === true;
     } catch (err) {
-      throw issuerMismatch([t.options.issuer], iss, `: the tenants predicate threw for tenant ${describe(tenant)}: ${describe(String(err))}`);
+      throw issuerMismatch(
+        [t.options.issuer],
+        iss,
+        `: the tenants predicate threw for tenant ${describe(tenant)}: ${describe(String(err))}`,
+      );
     }
     if (!ok) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describe(tenant)} is not accepted`);
     if (listed || !t.discovers) {
@@ -392,7 +403,11 @@ export class IssuerRegistry {
           : this.#remote(issuer, o, this.#options);
     const rules: ProfileRules = {
       audiences: new Set(audiences),
-      times: { requireExp: true, requireIat: true, ...(this.#common.maxTokenAge !== undefined ? { maxTokenAge: this.#common.maxTokenAge } : {}) },
+      times: {
+        requireExp: true,
+        requireIat: true,
+        ...(this.#common.maxTokenAge !== undefined ? { maxTokenAge: this.#common.maxTokenAge } : {}),
+      },
       requiredClaims: this.#common.requiredClaims,
     };
     return {

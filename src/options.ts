@@ -153,7 +153,9 @@ export function replayConfig(o: VerifierOptions): ReplayConfig {
   }
   if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean') throw configError('preventReplay must be a boolean');
   if (o.preventReplay === true && store === undefined) {
-    throw configError('preventReplay needs a replayStore (createMemoryReplayStore() for one instance, createRedisReplayStore() for several)');
+    throw configError(
+      'preventReplay needs a replayStore (createMemoryReplayStore() for one instance, createRedisReplayStore() for several)',
+    );
   }
   checkNumber('maxReplayWindow', o.maxReplayWindow, 1);
   const dpop = o.dpop ?? {};
@@ -167,7 +169,13 @@ export function replayConfig(o: VerifierOptions): ReplayConfig {
       }
     }
   }
-  if (dpop.nonce !== undefined && (typeof dpop.nonce !== 'object' || dpop.nonce === null || typeof dpop.nonce.check !== 'function' || typeof dpop.nonce.current !== 'function')) {
+  if (
+    dpop.nonce !== undefined &&
+    (typeof dpop.nonce !== 'object' ||
+      dpop.nonce === null ||
+      typeof dpop.nonce.check !== 'function' ||
+      typeof dpop.nonce.current !== 'function')
+  ) {
     throw configError('dpop.nonce must have check(nonce) and current() methods');
   }
   return {
@@ -193,7 +201,6 @@ export const DEFAULTS = {
   clockTolerance: 0,
   maxTokenLength: DEFAULT_MAX_TOKEN_LENGTH,
 } as const;
-
 
 /*
  * Every option name, so a misspelt one (`clockTolerence`, `audiance`) is ERR_CONFIG instead of being
@@ -300,14 +307,16 @@ export function commonConfig(o: VerifierOptions): CommonConfig {
   checkNumber('clockTolerance', o.clockTolerance, 0);
   checkNumber('maxTokenAge', o.maxTokenAge, 0);
   checkNumber('timeout', o.timeout, 0);
-  if (typeof o.timeout === 'number' && o.timeout > 2 ** 31 - 1) throw configError(`timeout must be at most ${2 ** 31 - 1} ms, got ${o.timeout}`);
+  if (typeof o.timeout === 'number' && o.timeout > 2 ** 31 - 1)
+    throw configError(`timeout must be at most ${2 ** 31 - 1} ms, got ${o.timeout}`);
   checkNumber('cooldown', o.cooldown, 0);
   checkNumber('maxStale', o.maxStale, 0);
   if (o.maxTokenLength !== undefined && (!Number.isInteger(o.maxTokenLength) || o.maxTokenLength < 16)) {
     throw configError('maxTokenLength must be an integer >= 16');
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
-  if (o.monotonicClock !== undefined && typeof o.monotonicClock !== 'function') throw configError('monotonicClock must be a function returning ms');
+  if (o.monotonicClock !== undefined && typeof o.monotonicClock !== 'function')
+    throw configError('monotonicClock must be a function returning ms');
   if (o.validate !== undefined && typeof o.validate !== 'function') throw configError('validate must be a function');
   if (o.worker !== undefined && typeof o.worker !== 'boolean') throw configError('worker must be a boolean');
   if (o.requiredClaims !== undefined && (!Array.isArray(o.requiredClaims) || o.requiredClaims.some((c) => typeof c !== 'string'))) {

@@ -208,19 +208,32 @@ function checkCallOptions(o: CallOptions, profile: Profile): void {
   }
   if (o.responseType !== undefined) {
     const problem = responseTypeProblem(o.responseType);
-    if (problem !== undefined) throw new VerifyError('ERR_CONFIG', `option responseType must be a space-separated set of code, id_token, token (or none alone): ${problem}`);
+    if (problem !== undefined)
+      throw new VerifyError(
+        'ERR_CONFIG',
+        `option responseType must be a space-separated set of code, id_token, token (or none alone): ${problem}`,
+      );
   }
   for (const name of ['requireAtHash', 'requireCHash', 'requireSHash'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new VerifyError('ERR_CONFIG', `option ${name} must be a boolean, got ${describe(o[name])}`);
+    if (o[name] !== undefined && typeof o[name] !== 'boolean')
+      throw new VerifyError('ERR_CONFIG', `option ${name} must be a boolean, got ${describe(o[name])}`);
   }
   if (o.maxAge !== undefined && (typeof o.maxAge !== 'number' || !(o.maxAge >= 0))) {
     throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');
   }
-  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean') throw new VerifyError('ERR_CONFIG', 'option preventReplay must be a boolean');
-  if (o.scheme !== undefined && o.scheme !== 'Bearer' && o.scheme !== 'DPoP') throw new VerifyError('ERR_CONFIG', 'option scheme must be "Bearer" or "DPoP"');
+  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean')
+    throw new VerifyError('ERR_CONFIG', 'option preventReplay must be a boolean');
+  if (o.scheme !== undefined && o.scheme !== 'Bearer' && o.scheme !== 'DPoP')
+    throw new VerifyError('ERR_CONFIG', 'option scheme must be "Bearer" or "DPoP"');
   if (o.dpop !== undefined) {
     const d = o.dpop as Partial<DpopRequest> | null;
-    if (typeof d !== 'object' || d === null || typeof d.proof !== 'string' || typeof d.method !== 'string' || (typeof d.url !== 'string' && !(d.url instanceof URL))) {
+    if (
+      typeof d !== 'object' ||
+      d === null ||
+      typeof d.proof !== 'string' ||
+      typeof d.method !== 'string' ||
+      (typeof d.url !== 'string' && !(d.url instanceof URL))
+    ) {
       throw new VerifyError('ERR_CONFIG', 'option dpop must be { proof: string, method: string, url: string | URL }');
     }
     if (o.scheme === 'Bearer') throw new VerifyError('ERR_CONFIG', 'option dpop contradicts scheme "Bearer"');
@@ -282,7 +295,12 @@ export class OidcVerifier implements TokenVerifier {
     if (options.scheme === 'DPoP') throw new DpopError('invalid_dpop_proof', 'DPoP proof: the DPoP scheme was used without a proof');
     const cnf = payload.cnf;
     if (options.scheme === 'Bearer' && typeof cnf === 'object' && cnf !== null && (cnf as Record<string, unknown>).jkt !== undefined) {
-      throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'dpop-bound', 'a DPoP-bound token (cnf.jkt) was sent with the Bearer scheme: expected DPoP (RFC 9449 §7.2)');
+      throw new ClaimError(
+        'ERR_CLAIM_INVALID',
+        'cnf',
+        'dpop-bound',
+        'a DPoP-bound token (cnf.jkt) was sent with the Bearer scheme: expected DPoP (RFC 9449 §7.2)',
+      );
     }
   }
 
@@ -291,7 +309,8 @@ export class OidcVerifier implements TokenVerifier {
     if (options.dpop === undefined) return;
     const cnf = payload.cnf;
     const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
-    if (jkt === undefined) throw new ClaimError('ERR_CLAIM_MISSING', 'cnf', 'missing', 'a DPoP proof was sent but the access token has no "cnf.jkt" binding');
+    if (jkt === undefined)
+      throw new ClaimError('ERR_CLAIM_MISSING', 'cnf', 'missing', 'a DPoP proof was sent but the access token has no "cnf.jkt" binding');
     if (typeof jkt !== 'string' || jkt.length === 0) {
       throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'type', `"cnf.jkt" must be a non-empty string, got ${describe(jkt)}`);
     }
@@ -351,7 +370,10 @@ export class OidcVerifier implements TokenVerifier {
       );
     }
     if (!ctx.allowed.has(alg)) {
-      throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`);
+      throw new VerifyError(
+        'ERR_ALG_NOT_ALLOWED',
+        `alg ${JSON.stringify(alg)} is not allowed for ${ctx.issuer}: expected one of ${[...ctx.allowed].join(', ')}`,
+      );
     }
     const gap = unavailableReason(alg);
     if (gap !== undefined) {
@@ -399,7 +421,10 @@ export class OidcVerifier implements TokenVerifier {
     // id_token_signing_alg_values_supported speaks of ID tokens only.
     const advertised = profile === 'id' ? p.ctx.keySource.advertisedAlgorithms?.() : undefined;
     if (advertised !== undefined && p.spec.family !== 'hmac' && !advertised.includes(p.alg)) {
-      throw new VerifyError('ERR_ALG_NOT_ALLOWED', `alg ${p.alg} is not in the issuer's id_token_signing_alg_values_supported: ${advertised.join(', ')}`);
+      throw new VerifyError(
+        'ERR_ALG_NOT_ALLOWED',
+        `alg ${p.alg} is not in the issuer's id_token_signing_alg_values_supported: ${advertised.join(', ')}`,
+      );
     }
     const crv = (key as Partial<VerificationKey>).crv;
     const clock = { now: this.#now() / 1000, tolerance: this.#common.clockTolerance };
@@ -433,7 +458,10 @@ export class OidcVerifier implements TokenVerifier {
       throw new VerifyError('ERR_CONFIG', `the now option threw: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     if (typeof t !== 'number' || !Number.isFinite(t)) {
-      throw new VerifyError('ERR_CONFIG', `the now option must return a finite number of milliseconds, got ${typeof t === 'number' ? String(t) : describe(t)}`);
+      throw new VerifyError(
+        'ERR_CONFIG',
+        `the now option must return a finite number of milliseconds, got ${typeof t === 'number' ? String(t) : describe(t)}`,
+      );
     }
     return t;
   }
@@ -498,7 +526,10 @@ export class OidcVerifier implements TokenVerifier {
     } catch (err) {
       return Promise.reject(err);
     }
-    const verified = keys instanceof Promise ? keys.then((k) => this.#verifyWithKeys(p, k, profile, options)) : this.#verifyWithKeys(p, keys, profile, options);
+    const verified =
+      keys instanceof Promise
+        ? keys.then((k) => this.#verifyWithKeys(p, k, profile, options))
+        : this.#verifyWithKeys(p, keys, profile, options);
     return after ? verified.then((v) => this.#after(v, token, profile, options)) : verified;
   }
 
@@ -512,7 +543,10 @@ export class OidcVerifier implements TokenVerifier {
     }
     const backend = signatureBackend();
     if (!backend.synchronous) {
-      throw new VerifyError('ERR_CONFIG', `synchronous verification is not available on ${backend.runtime}: its ${backend.name} verifies asynchronously only; use the async method`);
+      throw new VerifyError(
+        'ERR_CONFIG',
+        `synchronous verification is not available on ${backend.runtime}: its ${backend.name} verifies asynchronously only; use the async method`,
+      );
     }
     const keys = this.#keys(p) as readonly KeyHolder[];
     let v: VerifiedToken<JwtPayload> | undefined;
@@ -575,7 +609,8 @@ export class OidcVerifier implements TokenVerifier {
 function introspectorOf(o: VerifierOptions): Introspector | undefined {
   const i = o.introspection;
   if (i === undefined) return undefined;
-  if (typeof i !== 'object' || i === null) throw new VerifyError('ERR_CONFIG', 'introspection must be introspector options or an introspector');
+  if (typeof i !== 'object' || i === null)
+    throw new VerifyError('ERR_CONFIG', 'introspection must be introspector options or an introspector');
   if (typeof (i as Introspector).introspect === 'function') return i as Introspector;
   const inherited = {
     ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),

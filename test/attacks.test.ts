@@ -5,7 +5,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, createPrivateKey, createHmac, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createPrivateKey,
+  createHmac,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -30,7 +38,10 @@ import {
 // helpers
 
 function checkError(err: unknown, code: ErrorCode, token: string): true {
-  assert.ok(err instanceof VerifyError, `expected VerifyError ${code}, got ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  assert.ok(
+    err instanceof VerifyError,
+    `expected VerifyError ${code}, got ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+  );
   assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
   const sig = typeof token === 'string' ? (token.split('.')[2] ?? '') : '';
   if (sig.length >= 8) assert.ok(!err.message.includes(sig.slice(0, 32)), `message leaks the signature: ${err.message}`);
@@ -72,7 +83,11 @@ function headerOf(token: string): Record<string, unknown> {
 }
 
 /** Signs arbitrary header/payload text with the issuer's key (header and payload taken verbatim). */
-async function signParts(iss: TestIssuer, header: Record<string, unknown> | string, payload: Record<string, unknown> | string | Uint8Array): Promise<string> {
+async function signParts(
+  iss: TestIssuer,
+  header: Record<string, unknown> | string,
+  payload: Record<string, unknown> | string | Uint8Array,
+): Promise<string> {
   const input = `${compose(header, payload)}`.slice(0, -1); // drop the trailing '.'
   return `${input}.${b64u(await iss.signRaw(input))}`;
 }
@@ -96,7 +111,8 @@ function p1363ToDer(sig: Buffer): Buffer {
 const ORDERS: Record<string, string> = {
   ES256: 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551',
   ES384: 'ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973',
-  ES512: '01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409',
+  ES512:
+    '01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409',
   ES256K: 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141',
 };
 const SIG_LEN: Record<string, number> = { ES256: 64, ES384: 96, ES512: 132, ES256K: 64 };
@@ -174,7 +190,11 @@ describe('algorithm confusion (CVE-2015-9235 shape): HS256 keyed with the RSA pu
         for (const kid of [rsa.kid, undefined]) {
           const header = { alg, typ: 'JWT', ...(kid ? { kid } : {}) };
           const input = compose(header, idTokenClaims()).slice(0, -1);
-          const token = `${input}.${b64u(createHmac(`sha${alg.slice(2)}`, secret).update(input).digest())}`;
+          const token = `${input}.${b64u(
+            createHmac(`sha${alg.slice(2)}`, secret)
+              .update(input)
+              .digest(),
+          )}`;
           // Without clientSecret HS* is not allowed at all; with one, only the client secret keys HMAC.
           await fails(victim, token, 'ERR_ALG_NOT_ALLOWED');
           await fails(victimWithSecret, token, 'ERR_SIGNATURE_INVALID');
@@ -253,7 +273,10 @@ describe('RFC 8725 §2.9 / header key URLs: jku, x5u and x5c are ignored', () =>
   });
 
   test('x5c with the attacker certificate (self-signed, matching key): not used', async () => {
-    const fx = JSON.parse(readFileSync(new URL('./fixtures/attacker-x5c.json', import.meta.url), 'utf8')) as { privateKeyPem: string; x5c: string[] };
+    const fx = JSON.parse(readFileSync(new URL('./fixtures/attacker-x5c.json', import.meta.url), 'utf8')) as {
+      privateKeyPem: string;
+      x5c: string[];
+    };
     const key: KeyObject = createPrivateKey(fx.privateKeyPem);
     const cert = new X509Certificate(Buffer.from(fx.x5c[0]!, 'base64'));
     assert.ok(cert.checkPrivateKey(key), 'cert.checkPrivateKey(key)');
@@ -339,7 +362,10 @@ describe('ECDSA signatures must be raw r||s of the exact length', () => {
       const [h, p, s] = token.split('.') as [string, string, string];
       const der = p1363ToDer(Buffer.from(s, 'base64url'));
       // Prove the DER signature is genuinely valid for node:crypto's default (DER) encoding.
-      assert.ok(cryptoVerify(alg === 'ES256K' ? 'sha256' : `sha${alg.slice(2)}`, Buffer.from(`${h}.${p}`), iss.publicKey!, der), 'cryptoVerify(alg === \'ES256K\' ? \'sha256\' : `sha${alg.slice(2)}`...');
+      assert.ok(
+        cryptoVerify(alg === 'ES256K' ? 'sha256' : `sha${alg.slice(2)}`, Buffer.from(`${h}.${p}`), iss.publicKey!, der),
+        "cryptoVerify(alg === 'ES256K' ? 'sha256' : `sha${alg.slice(2)}`...",
+      );
       await fails(v, `${h}.${p}.${b64u(der)}`, 'ERR_SIGNATURE_INVALID');
     });
 
@@ -378,7 +404,10 @@ describe('ECDSA signatures must be raw r||s of the exact length', () => {
         found = true;
         await v.verifyIdToken(`${input}.${b64u(sig)}`);
         await fails(v, `${input}.${b64u(sig.subarray(1))}`, 'ERR_SIGNATURE_INVALID');
-        assert.throws(() => v.verifyIdTokenSync(`${input}.${b64u(sig.subarray(1))}`), (e: Error & { code?: string }) => e.code === 'ERR_SIGNATURE_INVALID');
+        assert.throws(
+          () => v.verifyIdTokenSync(`${input}.${b64u(sig.subarray(1))}`),
+          (e: Error & { code?: string }) => e.code === 'ERR_SIGNATURE_INVALID',
+        );
       }
       assert.ok(found, `${alg}: no signature starting with 0x00 in 5000 tries`);
     }
@@ -387,7 +416,11 @@ describe('ECDSA signatures must be raw r||s of the exact length', () => {
   test('PSS: the salt must be exactly the hash length (RFC 7518 §3.5); other salt lengths are refused', async () => {
     const { privateKey, publicKey } = freshKeyPair('rsa', { modulusLength: 2048 });
     const v = verifierWith({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'pss', use: 'sig' }] });
-    for (const [alg, bits] of [['PS256', 256], ['PS384', 384], ['PS512', 512]] as const) {
+    for (const [alg, bits] of [
+      ['PS256', 256],
+      ['PS384', 384],
+      ['PS512', 512],
+    ] as const) {
       const input = compose({ alg, kid: 'pss', typ: 'JWT' }, idTokenClaims()).slice(0, -1);
       const signWith = (saltLength: number) =>
         b64u(cryptoSign(`sha${bits}`, Buffer.from(input), { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }));
@@ -404,7 +437,12 @@ describe('ECDSA signatures must be raw r||s of the exact length', () => {
       const v = verifierWith(iss.jwks);
       const [h, p, s] = (await iss.sign(idTokenClaims())).split('.') as [string, string, string];
       const sig = Buffer.from(s, 'base64url');
-      for (const bad of [sig.subarray(1), Buffer.concat([Buffer.from([0]), sig]), Buffer.concat([sig, Buffer.from([0])]), Buffer.alloc(0)]) {
+      for (const bad of [
+        sig.subarray(1),
+        Buffer.concat([Buffer.from([0]), sig]),
+        Buffer.concat([sig, Buffer.from([0])]),
+        Buffer.alloc(0),
+      ]) {
         await fails(v, `${h}.${p}.${b64u(bad)}`, 'ERR_SIGNATURE_INVALID');
       }
     }
@@ -429,7 +467,11 @@ describe('size caps', () => {
     const atLimit = verifierWith(es256.jwks, { maxTokenLength: token.length });
     await atLimit.verifyIdToken(token);
     await fails(verifierWith(es256.jwks, { maxTokenLength: token.length - 1 }), token, 'ERR_MALFORMED');
-    await fails(verifierWith(es256.jwks, { maxTokenLength: 1000 }), await es256.sign(idTokenClaims({ pad: 'y'.repeat(1000) })), 'ERR_MALFORMED');
+    await fails(
+      verifierWith(es256.jwks, { maxTokenLength: 1000 }),
+      await es256.sign(idTokenClaims({ pad: 'y'.repeat(1000) })),
+      'ERR_MALFORMED',
+    );
   });
 
   test('megabytes of junk are refused by length before anything is decoded', async () => {
@@ -463,7 +505,10 @@ describe('non-object JSON, nesting, encodings', () => {
 
   test('deep nesting inside a registered claim: ERR_CLAIM_INVALID', async () => {
     const depth = 10_000;
-    const payload = JSON.stringify(idTokenClaims()).replace(`"aud":"${AUDIENCE}"`, `"aud":${'['.repeat(depth)}"${AUDIENCE}"${']'.repeat(depth)}`);
+    const payload = JSON.stringify(idTokenClaims()).replace(
+      `"aud":"${AUDIENCE}"`,
+      `"aud":${'['.repeat(depth)}"${AUDIENCE}"${']'.repeat(depth)}`,
+    );
     await fails(victim, await es256.sign(payload), 'ERR_CLAIM_INVALID');
   });
 
@@ -518,7 +563,11 @@ describe('non-object JSON, nesting, encodings', () => {
   });
 
   test('invalid UTF-8 in a signed header: ERR_MALFORMED', async () => {
-    const header = Buffer.concat([Buffer.from(`{"alg":"ES256","kid":${JSON.stringify(es256.kid)},"x":"`), Buffer.from([0xff]), Buffer.from('"}')]);
+    const header = Buffer.concat([
+      Buffer.from(`{"alg":"ES256","kid":${JSON.stringify(es256.kid)},"x":"`),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
     const input = `${b64u(header)}.${b64u(JSON.stringify(idTokenClaims()))}`;
     await fails(victim, `${input}.${b64u(await es256.signRaw(input))}`, 'ERR_MALFORMED');
   });
@@ -538,7 +587,11 @@ describe('non-object JSON, nesting, encodings', () => {
     // jose refuses to sign an unknown crit itself: the parts are signed directly.
     await fails(victim, await signParts(es256, { alg: 'ES256', kid: es256.kid, crit: ['exp'], exp: 1 }, idTokenClaims()), 'ERR_MALFORMED');
     await fails(victim, await signParts(es256, { alg: 'ES256', kid: es256.kid, crit: [] }, idTokenClaims()), 'ERR_MALFORMED');
-    await fails(victim, await signParts(es256, { alg: 'ES256', kid: es256.kid, b64: false, crit: ['b64'] }, idTokenClaims()), 'ERR_MALFORMED');
+    await fails(
+      victim,
+      await signParts(es256, { alg: 'ES256', kid: es256.kid, b64: false, crit: ['b64'] }, idTokenClaims()),
+      'ERR_MALFORMED',
+    );
     await fails(victim, await signParts(es256, { alg: 'ES256', kid: es256.kid, b64: false }, idTokenClaims()), 'ERR_MALFORMED');
   });
 });
@@ -647,7 +700,10 @@ describe('key type binding', () => {
         keySource: { synchronous: true, getKeys: () => junk as never },
       });
       await fails(v, token, 'ERR_KEY_NOT_FOUND');
-      assert.throws(() => v.verifyIdTokenSync(token), (e: Error & { code?: string }) => e.code === 'ERR_KEY_NOT_FOUND');
+      assert.throws(
+        () => v.verifyIdTokenSync(token),
+        (e: Error & { code?: string }) => e.code === 'ERR_KEY_NOT_FOUND',
+      );
     }
   });
 
@@ -675,7 +731,7 @@ describe('RFC 8725 §2.7-2.8: substitution and cross-JWT confusion', () => {
 
   test('a token for another client: ERR_AUDIENCE', async () => {
     await fails(victim, await es256.sign(idTokenClaims({ aud: 'other-client' })), 'ERR_AUDIENCE');
-    await fails(victim, await es256.sign(idTokenClaims({ aud: ['other-client', 'third'] , azp: 'other-client' })), 'ERR_AUDIENCE');
+    await fails(victim, await es256.sign(idTokenClaims({ aud: ['other-client', 'third'], azp: 'other-client' })), 'ERR_AUDIENCE');
   });
 
   test('a token from another issuer signed by a trusted key: ERR_ISSUER', async () => {
@@ -687,14 +743,28 @@ describe('bad input never throws anything but VerifyError', () => {
   test('non-string tokens', async () => {
     for (const t of [undefined, null, 1, {}, [], Buffer.from('a.b.c'), Symbol('x')]) {
       await assert.rejects(victim.verifyIdToken(t as never), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_MALFORMED');
-      assert.throws(() => victim.verifyIdTokenSync(t as never), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_MALFORMED');
+      assert.throws(
+        () => victim.verifyIdTokenSync(t as never),
+        (e: unknown) => e instanceof VerifyError && e.code === 'ERR_MALFORMED',
+      );
     }
   });
 
   test('payload with every registered claim of the wrong JSON type: ERR_CLAIM_INVALID', async () => {
     const cases: Record<string, unknown>[] = [
-      { sub: 1 }, { sub: null }, { sub: ['u'] }, { exp: '2000000000' }, { exp: null }, { iat: '1' }, { nbf: {} },
-      { aud: 5 }, { aud: [] }, { aud: [1] }, { azp: 1 }, { iat: true }, { auth_time: 'yesterday' },
+      { sub: 1 },
+      { sub: null },
+      { sub: ['u'] },
+      { exp: '2000000000' },
+      { exp: null },
+      { iat: '1' },
+      { nbf: {} },
+      { aud: 5 },
+      { aud: [] },
+      { aud: [1] },
+      { azp: 1 },
+      { iat: true },
+      { auth_time: 'yesterday' },
     ];
     const payloads = cases.map((c) => JSON.stringify(idTokenClaims(c)));
     // Infinity is not valid JSON; 1e400 is, and parses to Infinity.

@@ -66,7 +66,16 @@ function atClaims(over: J = {}): J {
 }
 
 function logoutClaims(over: J = {}): J {
-  const c: J = { iss: ISSUER, aud: AUDIENCE, iat: NOW_S - 1, exp: NOW_S + 120, jti: 'l1', sid: 's1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...over };
+  const c: J = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: NOW_S - 1,
+    exp: NOW_S + 120,
+    jti: 'l1',
+    sid: 's1',
+    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    ...over,
+  };
   for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
   return c;
 }
@@ -97,7 +106,15 @@ describe('private key material in a key set (RFC 7517 §5)', () => {
     }
     const ecPublic = ec.publicKey.export({ format: 'jwk' }) as J;
     const rsaPublic = rsa.publicKey.export({ format: 'jwk' }) as J;
-    for (const [m, base] of [['p', rsaPublic], ['q', rsaPublic], ['dp', rsaPublic], ['dq', rsaPublic], ['qi', rsaPublic], ['oth', rsaPublic], ['k', ecPublic]] as const) {
+    for (const [m, base] of [
+      ['p', rsaPublic],
+      ['q', rsaPublic],
+      ['dp', rsaPublic],
+      ['dq', rsaPublic],
+      ['qi', rsaPublic],
+      ['oth', rsaPublic],
+      ['k', ecPublic],
+    ] as const) {
       const r = importJwk({ ...base, [m]: m === 'oth' ? [] : 'AQAB' }, 0);
       assert.ok('reason' in r, `imported with private member ${m}`);
       assert.match(r.reason, new RegExp(`member "${m}"`));
@@ -140,7 +157,10 @@ describe('private key material in a key set (RFC 7517 §5)', () => {
         const warning = events.find((e) => e.type === 'private-key-published');
         assert.ok(warning && warning.type === 'private-key-published', `events: ${events.map((e) => e.type).join(', ')}`);
         assert.equal(warning.jwksUri, `${server.origin}/jwks`);
-        assert.deepEqual(warning.keys.map((k) => [k.index, k.kid]), [[1, 'leaked']]);
+        assert.deepEqual(
+          warning.keys.map((k) => [k.index, k.kid]),
+          [[1, 'leaked']],
+        );
         assert.ok(!JSON.stringify(warning).includes(String(ecPrivate.d)), 'the event carries the private key');
         assert.equal(server.count('/jwks'), 1);
       } finally {
@@ -171,11 +191,27 @@ describe('HS* with the client secret is for ID tokens only (OIDC Core §10.1)', 
 
   it('an HS256 access token or logout token is ERR_ALG_NOT_ALLOWED, whatever algorithms says', async () => {
     const at = await hs.sign(atClaims(), { typ: 'at+jwt' });
-    await bothFail(withSecret, 'AccessToken', at, 'ERR_ALG_NOT_ALLOWED', undefined, undefined, /access token: HMAC with the client secret is for ID tokens only.*expected one of ES256$/);
+    await bothFail(
+      withSecret,
+      'AccessToken',
+      at,
+      'ERR_ALG_NOT_ALLOWED',
+      undefined,
+      undefined,
+      /access token: HMAC with the client secret is for ID tokens only.*expected one of ES256$/,
+    );
     const lt = await hs.sign(logoutClaims(), { typ: 'logout+jwt' });
     await bothFail(withSecret, 'LogoutToken', lt, 'ERR_ALG_NOT_ALLOWED', undefined, undefined, /logout token: HMAC/);
     const hsOnly = createVerifier({ issuer: ISSUER, audience: API, clientSecret: hs.secret!, algorithms: ['HS256'], now: () => NOW_MS });
-    await bothFail(hsOnly, 'AccessToken', at, 'ERR_ALG_NOT_ALLOWED', undefined, undefined, /ID tokens only.*no asymmetric algorithm is configured/);
+    await bothFail(
+      hsOnly,
+      'AccessToken',
+      at,
+      'ERR_ALG_NOT_ALLOWED',
+      undefined,
+      undefined,
+      /ID tokens only.*no asymmetric algorithm is configured/,
+    );
     hsOnly.close();
     // The same tokens signed with the issuer's key pass.
     await withSecret.verifyAccessToken(await es.sign(atClaims(), { typ: 'at+jwt' }));
@@ -201,7 +237,10 @@ describe('a logout token never passes as an ID or access token (Back-Channel Log
 describe('header kid must be a string (RFC 7515 §4.1.4)', () => {
   it('parseCompactJws: a number, object, array, null or boolean kid is ERR_MALFORMED', () => {
     for (const kid of [7, { a: 1 }, ['k'], null, true]) {
-      assert.throws(() => parseCompactJws(compose({ alg: 'ES256', kid }, { a: 1 }, 'AAAA')), isCode('ERR_MALFORMED', undefined, /"kid" must be a string/));
+      assert.throws(
+        () => parseCompactJws(compose({ alg: 'ES256', kid }, { a: 1 }, 'AAAA')),
+        isCode('ERR_MALFORMED', undefined, /"kid" must be a string/),
+      );
     }
     assert.equal(parseCompactJws(compose({ alg: 'ES256', kid: 'k' }, { a: 1 }, 'AAAA')).header.kid, 'k');
   });
@@ -264,7 +303,10 @@ describe('small-order Ed25519 / Ed448 public keys (RFC 8032)', () => {
 
   it('every small-order encoding (canonical, non-canonical, either x sign bit) is refused at import', () => {
     const ed448List = [1n, p448 - 1n, 0n, p448, p448 + 1n].map(ed448);
-    for (const [crv, list] of [['Ed25519', ed25519], ['Ed448', ed448List]] as const) {
+    for (const [crv, list] of [
+      ['Ed25519', ed25519],
+      ['Ed448', ed448List],
+    ] as const) {
       for (const hex of [...list, ...list.map(withSign)]) {
         const r = importJwk({ kty: 'OKP', crv, x: Buffer.from(hex, 'hex').toString('base64url') }, 0);
         assert.ok('reason' in r, `${crv} ${hex} imported`);
@@ -286,7 +328,12 @@ describe('small-order Ed25519 / Ed448 public keys (RFC 8032)', () => {
     // OpenSSL itself accepts this "signature" for any message against that key.
     const raw = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x } as JsonWebKey, format: 'jwk' });
     assert.equal(cryptoVerify(null, Buffer.from('any message'), raw, forged), true);
-    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x, kid: 'zero' }] }, now: () => NOW_MS });
+    const v = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x, kid: 'zero' }] },
+      now: () => NOW_MS,
+    });
     const token = compose({ alg: 'EdDSA', kid: 'zero' }, idTokenClaims(), forged);
     await bothFail(v, 'IdToken', token, 'ERR_KEY_NOT_FOUND', undefined, undefined, /small-order/);
   });
@@ -306,7 +353,15 @@ describe('sub and sid must be non-empty strings', () => {
 describe('a broken clock fails closed', () => {
   it('now() returning NaN, Infinity, a string, undefined, or throwing is ERR_CONFIG at verification time', async () => {
     const token = await es.sign(idTokenClaims());
-    const clocks: (() => unknown)[] = [() => NaN, () => Infinity, () => -Infinity, () => String(NOW_MS), () => undefined, () => null, () => BigInt(NOW_MS)];
+    const clocks: (() => unknown)[] = [
+      () => NaN,
+      () => Infinity,
+      () => -Infinity,
+      () => String(NOW_MS),
+      () => undefined,
+      () => null,
+      () => BigInt(NOW_MS),
+    ];
     clocks.push(() => {
       throw new Error('clock down');
     });
@@ -331,7 +386,18 @@ describe('hash claims over the exact octets', () => {
 describe('per-call option values', () => {
   it('responseType is a space-separated set of code, id_token, token, none (exact case)', async () => {
     const t = await es.sign(idTokenClaims());
-    for (const rt of ['Code', 'code  id_token', 'code,id_token', ' code', 'code ', '', 'code code', 'none code', 'id_token\ttoken', 'code id_token token x']) {
+    for (const rt of [
+      'Code',
+      'code  id_token',
+      'code,id_token',
+      ' code',
+      'code ',
+      '',
+      'code code',
+      'none code',
+      'id_token\ttoken',
+      'code id_token token x',
+    ]) {
       await bothFail(verifier, 'IdToken', t, 'ERR_CONFIG', { responseType: rt }, undefined, /responseType/);
     }
     for (const rt of ['code', 'id_token', 'token code', 'none']) await verifier.verifyIdToken(t, { responseType: rt });
@@ -342,7 +408,8 @@ describe('per-call option values', () => {
   it('requireAtHash, requireCHash, requireSHash must be booleans', async () => {
     const t = await es.sign(idTokenClaims());
     for (const name of ['requireAtHash', 'requireCHash', 'requireSHash']) {
-      for (const value of ['true', 1, 0, null, {}]) await bothFail(verifier, 'IdToken', t, 'ERR_CONFIG', { [name]: value }, undefined, new RegExp(`${name} must be a boolean`));
+      for (const value of ['true', 1, 0, null, {}])
+        await bothFail(verifier, 'IdToken', t, 'ERR_CONFIG', { [name]: value }, undefined, new RegExp(`${name} must be a boolean`));
       await verifier.verifyIdToken(t, { [name]: false });
     }
   });
@@ -356,9 +423,20 @@ describe('unknown option names are ERR_CONFIG naming the closest known option', 
       [{ ...base(), clockTolerence: 5 }, /createVerifier: unknown option "clockTolerence"; did you mean "clockTolerance"\?/],
       [{ issuer: ISSUER, audiance: AUDIENCE, jwks: es.jwks }, /unknown option "audiance"; did you mean "audience"\?/],
       [{ ...base(), requiredClaim: ['x'] }, /did you mean "requiredClaims"/],
-      [{ issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks }, { issuer: 'https://b.example', audience: 'b', jwks: es.jwks, algoritms: ['ES256'] }] }, /issuers\[1\]: unknown option "algoritms"; did you mean "algorithms"\?/],
+      [
+        {
+          issuers: [
+            { issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks },
+            { issuer: 'https://b.example', audience: 'b', jwks: es.jwks, algoritms: ['ES256'] },
+          ],
+        },
+        /issuers\[1\]: unknown option "algoritms"; did you mean "algorithms"\?/,
+      ],
       // Verifier-wide options belong at the top level, not in an issuers[] entry.
-      [{ issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, clockTolerance: 5 }] }, /issuers\[0\]: unknown option "clockTolerance"/],
+      [
+        { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks: es.jwks, clockTolerance: 5 }] },
+        /issuers\[0\]: unknown option "clockTolerance"/,
+      ],
     ];
     for (const [o, message] of cases) assert.throws(() => createVerifier(o), isCode('ERR_CONFIG', undefined, message));
     // Every documented option is known.
@@ -387,10 +465,34 @@ describe('unknown option names are ERR_CONFIG naming the closest known option', 
     const id = await es.sign(idTokenClaims());
     const at = await es.sign(atClaims(), { typ: 'at+jwt' });
     const lt = await es.sign(logoutClaims());
-    await bothFail(verifier, 'IdToken', id, 'ERR_CONFIG', { nonse: 'n' }, undefined, /verifyIdToken: unknown option "nonse"; did you mean "nonce"\?/);
+    await bothFail(
+      verifier,
+      'IdToken',
+      id,
+      'ERR_CONFIG',
+      { nonse: 'n' },
+      undefined,
+      /verifyIdToken: unknown option "nonse"; did you mean "nonce"\?/,
+    );
     await bothFail(verifier, 'IdToken', id, 'ERR_CONFIG', { max_age: 5 }, undefined, /did you mean "maxAge"/);
-    await bothFail(verifier, 'IdToken', id, 'ERR_CONFIG', { requiredScopes: ['a'] }, undefined, /verifyIdToken: unknown option "requiredScopes"/);
-    await bothFail(verifier, 'AccessToken', at, 'ERR_CONFIG', { requiredScope: ['a'] }, undefined, /verifyAccessToken: unknown option "requiredScope"; did you mean "requiredScopes"\?/);
+    await bothFail(
+      verifier,
+      'IdToken',
+      id,
+      'ERR_CONFIG',
+      { requiredScopes: ['a'] },
+      undefined,
+      /verifyIdToken: unknown option "requiredScopes"/,
+    );
+    await bothFail(
+      verifier,
+      'AccessToken',
+      at,
+      'ERR_CONFIG',
+      { requiredScope: ['a'] },
+      undefined,
+      /verifyAccessToken: unknown option "requiredScope"; did you mean "requiredScopes"\?/,
+    );
     await bothFail(verifier, 'AccessToken', at, 'ERR_CONFIG', { nonce: 'n' }, undefined, /verifyAccessToken: unknown option "nonce"/);
     await bothFail(verifier, 'LogoutToken', lt, 'ERR_CONFIG', { nonce: 'n' }, undefined, /verifyLogoutToken: unknown option "nonce"/);
     // Known options, and no options, pass.
@@ -403,7 +505,11 @@ describe('unknown option names are ERR_CONFIG naming the closest known option', 
 
 describe('the forged and broken inputs above never throw anything but VerifyError', () => {
   it('a private JWK with a non-string d, an OKP key with junk x', () => {
-    for (const jwk of [{ kty: 'EC', crv: 'P-256', d: 5 }, { kty: 'OKP', crv: 'Ed25519', x: b64u('short') }, { kty: 'OKP', crv: 'Ed448', x: 7 }]) {
+    for (const jwk of [
+      { kty: 'EC', crv: 'P-256', d: 5 },
+      { kty: 'OKP', crv: 'Ed25519', x: b64u('short') },
+      { kty: 'OKP', crv: 'Ed448', x: 7 },
+    ]) {
       assert.doesNotThrow(() => importJwk(jwk, 0));
     }
   });

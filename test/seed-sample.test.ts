@@ -114,13 +114,28 @@ describe('seed 003 sample token', () => {
 
   test('nonce expected but the token has none', async () => {
     const v = verifier();
-    await assert.rejects(v.verifyIdToken(seed.token, { nonce: 'n-0S6_WzA2Mj' }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_NONCE');
+    await assert.rejects(
+      v.verifyIdToken(seed.token, { nonce: 'n-0S6_WzA2Mj' }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_NONCE',
+    );
   });
 
   test('tampered: payload changed', async () => {
-    await fails({}, withPayload((p) => (p.sub = 'Mallory@bifrost.com')), 'ERR_SIGNATURE_INVALID');
-    await fails({}, withPayload((p) => (p.exp = EXP + 86400)), 'ERR_SIGNATURE_INVALID');
-    await fails({}, withPayload(() => {}), 'ERR_SIGNATURE_INVALID'); // same claims, re-serialised
+    await fails(
+      {},
+      withPayload((p) => (p.sub = 'Mallory@bifrost.com')),
+      'ERR_SIGNATURE_INVALID',
+    );
+    await fails(
+      {},
+      withPayload((p) => (p.exp = EXP + 86400)),
+      'ERR_SIGNATURE_INVALID',
+    );
+    await fails(
+      {},
+      withPayload(() => {}),
+      'ERR_SIGNATURE_INVALID',
+    ); // same claims, re-serialised
   });
 
   test('tampered: signature bit flipped, truncated, extended, emptied', async () => {

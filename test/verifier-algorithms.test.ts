@@ -40,7 +40,10 @@ async function fails(verifier: Verifier, token: string, code: ErrorCode): Promis
     },
   );
   const err = checkError(asyncErr, code, token);
-  assert.throws(() => verifier.verifyIdTokenSync(token), (e: unknown) => checkError(e, code, token) !== undefined);
+  assert.throws(
+    () => verifier.verifyIdTokenSync(token),
+    (e: unknown) => checkError(e, code, token) !== undefined,
+  );
   return err;
 }
 
@@ -155,7 +158,13 @@ describe('HS256/384/512: only with clientSecret', () => {
 
     test(`${kind.alg} with a different clientSecret: ERR_SIGNATURE_INVALID`, async () => {
       const iss = await issuerFor(kind);
-      const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [] }, clientSecret: 'another-secret-of-enough-length-0123456789', now: () => NOW_MS });
+      const verifier = createVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        jwks: { keys: [] },
+        clientSecret: 'another-secret-of-enough-length-0123456789',
+        now: () => NOW_MS,
+      });
       const err = await fails(verifier, await iss.sign(idTokenClaims()), 'ERR_SIGNATURE_INVALID');
       assert.ok(!err.message.includes('another-secret'), 'message leaks the secret');
     });
@@ -178,7 +187,13 @@ describe('HS256/384/512: only with clientSecret', () => {
 
   test('with clientSecret the asymmetric algorithms stay allowed by default', async () => {
     const rsa = await makeIssuer('RS256');
-    const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: rsa.jwks, clientSecret: 'secret-0123456789-0123456789-0123', now: () => NOW_MS });
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: rsa.jwks,
+      clientSecret: 'secret-0123456789-0123456789-0123',
+      now: () => NOW_MS,
+    });
     assert.equal((await verifier.verifyIdToken(await rsa.sign(idTokenClaims()))).key.alg, 'RS256');
   });
 });

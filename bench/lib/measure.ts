@@ -64,7 +64,13 @@ async function sequentialSlice(c: Contender, cursor: Cursor, sliceMs: number, la
  * when the window opens as when it closes); the rest then drain, untimed but in `totalOps` for CPU
  * accounting. Latency is submit-to-settle, queueing included, for every call.
  */
-function concurrentSlice(c: Contender, cursor: Cursor, sliceMs: number, inFlight: number, lat: Latencies | undefined): Promise<SliceResult> {
+function concurrentSlice(
+  c: Contender,
+  cursor: Cursor,
+  sliceMs: number,
+  inFlight: number,
+  lat: Latencies | undefined,
+): Promise<SliceResult> {
   const verify = c.verify as (token: string) => Promise<unknown>;
   return new Promise((resolve, reject) => {
     const start = performance.now();

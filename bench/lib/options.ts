@@ -76,7 +76,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     switch (flag) {
       case '--alg':
       case '--algs': {
-        const list = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const list = (value() ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         for (const a of list) {
           if (!(BENCH_ALGS as readonly string[]).includes(a)) throw new Error(`unknown alg ${a}; choose from ${BENCH_ALGS.join(', ')}`);
         }

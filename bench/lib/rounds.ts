@@ -49,14 +49,20 @@ function rotate<T>(list: readonly T[], by: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)];
 }
 
-export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], o: BenchOptions, progress: (msg: string) => void): Promise<AlgResult> {
+export async function runAlg(
+  f: AlgFixture,
+  entries: readonly ContenderEntry[],
+  o: BenchOptions,
+  progress: (msg: string) => void,
+): Promise<AlgResult> {
   const supported = entries.filter((e): e is Contender => !isUnsupported(e));
   const lists: Record<Mode, Contender[]> = { sequential: supported, concurrent: supported.filter((c) => c.concurrent) };
   const series: Record<Mode, Map<string, Series>> = { sequential: new Map(), concurrent: new Map() };
   const cursors = new Map<string, Cursor>();
   for (const c of supported) cursors.set(c.name, new Cursor(f.tokens));
   for (const mode of ['sequential', 'concurrent'] as const) {
-    for (const c of lists[mode]) series[mode].set(c.name, { ops: [], ratios: [], lat: new Latencies(), cpu: { main: 0, total: 0, calls: 0, known: true } });
+    for (const c of lists[mode])
+      series[mode].set(c.name, { ops: [], ratios: [], lat: new Latencies(), cpu: { main: 0, total: 0, calls: 0, known: true } });
   }
 
   // Warm-up round: JIT, key caches, threadpool threads; not recorded.
@@ -90,7 +96,10 @@ export async function runAlg(f: AlgFixture, entries: readonly ContenderEntry[], 
   for (let r = 0; r < o.rounds; r++) {
     progress(`${f.alg} round ${r + 1}/${o.rounds}`);
     for (const mode of ['sequential', 'concurrent'] as const) {
-      const others = rotate(lists[mode].filter((c) => c !== raw), r);
+      const others = rotate(
+        lists[mode].filter((c) => c !== raw),
+        r,
+      );
       for (let k = 0; k < others.length; k++) {
         const c = others[k]!;
         for (let j = 0; j < o.pairs; j++) {

@@ -122,9 +122,9 @@ export function signManyFast(fixture: Pick<AlgFixture, 'alg' | 'kid' | 'privateK
   const now = Math.floor(Date.now() / 1000);
   const out = new Array<string>(count);
   for (let i = 0; i < count; i++) {
-    const payload = Buffer.from(
-      JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: `${tag}-${i}`, iat: now - 5, exp: now + 3600 }),
-    ).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: `${tag}-${i}`, iat: now - 5, exp: now + 3600 })).toString(
+      'base64url',
+    );
     const input = `${header}.${payload}`;
     const sig = cryptoSign(digest, Buffer.from(input, 'latin1'), key);
     out[i] = `${input}.${sig.toString('base64url')}`;

@@ -1,6 +1,17 @@
 import { describe } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, nonEmptyStringClaim, rejectEvents, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
+import {
+  checkAudience,
+  checkRequired,
+  checkTimes,
+  checkTyp,
+  fail,
+  nonEmptyStringClaim,
+  rejectEvents,
+  stringClaim,
+  type ClaimClock,
+  type ProfileRules,
+} from './rules.js';
 
 /** Per-call expectations of a JWT access token. */
 export interface AccessTokenCheckOptions {
@@ -15,7 +26,13 @@ const ACCESS_TOKEN_TYPES = ['at+jwt'];
  * JWT profile for OAuth 2.0 access tokens (RFC 9068 §4): `typ` must be `at+jwt`; `iss`, `exp`,
  * `aud`, `sub`, `client_id`, `iat`, `jti` are required; `aud` must name this resource server.
  */
-export function checkAccessTokenClaims(header: JoseHeader, payload: JwtPayload, clock: ClaimClock, rules: ProfileRules, opts: AccessTokenCheckOptions): void {
+export function checkAccessTokenClaims(
+  header: JoseHeader,
+  payload: JwtPayload,
+  clock: ClaimClock,
+  rules: ProfileRules,
+  opts: AccessTokenCheckOptions,
+): void {
   checkTyp(header, ACCESS_TOKEN_TYPES, true);
   checkAudience(payload, rules.audiences);
   checkTimes(payload, clock, rules.times);
@@ -28,7 +45,14 @@ export function checkAccessTokenClaims(header: JoseHeader, payload: JwtPayload, 
     const granted = new Set(scope!.split(' '));
     const missing = opts.requiredScopes.filter((s) => !granted.has(s));
     if (missing.length > 0) {
-      throw fail('ERR_SCOPE', 'scope', 'insufficient', `"scope" lacks ${describe(missing)}: expected ${describe(opts.requiredScopes.join(' '))}, got ${describe(scope)}`, opts.requiredScopes, scope);
+      throw fail(
+        'ERR_SCOPE',
+        'scope',
+        'insufficient',
+        `"scope" lacks ${describe(missing)}: expected ${describe(opts.requiredScopes.join(' '))}, got ${describe(scope)}`,
+        opts.requiredScopes,
+        scope,
+      );
     }
   }
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);

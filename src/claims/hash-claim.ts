@@ -43,6 +43,13 @@ export function checkHashClaim(
   if (actual === undefined || value === undefined) return;
   const expected = hashClaimValue(value, alg, crv);
   if (actual !== expected) {
-    throw fail(code, claim, 'mismatch', `"${claim}" does not match the ${NAMES[claim]}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`, expected, actual);
+    throw fail(
+      code,
+      claim,
+      'mismatch',
+      `"${claim}" does not match the ${NAMES[claim]}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+      expected,
+      actual,
+    );
   }
 }

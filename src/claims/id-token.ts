@@ -1,7 +1,19 @@
 import { describe } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import { checkHashClaim } from './hash-claim.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, nonEmptyStringClaim, numericDate, rejectEvents, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
+import {
+  checkAudience,
+  checkRequired,
+  checkTimes,
+  checkTyp,
+  fail,
+  nonEmptyStringClaim,
+  numericDate,
+  rejectEvents,
+  stringClaim,
+  type ClaimClock,
+  type ProfileRules,
+} from './rules.js';
 
 /** Per-call expectations of an ID token, from the authentication request and response. */
 export interface IdTokenCheckOptions {
@@ -75,32 +87,74 @@ export function checkIdTokenClaims(
     throw fail('ERR_AZP', 'azp', 'missing', `"azp" is required when "aud" has ${audCount} values`, [...rules.audiences], undefined);
   }
   if (azp !== undefined && !rules.audiences.has(azp)) {
-    throw fail('ERR_AZP', 'azp', 'mismatch', `"azp" mismatch: expected one of ${describe([...rules.audiences])}, got ${describe(azp)}`, [...rules.audiences], azp);
+    throw fail(
+      'ERR_AZP',
+      'azp',
+      'mismatch',
+      `"azp" mismatch: expected one of ${describe([...rules.audiences])}, got ${describe(azp)}`,
+      [...rules.audiences],
+      azp,
+    );
   }
   checkTimes(payload, clock, rules.times);
   nonEmptyStringClaim(payload.sub, 'sub', true);
   rejectEvents(payload, 'an ID token');
   const nonce = stringClaim(payload.nonce, 'nonce', opts.nonce !== undefined, 'ERR_NONCE');
   if (opts.nonce !== undefined && nonce !== opts.nonce) {
-    throw fail('ERR_NONCE', 'nonce', 'mismatch', `"nonce" mismatch: expected ${describe(opts.nonce)}, got ${describe(nonce)}`, opts.nonce, nonce);
+    throw fail(
+      'ERR_NONCE',
+      'nonce',
+      'mismatch',
+      `"nonce" mismatch: expected ${describe(opts.nonce)}, got ${describe(nonce)}`,
+      opts.nonce,
+      nonce,
+    );
   }
   const acr = stringClaim(payload.acr, 'acr', opts.acrValues !== undefined, 'ERR_ACR');
   if (opts.acrValues !== undefined && !opts.acrValues.includes(acr!)) {
-    throw fail('ERR_ACR', 'acr', 'mismatch', `"acr" mismatch: expected one of ${describe(opts.acrValues)}, got ${describe(acr)}`, opts.acrValues, acr);
+    throw fail(
+      'ERR_ACR',
+      'acr',
+      'mismatch',
+      `"acr" mismatch: expected one of ${describe(opts.acrValues)}, got ${describe(acr)}`,
+      opts.acrValues,
+      acr,
+    );
   }
   const authTime = numericDate(payload.auth_time, 'auth_time', opts.maxAge !== undefined, 'ERR_AUTH_TIME');
   if (opts.maxAge !== undefined && authTime !== undefined) {
     const age = clock.now - authTime;
     if (age > opts.maxAge + clock.tolerance) {
-      throw fail('ERR_AUTH_TIME', 'auth_time', 'too old', `"auth_time" is ${authTime}, ${Math.floor(age)} s ago, above max_age ${opts.maxAge} s`, `>= ${Math.floor(clock.now - opts.maxAge - clock.tolerance)}`, authTime);
+      throw fail(
+        'ERR_AUTH_TIME',
+        'auth_time',
+        'too old',
+        `"auth_time" is ${authTime}, ${Math.floor(age)} s ago, above max_age ${opts.maxAge} s`,
+        `>= ${Math.floor(clock.now - opts.maxAge - clock.tolerance)}`,
+        authTime,
+      );
     }
   }
   if (authTime !== undefined && authTime > clock.now + clock.tolerance) {
-    throw fail('ERR_AUTH_TIME', 'auth_time', 'in the future', `"auth_time" is in the future: ${authTime}, now is ${Math.floor(clock.now)}`, `<= ${Math.floor(clock.now + clock.tolerance)}`, authTime);
+    throw fail(
+      'ERR_AUTH_TIME',
+      'auth_time',
+      'in the future',
+      `"auth_time" is in the future: ${authTime}, now is ${Math.floor(clock.now)}`,
+      `<= ${Math.floor(clock.now + clock.tolerance)}`,
+      authTime,
+    );
   }
   const rt = opts.responseType;
   const fromAuthz = hasWord(rt, 'id_token');
-  checkHashClaim(payload.at_hash, 'at_hash', opts.accessToken, opts.requireAtHash === true || (fromAuthz && hasWord(rt, 'token')), alg, crv);
+  checkHashClaim(
+    payload.at_hash,
+    'at_hash',
+    opts.accessToken,
+    opts.requireAtHash === true || (fromAuthz && hasWord(rt, 'token')),
+    alg,
+    crv,
+  );
   checkHashClaim(payload.c_hash, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv);
   checkHashClaim(payload.s_hash, 's_hash', opts.state, opts.requireSHash === true, alg, crv);
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);

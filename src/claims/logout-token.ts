@@ -1,5 +1,15 @@
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
-import { checkAudience, checkRequired, checkTimes, checkTyp, fail, nonEmptyStringClaim, stringClaim, type ClaimClock, type ProfileRules } from './rules.js';
+import {
+  checkAudience,
+  checkRequired,
+  checkTimes,
+  checkTyp,
+  fail,
+  nonEmptyStringClaim,
+  stringClaim,
+  type ClaimClock,
+  type ProfileRules,
+} from './rules.js';
 
 /** The member of a logout token's `events` claim (Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -20,13 +30,24 @@ export function checkLogoutTokenClaims(header: JoseHeader, payload: JwtPayload, 
   stringClaim(payload.jti, 'jti', true);
   const events = payload.events;
   if (events === undefined) throw fail('ERR_CLAIM_MISSING', 'events', 'missing', '"events" claim is required in a logout token');
-  const event = typeof events === 'object' && events !== null && !Array.isArray(events) ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
+  const event =
+    typeof events === 'object' && events !== null && !Array.isArray(events)
+      ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT]
+      : undefined;
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    throw fail('ERR_CLAIM_INVALID', 'events', 'type', `"events" must hold "${BACKCHANNEL_LOGOUT_EVENT}" with a JSON object value`, BACKCHANNEL_LOGOUT_EVENT, events);
+    throw fail(
+      'ERR_CLAIM_INVALID',
+      'events',
+      'type',
+      `"events" must hold "${BACKCHANNEL_LOGOUT_EVENT}" with a JSON object value`,
+      BACKCHANNEL_LOGOUT_EVENT,
+      events,
+    );
   }
   const sub = nonEmptyStringClaim(payload.sub, 'sub', false);
   const sid = nonEmptyStringClaim(payload.sid, 'sid', false);
   if (sub === undefined && sid === undefined) throw fail('ERR_CLAIM_MISSING', 'sub', 'missing', 'a logout token needs "sub" or "sid"');
-  if (payload.nonce !== undefined) throw fail('ERR_CLAIM_INVALID', 'nonce', 'forbidden', '"nonce" must not be present in a logout token (§2.4)', undefined, payload.nonce);
+  if (payload.nonce !== undefined)
+    throw fail('ERR_CLAIM_INVALID', 'nonce', 'forbidden', '"nonce" must not be present in a logout token (§2.4)', undefined, payload.nonce);
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
 }

@@ -45,7 +45,8 @@ export function stringClaim(v: unknown, claim: string, required: boolean, missin
 /** {@link stringClaim} that also refuses the empty string (`sub`, `sid`: an identifier is never empty). */
 export function nonEmptyStringClaim(v: unknown, claim: string, required: boolean): string | undefined {
   const s = stringClaim(v, claim, required);
-  if (s === '') throw fail('ERR_CLAIM_INVALID', claim, 'empty', `"${claim}" claim must be a non-empty string, got ""`, 'a non-empty string', s);
+  if (s === '')
+    throw fail('ERR_CLAIM_INVALID', claim, 'empty', `"${claim}" claim must be a non-empty string, got ""`, 'a non-empty string', s);
   return s;
 }
 
@@ -55,7 +56,14 @@ export function nonEmptyStringClaim(v: unknown, claim: string, required: boolean
  */
 export function rejectEvents(payload: JwtPayload, kind: string): void {
   if (payload.events !== undefined) {
-    throw fail('ERR_CLAIM_INVALID', 'events', 'forbidden', `"events" claim must not be present in ${kind}: it marks a logout token (Back-Channel Logout §2.4)`, undefined, payload.events);
+    throw fail(
+      'ERR_CLAIM_INVALID',
+      'events',
+      'forbidden',
+      `"events" claim must not be present in ${kind}: it marks a logout token (Back-Channel Logout §2.4)`,
+      undefined,
+      payload.events,
+    );
   }
 }
 
@@ -72,7 +80,8 @@ export function numericDate(v: unknown, claim: string, required: boolean, missin
 /** `iss` must equal the expected issuer exactly (OIDC Core §3.1.3.7 step 2). */
 export function checkIssuer(payload: JwtPayload, expected: string): void {
   const iss = stringClaim(payload.iss, 'iss', true);
-  if (iss !== expected) throw fail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(expected)}, got ${describe(iss)}`, expected, iss);
+  if (iss !== expected)
+    throw fail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(expected)}, got ${describe(iss)}`, expected, iss);
 }
 
 /**
@@ -121,19 +130,47 @@ export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRu
   const { now, tolerance } = clock;
   const exp = numericDate(payload.exp, 'exp', rules.requireExp);
   if (exp !== undefined && now >= exp + tolerance) {
-    throw fail('ERR_EXPIRED', 'exp', 'expired', `token expired: "exp" is ${exp}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `> ${Math.floor(now - tolerance)}`, exp);
+    throw fail(
+      'ERR_EXPIRED',
+      'exp',
+      'expired',
+      `token expired: "exp" is ${exp}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`,
+      `> ${Math.floor(now - tolerance)}`,
+      exp,
+    );
   }
   const nbf = numericDate(payload.nbf, 'nbf', false);
   if (nbf !== undefined && nbf > now + tolerance) {
-    throw fail('ERR_NOT_BEFORE', 'nbf', 'not yet valid', `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `<= ${Math.floor(now + tolerance)}`, nbf);
+    throw fail(
+      'ERR_NOT_BEFORE',
+      'nbf',
+      'not yet valid',
+      `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`,
+      `<= ${Math.floor(now + tolerance)}`,
+      nbf,
+    );
   }
   const iat = numericDate(payload.iat, 'iat', rules.requireIat);
   if (iat !== undefined) {
     if (iat > now + tolerance) {
-      throw fail('ERR_IAT', 'iat', 'in the future', `"iat" is in the future: ${iat}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`, `<= ${Math.floor(now + tolerance)}`, iat);
+      throw fail(
+        'ERR_IAT',
+        'iat',
+        'in the future',
+        `"iat" is in the future: ${iat}, now is ${Math.floor(now)} (tolerance ${tolerance} s)`,
+        `<= ${Math.floor(now + tolerance)}`,
+        iat,
+      );
     }
     if (rules.maxTokenAge !== undefined && now - iat > rules.maxTokenAge + tolerance) {
-      throw fail('ERR_IAT', 'iat', 'too old', `token too old: issued at ${iat}, ${Math.floor(now - iat)} s ago, maxTokenAge is ${rules.maxTokenAge} s`, `>= ${Math.floor(now - rules.maxTokenAge - tolerance)}`, iat);
+      throw fail(
+        'ERR_IAT',
+        'iat',
+        'too old',
+        `token too old: issued at ${iat}, ${Math.floor(now - iat)} s ago, maxTokenAge is ${rules.maxTokenAge} s`,
+        `>= ${Math.floor(now - rules.maxTokenAge - tolerance)}`,
+        iat,
+      );
     }
   }
 }

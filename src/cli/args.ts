@@ -64,7 +64,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   }
   if (parsed.values.help === true) return { values: parsed.values as Parsed['values'], positionals: parsed.positionals };
   if (parsed.positionals.length > spec.maxPositionals) {
-    const extra = parsed.positionals.slice(spec.maxPositionals).map((p) => JSON.stringify(shorten(p))).join(' ');
+    const extra = parsed.positionals
+      .slice(spec.maxPositionals)
+      .map((p) => JSON.stringify(shorten(p)))
+      .join(' ');
     throw new UsageError(`unexpected argument ${extra}`, spec.name);
   }
   return { values: parsed.values as Parsed['values'], positionals: parsed.positionals };
@@ -105,7 +108,10 @@ export function list(p: Parsed, name: string): string[] {
   const v = p.values[name];
   const raw = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
   // "--alg RS256,ES256" and "--alg RS256 --alg ES256" mean the same.
-  return raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+  return raw
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 export function flag(p: Parsed, name: string): boolean {
@@ -116,7 +122,8 @@ export function flag(p: Parsed, name: string): boolean {
 export function intOption(p: Parsed, name: string, command: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const s = str(p, name);
   if (s === undefined) return undefined;
-  if (!/^\d+$/.test(s) || Number(s) > max) throw new UsageError(`--${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(shorten(s))}`, command);
+  if (!/^\d+$/.test(s) || Number(s) > max)
+    throw new UsageError(`--${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(shorten(s))}`, command);
   return Number(s);
 }
 

@@ -14,7 +14,8 @@ export function clockFrom(p: Parsed, command: string): number {
   const at = str(p, 'at');
   if (at === undefined) return Math.floor(Date.now() / 1000);
   const s = parseInstant(at);
-  if (s === undefined) throw new UsageError(`--at must be Unix seconds or an ISO 8601 date, got ${JSON.stringify(at.slice(0, 40))}`, command);
+  if (s === undefined)
+    throw new UsageError(`--at must be Unix seconds or an ISO 8601 date, got ${JSON.stringify(at.slice(0, 40))}`, command);
   return s;
 }
 

@@ -38,7 +38,8 @@ function strings(v: unknown): string[] | undefined {
 export function metadataWarnings(meta: Record<string, unknown>, allowHttp: boolean): string[] {
   const out: string[] = [];
   const algs = strings(meta.id_token_signing_alg_values_supported);
-  if (algs?.some((a) => a.toLowerCase() === 'none')) out.push('id_token_signing_alg_values_supported lists "none": unsigned ID tokens are offered (this library never accepts them)');
+  if (algs?.some((a) => a.toLowerCase() === 'none'))
+    out.push('id_token_signing_alg_values_supported lists "none": unsigned ID tokens are offered (this library never accepts them)');
   if (algs?.some((a) => a.startsWith('HS'))) out.push('HS* ID token algs are offered: those tokens are signed with the client secret');
   const pkce = strings(meta.code_challenge_methods_supported);
   if (pkce === undefined) out.push('code_challenge_methods_supported is absent: PKCE support is not advertised');
@@ -98,7 +99,12 @@ export const discoverCommand: Command = {
       const text = key === 'claims_supported' && v.length > 12 ? `${v.slice(0, 12).join(', ')}, … (${v.length})` : v.join(', ');
       lines.push(`  ${label.padEnd(lw)}  ${safeText(text)}`);
     }
-    const flags = ['backchannel_logout_supported', 'frontchannel_logout_supported', 'request_parameter_supported', 'claims_parameter_supported']
+    const flags = [
+      'backchannel_logout_supported',
+      'frontchannel_logout_supported',
+      'request_parameter_supported',
+      'claims_parameter_supported',
+    ]
       .filter((k) => meta[k] === true)
       .map((k) => k.replace(/_supported$/, '').replace(/_/g, ' '));
     if (flags.length) lines.push(`  ${'features'.padEnd(lw)}  ${flags.join(', ')}`);

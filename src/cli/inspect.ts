@@ -10,7 +10,11 @@ import { VERIFY_ENV } from './verify.js';
 /** Opens `url` in the desktop's browser; failures only warn (headless machines have none). */
 function openBrowser(url: string, ctx: Context): void {
   const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', () => ctx.warn(`warning: could not open a browser (${cmd}); open ${url} yourself`));
@@ -30,7 +34,13 @@ export const inspectCommand: Command = {
       port: { type: 'string', value: 'N', description: 'port to listen on (0: any free port)', defaultText: '0' },
       open: { type: 'boolean', description: 'open the page in the default browser' },
       issuer: { type: 'string', short: 'i', value: 'URL', description: `prefill the issuer (or $${VERIFY_ENV.issuer})` },
-      audience: { type: 'string', short: 'a', value: 'ID', multiple: true, description: `prefill the audience (or $${VERIFY_ENV.audience})` },
+      audience: {
+        type: 'string',
+        short: 'a',
+        value: 'ID',
+        multiple: true,
+        description: `prefill the audience (or $${VERIFY_ENV.audience})`,
+      },
       jwks: { type: 'string', value: 'FILE', description: 'prefill a JWKS file for offline checks' },
       at: { type: 'string', value: 'UNIX|ISO', description: 'prefill the "check at" time' },
       'allow-http': { type: 'boolean', description: 'let the server fetch keys over plain http beyond loopback' },
@@ -59,7 +69,8 @@ export const inspectCommand: Command = {
     let jwks: string | undefined;
     const jwksOpt = str(p, 'jwks');
     if (jwksOpt !== undefined) {
-      if (isUrl(jwksOpt)) throw new UsageError('--jwks takes a file here (the page fetches nothing; leave it empty to use discovery)', 'inspect');
+      if (isUrl(jwksOpt))
+        throw new UsageError('--jwks takes a file here (the page fetches nothing; leave it empty to use discovery)', 'inspect');
       // Same reader as verify --jwks; only a parsed JWKS is put in the page, never the file as read.
       jwks = JSON.stringify(await readJwksFile(jwksOpt, ctx.io.cwd, 'inspect'), null, 2);
     }

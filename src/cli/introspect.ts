@@ -60,7 +60,10 @@ async function readSecret(ctx: Context, p: Parsed): Promise<string> {
   }
   const env = ctx.io.env[INTROSPECT_ENV.clientSecret];
   if (env === undefined || env === '') {
-    throw new UsageError(`no client secret: set $${INTROSPECT_ENV.clientSecret} or pass --client-secret-file FILE (never the secret itself)`, 'introspect');
+    throw new UsageError(
+      `no client secret: set $${INTROSPECT_ENV.clientSecret} or pass --client-secret-file FILE (never the secret itself)`,
+      'introspect',
+    );
   }
   return env;
 }
@@ -70,10 +73,14 @@ async function settings(ctx: Context, p: Parsed): Promise<Settings> {
   const endpoint = str(p, 'endpoint');
   const issuer = str(p, 'issuer') ?? (endpoint === undefined ? env[INTROSPECT_ENV.issuer] || undefined : undefined);
   if (issuer === undefined && endpoint === undefined) {
-    throw new UsageError(`--issuer (discovers the introspection endpoint; or $${INTROSPECT_ENV.issuer}) or --endpoint is required`, 'introspect');
+    throw new UsageError(
+      `--issuer (discovers the introspection endpoint; or $${INTROSPECT_ENV.issuer}) or --endpoint is required`,
+      'introspect',
+    );
   }
   const clientId = str(p, 'client-id') ?? (env[INTROSPECT_ENV.clientId] || undefined);
-  if (clientId === undefined || clientId === '') throw new UsageError(`--client-id is required (or set $${INTROSPECT_ENV.clientId})`, 'introspect');
+  if (clientId === undefined || clientId === '')
+    throw new UsageError(`--client-id is required (or set $${INTROSPECT_ENV.clientId})`, 'introspect');
   const authName = str(p, 'auth') ?? 'basic';
   const auth = AUTH[authName];
   if (auth === undefined) throw new UsageError(`--auth must be basic or post, got ${JSON.stringify(authName.slice(0, 20))}`, 'introspect');
@@ -82,7 +89,9 @@ async function settings(ctx: Context, p: Parsed): Promise<Settings> {
     throw new UsageError(`--token-type-hint must be access_token or refresh_token, got ${JSON.stringify(hint.slice(0, 20))}`, 'introspect');
   }
   // A scope never contains a space, so "read write" means two scopes, like the response's own `scope`.
-  const scopes = list(p, 'scope').flatMap((s) => s.split(/\s+/)).filter((s) => s.length > 0);
+  const scopes = list(p, 'scope')
+    .flatMap((s) => s.split(/\s+/))
+    .filter((s) => s.length > 0);
   return {
     issuer,
     endpoint,
@@ -107,7 +116,10 @@ function memberText(name: string, value: unknown, now: number): string {
 }
 
 function membersTable(response: IntrospectionResponse, now: number): string[] {
-  const names = [...SHOWN.filter((n) => response[n] !== undefined), ...Object.keys(response).filter((k) => k !== 'active' && !(SHOWN as readonly string[]).includes(k))];
+  const names = [
+    ...SHOWN.filter((n) => response[n] !== undefined),
+    ...Object.keys(response).filter((k) => k !== 'active' && !(SHOWN as readonly string[]).includes(k)),
+  ];
   if (names.length === 0) return ['  (no members besides "active")'];
   const w = Math.max(...names.map((n) => safeText(n).length));
   return names.map((n) => `  ${safeText(n).padEnd(w)}  ${memberText(n, response[n], now)}`);
@@ -117,7 +129,8 @@ function membersTable(response: IntrospectionResponse, now: number): string[] {
 function passedChecks(s: Settings, response: IntrospectionResponse): string[] {
   const out: string[] = [];
   if (s.issuer !== undefined && response.iss !== undefined) out.push(`iss equals ${safeText(s.issuer)}`);
-  if (s.audience.length > 0) out.push(`aud contains ${safeText(s.audience.length === 1 ? s.audience[0]! : `one of ${s.audience.join(', ')}`)}`);
+  if (s.audience.length > 0)
+    out.push(`aud contains ${safeText(s.audience.length === 1 ? s.audience[0]! : `one of ${s.audience.join(', ')}`)}`);
   if (s.scopes.length > 0) out.push(`scope grants ${safeText(s.scopes.join(' '))}`);
   if (response.exp !== undefined) out.push('exp not passed');
   if (response.nbf !== undefined) out.push('nbf reached');
@@ -169,12 +182,36 @@ export const introspectCommand: Command = {
     positionals: '[TOKEN|-]',
     maxPositionals: 1,
     options: {
-      issuer: { type: 'string', short: 'i', value: 'URL', description: `issuer: discovers the introspection endpoint; a response "iss" must equal it (or $${INTROSPECT_ENV.issuer})` },
-      endpoint: { type: 'string', value: 'URL', description: 'the introspection endpoint (skips discovery)', defaultText: 'discovery from --issuer' },
+      issuer: {
+        type: 'string',
+        short: 'i',
+        value: 'URL',
+        description: `issuer: discovers the introspection endpoint; a response "iss" must equal it (or $${INTROSPECT_ENV.issuer})`,
+      },
+      endpoint: {
+        type: 'string',
+        value: 'URL',
+        description: 'the introspection endpoint (skips discovery)',
+        defaultText: 'discovery from --issuer',
+      },
       'client-id': { type: 'string', value: 'ID', description: `your client id at the issuer (or $${INTROSPECT_ENV.clientId})` },
-      'client-secret-file': { type: 'string', value: 'FILE', description: `file holding the client secret`, defaultText: `$${INTROSPECT_ENV.clientSecret}` },
-      'client-secret': { type: 'string', value: 'VALUE', description: `refused (a secret in argv leaks): use $${INTROSPECT_ENV.clientSecret} or --client-secret-file` },
-      auth: { type: 'string', value: 'basic|post', description: 'client authentication: client_secret_basic or client_secret_post', defaultText: 'basic' },
+      'client-secret-file': {
+        type: 'string',
+        value: 'FILE',
+        description: `file holding the client secret`,
+        defaultText: `$${INTROSPECT_ENV.clientSecret}`,
+      },
+      'client-secret': {
+        type: 'string',
+        value: 'VALUE',
+        description: `refused (a secret in argv leaks): use $${INTROSPECT_ENV.clientSecret} or --client-secret-file`,
+      },
+      auth: {
+        type: 'string',
+        value: 'basic|post',
+        description: 'client authentication: client_secret_basic or client_secret_post',
+        defaultText: 'basic',
+      },
       'token-type-hint': { type: 'string', value: 'HINT', description: 'access_token or refresh_token (a hint the server may ignore)' },
       audience: { type: 'string', short: 'a', value: 'ID', multiple: true, description: 'the response "aud" must contain one of these' },
       scope: { type: 'string', value: 'SCOPE', multiple: true, description: 'a scope the response must grant' },
@@ -216,7 +253,9 @@ export const introspectCommand: Command = {
         active: o.active,
         ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
         ...(o.response !== undefined ? { response: o.response } : {}),
-        ...(failure !== undefined ? { error: { code: failure.code, message: failure.message, ...(failure.claim ? { claim: failure.claim } : {}) } } : {}),
+        ...(failure !== undefined
+          ? { error: { code: failure.code, message: failure.message, ...(failure.claim ? { claim: failure.claim } : {}) } }
+          : {}),
       };
       ctx.out(JSON.stringify(json, null, 2));
       return exitCode;
@@ -228,11 +267,15 @@ export const introspectCommand: Command = {
     const now = Math.floor(Date.now() / 1000);
     const lines: string[] = [];
     if (o.active === false) {
-      lines.push(`${paint(['bold', 'red'], '✘ INACTIVE')}  the server says this token is not active (revoked, expired, unknown, or not for this client)`);
+      lines.push(
+        `${paint(['bold', 'red'], '✘ INACTIVE')}  the server says this token is not active (revoked, expired, unknown, or not for this client)`,
+      );
     } else if (o.error !== undefined) {
       lines.push(`${paint(['bold', 'red'], '✘ ACTIVE, BUT REFUSED')}  the server says active, but a check failed`);
     } else {
-      lines.push(`${paint(['bold', 'green'], '✔ ACTIVE')}  the server says this token is active${passedChecks(s, o.response!).length > 0 ? ' and every check passed' : ''}`);
+      lines.push(
+        `${paint(['bold', 'green'], '✔ ACTIVE')}  the server says this token is active${passedChecks(s, o.response!).length > 0 ? ' and every check passed' : ''}`,
+      );
     }
     if (o.endpoint !== undefined) lines.push(`${paint('dim', 'endpoint')}  ${safeText(o.endpoint)}`);
     if (o.response !== undefined) lines.push('', paint('bold', 'Response'), ...membersTable(o.response, now));

@@ -51,17 +51,27 @@ async function load(target: string, ctx: Context, p: Parsed): Promise<Loaded> {
     direct = await fetchJson(target, { ...http, code: 'ERR_JWKS_FETCH' });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new FetchError('ERR_JWKS_FETCH', target, `${target} is neither a reachable issuer (${discoveryError.message}) nor a JWKS (${reason})`);
+    throw new FetchError(
+      'ERR_JWKS_FETCH',
+      target,
+      `${target} is neither a reachable issuer (${discoveryError.message}) nor a JWKS (${reason})`,
+    );
   }
   if (!Array.isArray(direct.body.keys)) {
-    throw new FetchError('ERR_JWKS_FETCH', target, `${target} is neither an issuer (${discoveryError.message}) nor a JWKS (no "keys" array)`);
+    throw new FetchError(
+      'ERR_JWKS_FETCH',
+      target,
+      `${target} is neither an issuer (${discoveryError.message}) nor a JWKS (no "keys" array)`,
+    );
   }
   return { doc: direct.body, source: direct.url };
 }
 
 function renderKey(k: KeyInfo, ctx: Context, now: number): string[] {
   const { paint } = ctx;
-  const lines = [`${paint('bold', `#${k.index}`)}  kid ${k.kid !== undefined ? paint('cyan', safeText(JSON.stringify(k.kid))) : paint('dim', '(none)')}`];
+  const lines = [
+    `${paint('bold', `#${k.index}`)}  kid ${k.kid !== undefined ? paint('cyan', safeText(JSON.stringify(k.kid))) : paint('dim', '(none)')}`,
+  ];
   const facts = [
     `kty ${k.kty ?? '?'}`,
     k.alg !== undefined ? `alg ${k.alg}` : 'alg (any fit for the key)',
@@ -74,10 +84,16 @@ function renderKey(k: KeyInfo, ctx: Context, now: number): string[] {
     const to = Math.floor(Date.parse(k.x5c.validTo) / 1000);
     const exp = `${k.x5c.expired ? 'expired' : 'expires'} ${k.x5c.validTo} (${describeTime('exp', to, now).replace(/^expire[sd] /, '')})`;
     lines.push(`    x5c subject ${safeText(k.x5c.subject)}`);
-    lines.push(`        ${k.x5c.expired ? paint('red', exp) : exp} · ${k.x5c.matchesKey ? 'certificate key matches the JWK' : paint('red', 'certificate key does NOT match the JWK')}`);
+    lines.push(
+      `        ${k.x5c.expired ? paint('red', exp) : exp} · ${k.x5c.matchesKey ? 'certificate key matches the JWK' : paint('red', 'certificate key does NOT match the JWK')}`,
+    );
   }
   if (k.x5cError) lines.push(`    ${paint('red', safeText(k.x5cError))}`);
-  lines.push(k.usable ? `    ${paint('green', '✔ usable for signature verification')}` : `    ${paint('yellow', `✘ not used: ${safeText(k.reason ?? '')}`)}`);
+  lines.push(
+    k.usable
+      ? `    ${paint('green', '✔ usable for signature verification')}`
+      : `    ${paint('yellow', `✘ not used: ${safeText(k.reason ?? '')}`)}`,
+  );
   return lines;
 }
 
@@ -101,7 +117,8 @@ export const jwksCommand: Command = {
     const target = p.positionals[0];
     if (target === undefined) throw new UsageError('ISSUER, JWKS URL or file is required', 'jwks');
     const loaded = await load(target, ctx, p);
-    if (!Array.isArray((loaded.doc as { keys?: unknown })?.keys)) throw new VerifyError('ERR_JWKS_FETCH', `${loaded.source} is not a JWKS: no "keys" array`);
+    if (!Array.isArray((loaded.doc as { keys?: unknown })?.keys))
+      throw new VerifyError('ERR_JWKS_FETCH', `${loaded.source} is not a JWKS: no "keys" array`);
     const now = Math.floor(Date.now() / 1000);
     const keys = describeJwks(loaded.doc, now);
     if (ctx.json) {

@@ -11,7 +11,11 @@ const MARK: Record<RowStatus, { icon: string; word: string; style: Style }> = {
   'not-checked': { icon: '?', word: 'n/a ', style: 'yellow' },
 };
 
-const TYPE_NAMES: Record<Checklist['type'], string> = { id: 'an ID token', access: 'a JWT access token (RFC 9068)', logout: 'a logout token (Back-Channel Logout)' };
+const TYPE_NAMES: Record<Checklist['type'], string> = {
+  id: 'an ID token',
+  access: 'a JWT access token (RFC 9068)',
+  logout: 'a logout token (Back-Channel Logout)',
+};
 
 const GROUPS: Record<ChecklistRow['group'], string> = { token: 'Token', signature: 'Signature', claims: 'Claims' };
 
@@ -58,7 +62,12 @@ export function renderChecklist(c: Checklist, paint: Painter, clockNote: string,
   const out: string[] = [];
   const aud = c.audience.length === 1 ? c.audience[0]! : c.audience.join(', ');
   out.push(paint('bold', `Verifying ${TYPE_NAMES[c.type]}`) + (typeNote !== undefined ? paint('dim', ` (${safeText(typeNote)})`) : ''));
-  out.push(paint('dim', `  issuer ${safeText(c.issuer)} · audience ${safeText(aud)} · keys from ${safeText(c.keySource)} · clock ${isoSeconds(Math.floor(c.at)) ?? c.at} (${clockNote})`));
+  out.push(
+    paint(
+      'dim',
+      `  issuer ${safeText(c.issuer)} · audience ${safeText(aud)} · keys from ${safeText(c.keySource)} · clock ${isoSeconds(Math.floor(c.at)) ?? c.at} (${clockNote})`,
+    ),
+  );
   const width = Math.max(0, ...c.rows.map((r) => r.label.length));
   let group: string | undefined;
   for (const r of c.rows) {
@@ -71,12 +80,16 @@ export function renderChecklist(c: Checklist, paint: Painter, clockNote: string,
   const sig = c.rows.filter((r) => r.group === 'signature');
   if (c.rows.some((r) => r.group === 'claims') && sig.some((r) => r.status !== 'pass')) {
     const failed = sig.some((r) => r.status === 'fail');
-    out.push('', paint('yellow', `  The signature ${failed ? 'did not verify' : 'was not checked'}: the claims above come from an unverified token.`));
+    out.push(
+      '',
+      paint('yellow', `  The signature ${failed ? 'did not verify' : 'was not checked'}: the claims above come from an unverified token.`),
+    );
   }
   out.push(...tokenParts(c, paint));
   out.push('');
   if (c.verdict === 'valid') out.push(paint(['bold', 'green'], '✔ VALID') + paint('green', '  every check passed'));
-  else if (c.verdict === 'invalid') out.push(paint(['bold', 'red'], '✘ INVALID') + paint('red', `  ${c.code}: ${safeText(datesInText(c.message ?? ''))}`));
+  else if (c.verdict === 'invalid')
+    out.push(paint(['bold', 'red'], '✘ INVALID') + paint('red', `  ${c.code}: ${safeText(datesInText(c.message ?? ''))}`));
   else out.push(paint(['bold', 'yellow'], '? NOT VERIFIED') + paint('yellow', `  ${c.code}: ${safeText(datesInText(c.message ?? ''))}`));
   return out.join('\n');
 }

@@ -4,7 +4,12 @@ import type { Painter } from './style.js';
  * Pretty JSON with colour, and an optional dim comment after top-level members (used for ISO
  * times and claim names). Uncoloured output without comments is exactly JSON.stringify(v, null, 2).
  */
-export function renderJson(value: unknown, paint: Painter, comment?: (key: string, value: unknown) => string | undefined, indent = ''): string {
+export function renderJson(
+  value: unknown,
+  paint: Painter,
+  comment?: (key: string, value: unknown) => string | undefined,
+  indent = '',
+): string {
   return render(value, paint, indent, comment);
 }
 
@@ -52,7 +57,12 @@ function scalar(value: unknown, paint: Painter): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function render(value: unknown, paint: Painter, indent: string, comment: ((key: string, value: unknown) => string | undefined) | undefined): string {
+function render(
+  value: unknown,
+  paint: Painter,
+  indent: string,
+  comment: ((key: string, value: unknown) => string | undefined) | undefined,
+): string {
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';

@@ -76,7 +76,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   };
   try {
     if (command === undefined) {
-      throw new UsageError(`unknown command ${JSON.stringify(name.slice(0, 40))}; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`);
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name.slice(0, 40))}; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`,
+      );
     }
     const parsed = parseCommand(command.spec, rest);
     if (flag(parsed, 'help')) {
@@ -88,10 +90,14 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const f = classify(err);
     if (io.env.OIDC_VERIFIER_DEBUG && err instanceof Error && err.stack) write(io.stderr, err.stack);
     if (json) {
-      write(io.stdout, JSON.stringify({ ok: false, error: { code: f.code, message: f.message, ...(f.claim ? { claim: f.claim } : {}) } }, null, 2));
+      write(
+        io.stdout,
+        JSON.stringify({ ok: false, error: { code: f.code, message: f.message, ...(f.claim ? { claim: f.claim } : {}) } }, null, 2),
+      );
     }
     const prefix = `oidc-verifier${command ? ` ${command.spec.name}` : ''}: `;
-    const codePart = f.code.startsWith('ERR_') && f.code !== 'ERR_USAGE' && f.code !== 'ERR_INTERNAL' && f.code !== 'ERR_IO' ? `${f.code}: ` : '';
+    const codePart =
+      f.code.startsWith('ERR_') && f.code !== 'ERR_USAGE' && f.code !== 'ERR_INTERNAL' && f.code !== 'ERR_IO' ? `${f.code}: ` : '';
     // The message can quote a token or a server document: no control character reaches the terminal.
     write(io.stderr, ctx.paintErr('red', `${prefix}${codePart}${safeText(f.message)}`));
     return f.exitCode;

@@ -16,7 +16,7 @@ export async function readStdin(stream: NodeJS.ReadableStream, max = MAX_INPUT):
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buf.length;
     if (size > max) throw new UsageError(`stdin is larger than ${max} bytes; a token is a few KiB`);
     chunks.push(buf);
@@ -28,7 +28,11 @@ export async function readStdin(stream: NodeJS.ReadableStream, max = MAX_INPUT):
  * TOKEN from, in order: the argument (`-` means stdin), `$OIDC_TOKEN`, or stdin when it is piped.
  * A token in argv is warned about: it lands in shell history and in `ps` output.
  */
-export async function readToken(ctx: Context, positional: string | undefined, envName = TOKEN_ENV): Promise<{ token: string; origin: TokenOrigin }> {
+export async function readToken(
+  ctx: Context,
+  positional: string | undefined,
+  envName = TOKEN_ENV,
+): Promise<{ token: string; origin: TokenOrigin }> {
   let raw: string;
   let origin: TokenOrigin;
   if (positional === '-') {
@@ -37,7 +41,9 @@ export async function readToken(ctx: Context, positional: string | undefined, en
   } else if (positional !== undefined) {
     raw = positional;
     origin = 'argument';
-    ctx.warn(`warning: a token passed as an argument is kept in shell history and visible in ps; pipe it (… | oidc-verifier ${ctx.command} -) or set ${envName}`);
+    ctx.warn(
+      `warning: a token passed as an argument is kept in shell history and visible in ps; pipe it (… | oidc-verifier ${ctx.command} -) or set ${envName}`,
+    );
   } else if (ctx.io.env[envName] !== undefined && ctx.io.env[envName] !== '') {
     raw = ctx.io.env[envName]!;
     origin = 'env';

@@ -32,17 +32,37 @@ export const verifyCommand: Command = {
     options: {
       issuer: { type: 'string', short: 'i', value: 'URL', description: `expected issuer, exactly as in "iss" (or $${VERIFY_ENV.issuer})` },
       audience: { type: 'string', short: 'a', value: 'ID', multiple: true, description: `your client id (or $${VERIFY_ENV.audience})` },
-      jwks: { type: 'string', value: 'FILE|URL', description: "the issuer's keys: a JWKS file (offline) or URL", defaultText: 'discovery from --issuer' },
+      jwks: {
+        type: 'string',
+        value: 'FILE|URL',
+        description: "the issuer's keys: a JWKS file (offline) or URL",
+        defaultText: 'discovery from --issuer',
+      },
       nonce: { type: 'string', value: 'VALUE', description: 'nonce sent in the authentication request' },
       'max-age': { type: 'string', value: 'SECONDS', description: 'max_age sent in the request: auth_time must be this recent' },
-      'access-token': { type: 'string', value: 'TOKEN', description: `access token issued with the ID token: checks at_hash (or $${VERIFY_ENV.accessToken})` },
+      'access-token': {
+        type: 'string',
+        value: 'TOKEN',
+        description: `access token issued with the ID token: checks at_hash (or $${VERIFY_ENV.accessToken})`,
+      },
       code: { type: 'string', value: 'CODE', description: 'authorization code issued with the ID token: checks c_hash' },
       state: { type: 'string', value: 'STATE', description: 'state of the response: checks s_hash' },
       acr: { type: 'string', value: 'VALUE', multiple: true, description: 'acceptable acr values (acr_values of the request)' },
-      alg: { type: 'string', value: 'ALG', multiple: true, description: 'allowed algorithms, e.g. RS256,ES256', defaultText: 'every asymmetric alg' },
+      alg: {
+        type: 'string',
+        value: 'ALG',
+        multiple: true,
+        description: 'allowed algorithms, e.g. RS256,ES256',
+        defaultText: 'every asymmetric alg',
+      },
       'clock-tolerance': { type: 'string', value: 'SECONDS', description: 'allowed clock skew', defaultText: '0' },
       at: { type: 'string', value: 'UNIX|ISO', description: "the verifier's clock: check as if it were this instant", defaultText: 'now' },
-      type: { type: 'string', value: 'id|access|logout', description: 'token profile: ID token, JWT access token (RFC 9068), logout token', defaultText: 'from the token: typ at+jwt is access, a logout event is logout, else id' },
+      type: {
+        type: 'string',
+        value: 'id|access|logout',
+        description: 'token profile: ID token, JWT access token (RFC 9068), logout token',
+        defaultText: 'from the token: typ at+jwt is access, a logout event is logout, else id',
+      },
       scope: { type: 'string', value: 'SCOPE', multiple: true, description: 'access tokens: a scope that must be granted' },
       ...HTTP_OPTIONS,
     },
@@ -62,11 +82,16 @@ export const verifyCommand: Command = {
     const issuer = str(p, 'issuer') ?? env[VERIFY_ENV.issuer];
     if (!issuer) throw new UsageError(`--issuer is required (or set $${VERIFY_ENV.issuer})`, 'verify');
     let audience = list(p, 'audience');
-    if (audience.length === 0 && env[VERIFY_ENV.audience]) audience = env[VERIFY_ENV.audience]!.split(',').map((s) => s.trim()).filter(Boolean);
+    if (audience.length === 0 && env[VERIFY_ENV.audience])
+      audience = env[VERIFY_ENV.audience]!.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (audience.length === 0) throw new UsageError(`--audience is required (or set $${VERIFY_ENV.audience})`, 'verify');
     const typeOption = str(p, 'type') as TokenType | undefined;
-    if (typeOption !== undefined && !TYPES.includes(typeOption)) throw new UsageError(`--type must be id, access or logout, got ${JSON.stringify(typeOption.slice(0, 20))}`, 'verify');
-    if (typeOption !== undefined && !AVAILABLE_TYPES.includes(typeOption)) throw new UsageError(`--type ${typeOption} is not available in this version`, 'verify');
+    if (typeOption !== undefined && !TYPES.includes(typeOption))
+      throw new UsageError(`--type must be id, access or logout, got ${JSON.stringify(typeOption.slice(0, 20))}`, 'verify');
+    if (typeOption !== undefined && !AVAILABLE_TYPES.includes(typeOption))
+      throw new UsageError(`--type ${typeOption} is not available in this version`, 'verify');
     const at = clockFrom(p, 'verify');
     const maxAge = intOption(p, 'max-age', 'verify');
     const tolerance = intOption(p, 'clock-tolerance', 'verify');
@@ -78,16 +103,22 @@ export const verifyCommand: Command = {
     // Without --type the token says what it is (typ at+jwt, a logout event); the output says which.
     const detected = typeOption === undefined ? detectTokenType(token) : undefined;
     const type: TokenType = typeOption ?? detected!.type;
-    const typeNote = detected !== undefined ? `profile from the token: ${detected.because}; --type overrides` : `profile from --type ${type}`;
-    const chosen = detected !== undefined ? `the token is ${TYPE_WORDS[type]} (${detected.because}); pass --type to override` : `--type ${type}`;
+    const typeNote =
+      detected !== undefined ? `profile from the token: ${detected.because}; --type overrides` : `profile from --type ${type}`;
+    const chosen =
+      detected !== undefined ? `the token is ${TYPE_WORDS[type]} (${detected.because}); pass --type to override` : `--type ${type}`;
     const idOnly = ['nonce', 'max-age', 'access-token', 'code', 'state', 'acr'].filter((o) => p.values[o] !== undefined);
-    if (type !== 'id' && idOnly.length > 0) throw new UsageError(`--${idOnly[0]} is for ID tokens (--type id), not ${TYPE_WORDS[type]}: ${chosen}`, 'verify');
-    if (type !== 'access' && list(p, 'scope').length > 0) throw new UsageError(`--scope is for access tokens (--type access), not ${TYPE_WORDS[type]}: ${chosen}`, 'verify');
+    if (type !== 'id' && idOnly.length > 0)
+      throw new UsageError(`--${idOnly[0]} is for ID tokens (--type id), not ${TYPE_WORDS[type]}: ${chosen}`, 'verify');
+    if (type !== 'access' && list(p, 'scope').length > 0)
+      throw new UsageError(`--scope is for access tokens (--type access), not ${TYPE_WORDS[type]}: ${chosen}`, 'verify');
     const accessToken = str(p, 'access-token') ?? env[VERIFY_ENV.accessToken];
-    if (str(p, 'access-token') !== undefined) ctx.warn('warning: --access-token on the command line is kept in shell history and visible in ps; prefer $OIDC_ACCESS_TOKEN');
+    if (str(p, 'access-token') !== undefined)
+      ctx.warn('warning: --access-token on the command line is kept in shell history and visible in ps; prefer $OIDC_ACCESS_TOKEN');
     // The code is a credential until redeemed; state and nonce bind the response to the browser session.
     for (const o of ['code', 'state', 'nonce'] as const) {
-      if (str(p, o) !== undefined) ctx.warn(`warning: --${o} on the command line is kept in shell history and visible in ps while this runs`);
+      if (str(p, o) !== undefined)
+        ctx.warn(`warning: --${o} on the command line is kept in shell history and visible in ps while this runs`);
     }
     const req: ChecklistRequest = {
       token,
@@ -115,7 +146,10 @@ export const verifyCommand: Command = {
     if (c.verdict === 'error' && c.rows.length === 0) {
       // Nothing was checked (bad options): a usage-level failure, one line.
       if (ctx.json) ctx.out(JSON.stringify({ ok: false, verdict: c.verdict, error: { code: c.code, message: c.message } }, null, 2));
-      else ctx.io.stderr.write(`${ctx.paintErr('red', `oidc-verifier verify: ${c.code}: ${terminalSafe(safeText(oneLine(c.message ?? '')))}`)}\n`);
+      else
+        ctx.io.stderr.write(
+          `${ctx.paintErr('red', `oidc-verifier verify: ${c.code}: ${terminalSafe(safeText(oneLine(c.message ?? '')))}`)}\n`,
+        );
       return EXIT.usage;
     }
     if (ctx.json) {

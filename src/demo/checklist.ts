@@ -80,15 +80,19 @@ export async function runDemoChecks(p: DemoProvider, login = 'alice'): Promise<D
     try {
       const v = await idVerifier.verifyIdToken(code.tokens.id_token, { nonce: code.nonce });
       const discovery = events.find((e) => e.type === 'discovery');
-      add(
-        'discovery',
-        discovery !== undefined,
-        discovery ? `${discovery.url} → jwks_uri ${discovery.jwksUri}` : 'no discovery event',
-      );
+      add('discovery', discovery !== undefined, discovery ? `${discovery.url} → jwks_uri ${discovery.jwksUri}` : 'no discovery event');
       const refresh = events.find((e) => e.type === 'refresh');
-      add('ID token signature', true, `${v.key.alg}, kid ${short(v.key.kid ?? '(none)')}, key from the provider's JWKS${refresh ? ` (${refresh.keys} key${refresh.keys === 1 ? '' : 's'})` : ''}`);
+      add(
+        'ID token signature',
+        true,
+        `${v.key.alg}, kid ${short(v.key.kid ?? '(none)')}, key from the provider's JWKS${refresh ? ` (${refresh.keys} key${refresh.keys === 1 ? '' : 's'})` : ''}`,
+      );
       const now = Date.now() / 1000;
-      add('ID token claims', true, `iss ${v.payload.iss}, aud ${String(v.payload.aud)}, sub ${v.payload.sub}, expires in ${seconds(v.payload.exp - now)}`);
+      add(
+        'ID token claims',
+        true,
+        `iss ${v.payload.iss}, aud ${String(v.payload.aud)}, sub ${v.payload.sub}, expires in ${seconds(v.payload.exp - now)}`,
+      );
       add('nonce', v.payload.nonce === code.nonce, 'matches the one sent in the request');
     } catch (err) {
       add('ID token', false, failure(err));
@@ -96,7 +100,11 @@ export async function runDemoChecks(p: DemoProvider, login = 'alice'): Promise<D
 
     try {
       const at = await apiVerifier.verifyAccessToken(code.tokens.access_token, { requiredScopes: [p.resourceScope] });
-      add('JWT access token (RFC 9068)', true, `typ ${String(at.header.typ)}, aud ${String(at.payload.aud)}, scope ${at.payload.scope ?? ''}, client_id ${at.payload.client_id}`);
+      add(
+        'JWT access token (RFC 9068)',
+        true,
+        `typ ${String(at.header.typ)}, aud ${String(at.payload.aud)}, scope ${at.payload.scope ?? ''}, client_id ${at.payload.client_id}`,
+      );
     } catch (err) {
       add('JWT access token (RFC 9068)', false, failure(err));
     }
@@ -105,14 +113,19 @@ export async function runDemoChecks(p: DemoProvider, login = 'alice'): Promise<D
       const hybrid = await runAuthorizationFlow({ ...p.client, login, jar, responseType: 'code id_token token' });
       result.hybrid = hybrid;
       const a = hybrid.authorization;
-      if (a.id_token === undefined || a.access_token === undefined) throw new Error('the redirect fragment has no id_token or access_token');
+      if (a.id_token === undefined || a.access_token === undefined)
+        throw new Error('the redirect fragment has no id_token or access_token');
       const v = await idVerifier.verifyIdToken(a.id_token, {
         nonce: hybrid.nonce,
         code: a.code,
         accessToken: a.access_token,
         responseType: hybrid.responseType,
       });
-      add('hybrid flow', true, `response_type "code id_token token": ID token and access token in the redirect fragment, same session; ${hybrid.requests} requests, ${Math.round(hybrid.ms)} ms`);
+      add(
+        'hybrid flow',
+        true,
+        `response_type "code id_token token": ID token and access token in the redirect fragment, same session; ${hybrid.requests} requests, ${Math.round(hybrid.ms)} ms`,
+      );
       add('c_hash', typeof v.payload.c_hash === 'string', `${String(v.payload.c_hash)} matches the code`);
       add('at_hash', typeof v.payload.at_hash === 'string', `${String(v.payload.at_hash)} matches the access token`);
     } catch (err) {
@@ -128,7 +141,9 @@ export async function runDemoChecks(p: DemoProvider, login = 'alice'): Promise<D
         add(label, code === expected, code === expected ? `rejected with ${code}` : failure(err));
       }
     };
-    await rejects('tampered ID token', 'ERR_SIGNATURE_INVALID', () => idVerifier.verifyIdToken(tamperSignature(code.tokens.id_token), { nonce: code.nonce }));
+    await rejects('tampered ID token', 'ERR_SIGNATURE_INVALID', () =>
+      idVerifier.verifyIdToken(tamperSignature(code.tokens.id_token), { nonce: code.nonce }),
+    );
     await rejects('wrong nonce', 'ERR_NONCE', () => idVerifier.verifyIdToken(code.tokens.id_token, { nonce: 'another-request' }));
     await rejects('access token as ID token', 'ERR_TYP', () => idVerifier.verifyIdToken(code.tokens.access_token));
 

@@ -117,7 +117,10 @@ class Browser {
   requests = 0;
   constructor(readonly jar: CookieJar) {}
 
-  async request(url: URL, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: URL,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     const cookie = this.jar.header(url);
     if (cookie !== undefined) headers.set('cookie', cookie);
@@ -191,11 +194,7 @@ export async function runAuthorizationFlow(o: FlowOptions): Promise<FlowResult> 
       const html = await res.text();
       const prompt = /name="prompt" value="([a-z]+)"/.exec(html)?.[1];
       const form: Record<string, string> =
-        prompt === 'login'
-          ? { prompt, login: o.login ?? 'alice', password: 'demo' }
-          : prompt === 'consent'
-            ? { prompt }
-            : {};
+        prompt === 'login' ? { prompt, login: o.login ?? 'alice', password: 'demo' } : prompt === 'consent' ? { prompt } : {};
       if (!prompt || Object.keys(form).length === 0) throw new Error(`unexpected interaction prompt ${String(prompt)}`);
       res = await browser.request(url, { form });
     }

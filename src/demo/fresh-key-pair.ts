@@ -14,10 +14,7 @@ export function freshKeyPair(
   type: 'rsa' | 'ec' | 'ed25519' | 'ed448',
   options: { modulusLength?: number; namedCurve?: string } = {},
 ): { publicKey: KeyObject; privateKey: KeyObject; publicDer: Buffer; privateDer: Buffer } {
-  const generate = generateKeyPairSync as unknown as (
-    t: string,
-    o: Record<string, unknown>,
-  ) => { publicKey: Buffer; privateKey: Buffer };
+  const generate = generateKeyPairSync as unknown as (t: string, o: Record<string, unknown>) => { publicKey: Buffer; privateKey: Buffer };
   const { publicKey: publicDer, privateKey: privateDer } = generate(type, {
     ...options,
     publicKeyEncoding: { type: 'spki', format: 'der' },

@@ -80,7 +80,9 @@ function print(p: DemoProvider, run: DemoRun, startMs: number, totalMs: number):
   const width = Math.max(...run.checks.map((c) => c.label.length));
   const out: string[] = [];
   out.push('', paint('1', `oidc-verifier demo — a real OpenID Provider (oidc-provider ${providerVersion()}) on this machine`), '');
-  out.push(`  ${paint('32', '✓')} ${'provider'.padEnd(width)}  ${p.issuer}, ${p.alg} key ${p.signingKid.slice(0, 12)}…, client "${p.clientId}", up in ${Math.round(startMs)} ms`);
+  out.push(
+    `  ${paint('32', '✓')} ${'provider'.padEnd(width)}  ${p.issuer}, ${p.alg} key ${p.signingKid.slice(0, 12)}…, client "${p.clientId}", up in ${Math.round(startMs)} ms`,
+  );
   for (const c of run.checks) {
     out.push(`  ${c.ok ? paint('32', '✓') : paint('31', '✗')} ${c.label.padEnd(width)}  ${c.ok ? c.detail : paint('31', c.detail)}`);
   }
@@ -88,7 +90,8 @@ function print(p: DemoProvider, run: DemoRun, startMs: number, totalMs: number):
   out.push('');
   out.push(
     failed === 0
-      ? paint('32', `All ${run.checks.length + 1} checks passed`) + ` (code flow ${Math.round(run.flowMs ?? 0)} ms, total ${(totalMs / 1000).toFixed(1)} s).`
+      ? paint('32', `All ${run.checks.length + 1} checks passed`) +
+          ` (code flow ${Math.round(run.flowMs ?? 0)} ms, total ${(totalMs / 1000).toFixed(1)} s).`
       : paint('31', `${failed} of ${run.checks.length + 1} checks failed.`),
   );
   console.log(out.join('\n'));
@@ -99,11 +102,26 @@ function prefill(p: DemoProvider, run: DemoRun): InspectorPrefill {
   const code = run.code!;
   const samples: InspectorSample[] = [
     { label: 'ID token (code flow)', token: code.tokens.id_token, issuer: p.issuer, audience: p.clientId, nonce: code.nonce, type: 'id' },
-    { label: 'JWT access token (RFC 9068)', token: code.tokens.access_token, issuer: p.issuer, audience: p.resource, scope: p.resourceScope, type: 'access' },
+    {
+      label: 'JWT access token (RFC 9068)',
+      token: code.tokens.access_token,
+      issuer: p.issuer,
+      audience: p.resource,
+      scope: p.resourceScope,
+      type: 'access',
+    },
   ];
   const h = run.hybrid?.authorization;
   if (h?.id_token !== undefined && h.access_token !== undefined) {
-    samples.push({ label: 'ID token (hybrid, at_hash + c_hash)', token: h.id_token, issuer: p.issuer, audience: p.clientId, nonce: run.hybrid!.nonce, accessToken: h.access_token, type: 'id' });
+    samples.push({
+      label: 'ID token (hybrid, at_hash + c_hash)',
+      token: h.id_token,
+      issuer: p.issuer,
+      audience: p.clientId,
+      nonce: run.hybrid!.nonce,
+      accessToken: h.access_token,
+      type: 'id',
+    });
   }
   const { label: _label, ...first } = samples[0]!;
   return { ...first, verify: true, samples };
@@ -134,7 +152,12 @@ function writeTokenFiles(p: DemoProvider, run: DemoRun): { dir: string; files: T
   const code = run.code;
   if (code !== undefined) {
     add('id-token.jwt', 'ID token (code flow)', code.tokens.id_token, `--audience ${p.clientId} --nonce ${code.nonce}`);
-    add('access-token.jwt', 'JWT access token (RFC 9068)', code.tokens.access_token, `--audience ${p.resource} --type access --scope ${p.resourceScope}`);
+    add(
+      'access-token.jwt',
+      'JWT access token (RFC 9068)',
+      code.tokens.access_token,
+      `--audience ${p.resource} --type access --scope ${p.resourceScope}`,
+    );
   }
   return { dir, files };
 }
@@ -177,7 +200,9 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  console.log(`\nInspector: ${paint('1', inspector.url)}  — pre-filled with these tokens; the provider stays up for it. Ctrl+C stops both.`);
+  console.log(
+    `\nInspector: ${paint('1', inspector.url)}  — pre-filled with these tokens; the provider stays up for it. Ctrl+C stops both.`,
+  );
   await stopped;
   await Promise.all([inspector.close(), provider.close()]);
   rmSync(tokens.dir, { recursive: true, force: true });

@@ -68,7 +68,8 @@ function fromHeader(view: RequestView, schemes: ReadonlySet<CredentialScheme>): 
   } else return undefined; // no credentials, or a scheme not accepted here
   if (m === null) throw invalid(`malformed Authorization header: expected "${scheme}" followed by one space-separated credential`);
   const token = m[1]!;
-  if (!B64TOKEN.test(token)) throw invalid(`malformed Authorization header: the ${scheme} credential is not in token68 syntax (RFC 6750 §2.1, RFC 9449 §7.1)`);
+  if (!B64TOKEN.test(token))
+    throw invalid(`malformed Authorization header: the ${scheme} credential is not in token68 syntax (RFC 6750 §2.1, RFC 9449 §7.1)`);
   return { token, scheme };
 }
 
@@ -103,7 +104,11 @@ const BEARER_ONLY: ReadonlySet<CredentialScheme> = new Set(['Bearer']);
  * query and body credentials are Bearer, read only when `Bearer` is in `schemes`.
  * Rejects with ERR_INVALID_REQUEST or ERR_CREDENTIALS_MISSING.
  */
-export async function extractBearer(view: RequestView, options: ExtractOptions = {}, schemes: ReadonlySet<CredentialScheme> = BEARER_ONLY): Promise<BearerCredential> {
+export async function extractBearer(
+  view: RequestView,
+  options: ExtractOptions = {},
+  schemes: ReadonlySet<CredentialScheme> = BEARER_ONLY,
+): Promise<BearerCredential> {
   const found: BearerCredential[] = [];
   const header = fromHeader(view, schemes);
   if (header !== undefined) found.push({ ...header, source: 'header' });
@@ -115,7 +120,11 @@ export async function extractBearer(view: RequestView, options: ExtractOptions =
     const t = await fromBody(view, options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE);
     if (t !== undefined) found.push({ token: t, source: 'body', scheme: 'Bearer' });
   }
-  if (found.length > 1) throw invalid(`credentials in more than one place (${found.map((f) => f.source).join(', ')}); RFC 6750 §2 allows one method per request`);
-  if (found.length === 0) throw new VerifyError('ERR_CREDENTIALS_MISSING', `the request carries no ${[...schemes].join(' or ')} credentials`);
+  if (found.length > 1)
+    throw invalid(
+      `credentials in more than one place (${found.map((f) => f.source).join(', ')}); RFC 6750 §2 allows one method per request`,
+    );
+  if (found.length === 0)
+    throw new VerifyError('ERR_CREDENTIALS_MISSING', `the request carries no ${[...schemes].join(' or ')} credentials`);
   return found[0]!;
 }

@@ -39,7 +39,10 @@ const MAX_DESCRIPTION = 200;
 
 /** RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E. Other characters become `'`, `/` or `?`. */
 export function descriptionValue(text: string): string {
-  const s = text.replace(/"/g, "'").replace(/\\/g, '/').replace(/[^\x20-\x7e]/g, '?');
+  const s = text
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/')
+    .replace(/[^\x20-\x7e]/g, '?');
   return s.length > MAX_DESCRIPTION ? `${s.slice(0, MAX_DESCRIPTION - 3)}...` : s;
 }
 

@@ -84,7 +84,8 @@ function parsedBodyTokens(body: unknown): string[] | undefined {
   let params: URLSearchParams | undefined;
   if (typeof body === 'string') params = new URLSearchParams(body);
   else if (body instanceof URLSearchParams) params = body;
-  else if (body instanceof Uint8Array) params = new URLSearchParams(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  else if (body instanceof Uint8Array)
+    params = new URLSearchParams(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   if (params !== undefined) return params.getAll('access_token');
   if (typeof body !== 'object') return undefined;
   if (!Object.prototype.hasOwnProperty.call(body, 'access_token')) return [];
@@ -136,7 +137,8 @@ export function viewRequest(request: HttpRequest): RequestView {
     };
   }
   const r = request as PlainRequest & { rawHeaders?: unknown; originalUrl?: unknown; socket?: unknown };
-  if (typeof r.headers !== 'object' || r.headers === null) throw new VerifyError('ERR_CONFIG', 'verifyRequest needs a request with headers');
+  if (typeof r.headers !== 'object' || r.headers === null)
+    throw new VerifyError('ERR_CONFIG', 'verifyRequest needs a request with headers');
   const raw = Array.isArray(r.rawHeaders) ? (r.rawHeaders as unknown[]) : undefined;
   const url = typeof r.url === 'string' ? r.url : '/';
   const socket = r.socket;

@@ -87,7 +87,8 @@ function challenges(
 ): string {
   let schemes: readonly CredentialScheme[] = ctx.schemes !== undefined && ctx.schemes.length > 0 ? ctx.schemes : [fallback];
   if (!schemes.includes(fallback) && fallback === 'DPoP') schemes = [...schemes, 'DPoP'];
-  const used: CredentialScheme = fallback === 'DPoP' ? 'DPoP' : ctx.scheme !== undefined && schemes.includes(ctx.scheme) ? ctx.scheme : schemes[0]!;
+  const used: CredentialScheme =
+    fallback === 'DPoP' ? 'DPoP' : ctx.scheme !== undefined && schemes.includes(ctx.scheme) ? ctx.scheme : schemes[0]!;
   const realm = ctx.realm !== undefined ? { realm: ctx.realm } : {};
   const algs = ctx.dpopAlgorithms !== undefined ? { algs: ctx.dpopAlgorithms } : {};
   const one = (s: CredentialScheme): string => {
@@ -116,7 +117,12 @@ function challenges(
 export function toRequestError(err: unknown, ctx: ChallengeContext = {}): RequestError {
   if (err instanceof RequestError) return err;
   if (!(err instanceof VerifyError)) {
-    return new RequestError('ERR_CONFIG', `unexpected failure: ${err instanceof Error ? err.name : typeof err}`, { status: 500, headers: {}, description: 'Internal server error' }, { cause: err });
+    return new RequestError(
+      'ERR_CONFIG',
+      `unexpected failure: ${err instanceof Error ? err.name : typeof err}`,
+      { status: 500, headers: {}, description: 'Internal server error' },
+      { cause: err },
+    );
   }
   const code = err.code;
   const fallback: CredentialScheme = code === 'ERR_DPOP' ? 'DPoP' : (ctx.schemes?.[0] ?? 'Bearer');
@@ -125,7 +131,11 @@ export function toRequestError(err: unknown, ctx: ChallengeContext = {}): Reques
   else if (UNAVAILABLE.has(code)) answer = { status: 503, headers: {}, description: 'The authorization server cannot be reached' };
   else if (code === 'ERR_REPLAY_STORE') answer = { status: 503, headers: {}, description: 'The replay check is temporarily unavailable' };
   else if (code === 'ERR_CREDENTIALS_MISSING') {
-    answer = { status: 401, headers: { 'WWW-Authenticate': challenges({ ...ctx, scheme: fallback }, fallback, {}) }, description: DESCRIPTIONS[code]! };
+    answer = {
+      status: 401,
+      headers: { 'WWW-Authenticate': challenges({ ...ctx, scheme: fallback }, fallback, {}) },
+      description: DESCRIPTIONS[code]!,
+    };
   } else if (code === 'ERR_DPOP') {
     const nonce = err instanceof DpopError && err.dpopError === 'use_dpop_nonce' ? err.nonce : undefined;
     const error: DpopChallengeErrorCode = nonce !== undefined ? 'use_dpop_nonce' : 'invalid_dpop_proof';
@@ -134,10 +144,17 @@ export function toRequestError(err: unknown, ctx: ChallengeContext = {}): Reques
     if (nonce !== undefined) headers['DPoP-Nonce'] = nonce;
     answer = { status: err instanceof MalformedDpopRequestError ? 400 : 401, error, description, headers };
   } else {
-    const error: DpopChallengeErrorCode = code === 'ERR_INVALID_REQUEST' ? 'invalid_request' : code === 'ERR_SCOPE' || code === 'ERR_FORBIDDEN' ? 'insufficient_scope' : 'invalid_token';
+    const error: DpopChallengeErrorCode =
+      code === 'ERR_INVALID_REQUEST'
+        ? 'invalid_request'
+        : code === 'ERR_SCOPE' || code === 'ERR_FORBIDDEN'
+          ? 'insufficient_scope'
+          : 'invalid_token';
     const status = error === 'invalid_request' ? 400 : error === 'insufficient_scope' ? 403 : 401;
     const bound = err instanceof ClaimError && err.claim === 'cnf' && err.reason === 'dpop-bound';
-    const description = bound ? 'The access token is DPoP-bound: send it with the DPoP scheme' : (DESCRIPTIONS[code] ?? 'The access token is invalid');
+    const description = bound
+      ? 'The access token is DPoP-bound: send it with the DPoP scheme'
+      : (DESCRIPTIONS[code] ?? 'The access token is invalid');
     const scope = error === 'insufficient_scope' && ctx.scope !== undefined ? { scope: ctx.scope } : {};
     answer = { status, error, description, headers: { 'WWW-Authenticate': challenges(ctx, fallback, { error, description, ...scope }) } };
   }

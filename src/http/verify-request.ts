@@ -106,7 +106,8 @@ export function checkRequestOptions(o: VerifyRequestOptions): void {
   checkRealm(o.realm);
   checkScopeList('requiredScopes', o.requiredScopes);
   checkScopeList('anyScopes', o.anyScopes);
-  if (o.anyScopes !== undefined && o.anyScopes.length === 0) throw new VerifyError('ERR_CONFIG', 'anyScopes must not be empty (nothing could satisfy it)');
+  if (o.anyScopes !== undefined && o.anyScopes.length === 0)
+    throw new VerifyError('ERR_CONFIG', 'anyScopes must not be empty (nothing could satisfy it)');
   if (o.claims !== undefined && typeof o.claims !== 'function') throw new VerifyError('ERR_CONFIG', 'claims must be a function');
   if (o.introspect !== undefined && o.introspect !== 'always' && o.introspect !== 'opaque' && o.introspect !== 'never') {
     throw new VerifyError('ERR_CONFIG', `introspect must be "always", "opaque" or "never", got ${describe(o.introspect)}`);
@@ -114,11 +115,13 @@ export function checkRequestOptions(o: VerifyRequestOptions): void {
   for (const name of ['allowQueryToken', 'allowBodyToken'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new VerifyError('ERR_CONFIG', `${name} must be a boolean`);
   }
-  if (o.maxBodySize !== undefined && (!Number.isInteger(o.maxBodySize) || o.maxBodySize < 1)) throw new VerifyError('ERR_CONFIG', 'maxBodySize must be a positive integer');
+  if (o.maxBodySize !== undefined && (!Number.isInteger(o.maxBodySize) || o.maxBodySize < 1))
+    throw new VerifyError('ERR_CONFIG', 'maxBodySize must be a positive integer');
   if (o.dpop !== undefined && o.dpop !== 'allowed' && o.dpop !== 'required' && o.dpop !== 'disabled') {
     throw new VerifyError('ERR_CONFIG', `dpop must be "allowed", "required" or "disabled", got ${describe(o.dpop)}`);
   }
-  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean') throw new VerifyError('ERR_CONFIG', 'preventReplay must be a boolean');
+  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean')
+    throw new VerifyError('ERR_CONFIG', 'preventReplay must be a boolean');
   checkTargetOptions(o);
 }
 
@@ -160,11 +163,15 @@ function grantedScopes(payload: JwtPayload): string[] {
   const out = new Set<string>();
   const { scope, scp } = payload as { scope?: unknown; scp?: unknown };
   if (scope !== undefined) {
-    if (typeof scope !== 'string') throw new VerifyError('ERR_CLAIM_INVALID', `"scope" must be a space-separated string, got ${describe(scope, 40)}`);
+    if (typeof scope !== 'string')
+      throw new VerifyError('ERR_CLAIM_INVALID', `"scope" must be a space-separated string, got ${describe(scope, 40)}`);
     for (const s of scope.split(' ')) if (s.length > 0) out.add(s);
   }
   if (scp !== undefined) {
-    if (typeof scp === 'string') for (const s of scp.split(' ')) { if (s.length > 0) out.add(s); }
+    if (typeof scp === 'string')
+      for (const s of scp.split(' ')) {
+        if (s.length > 0) out.add(s);
+      }
     else if (Array.isArray(scp) && scp.every((s) => typeof s === 'string')) for (const s of scp) out.add(s);
     else throw new VerifyError('ERR_CLAIM_INVALID', `"scp" must be a string or an array of strings, got ${describe(scp, 40)}`);
   }
@@ -174,7 +181,11 @@ function grantedScopes(payload: JwtPayload): string[] {
 function authorize(payload: RequestClaims, scopes: readonly string[], o: VerifyRequestOptions): void {
   const granted = new Set(scopes);
   const missing = (o.requiredScopes ?? []).filter((s) => !granted.has(s));
-  if (missing.length > 0) throw new VerifyError('ERR_SCOPE', `the token lacks scope ${describe(missing.join(' '))}: required ${describe((o.requiredScopes ?? []).join(' '))}`);
+  if (missing.length > 0)
+    throw new VerifyError(
+      'ERR_SCOPE',
+      `the token lacks scope ${describe(missing.join(' '))}: required ${describe((o.requiredScopes ?? []).join(' '))}`,
+    );
   if (o.anyScopes !== undefined && !o.anyScopes.some((s) => granted.has(s))) {
     throw new VerifyError('ERR_SCOPE', `the token has none of the scopes ${describe(o.anyScopes.join(' '))}`);
   }
@@ -183,9 +194,15 @@ function authorize(payload: RequestClaims, scopes: readonly string[], o: VerifyR
     try {
       r = o.claims(payload);
     } catch (err) {
-      throw new VerifyError('ERR_FORBIDDEN', `the claims check threw: ${err instanceof Error ? err.message : describe(err)}`, { cause: err });
+      throw new VerifyError('ERR_FORBIDDEN', `the claims check threw: ${err instanceof Error ? err.message : describe(err)}`, {
+        cause: err,
+      });
     }
-    if (r !== true) throw new VerifyError('ERR_FORBIDDEN', typeof r === 'string' && r.length > 0 ? `the claims check refused: ${r}` : 'the claims check refused the token');
+    if (r !== true)
+      throw new VerifyError(
+        'ERR_FORBIDDEN',
+        typeof r === 'string' && r.length > 0 ? `the claims check refused: ${r}` : 'the claims check refused the token',
+      );
   }
 }
 
@@ -222,10 +239,20 @@ async function verifyToken(backend: RequestBackend, p: Presented, o: VerifyReque
     throw new VerifyError('ERR_CONFIG', `introspect: "${mode}" needs the verifier option "introspection"`);
   }
   if (mode !== 'never' && !looksLikeJwt(token)) {
-    if (scheme === 'DPoP') throw new DpopError('invalid_dpop_proof', 'DPoP proof: DPoP with an opaque (introspected) access token is not supported; expected a JWT access token');
+    if (scheme === 'DPoP')
+      throw new DpopError(
+        'invalid_dpop_proof',
+        'DPoP proof: DPoP with an opaque (introspected) access token is not supported; expected a JWT access token',
+      );
     const r = await introspected(introspector!, token);
     // RFC 9449 §6.2 / §7.2: a token the introspection reports DPoP-bound is no Bearer credential.
-    if (hasJkt(r)) throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'dpop-bound', 'an introspected DPoP-bound token (cnf.jkt) was sent with the Bearer scheme: expected DPoP (RFC 9449 §7.2)');
+    if (hasJkt(r))
+      throw new ClaimError(
+        'ERR_CLAIM_INVALID',
+        'cnf',
+        'dpop-bound',
+        'an introspected DPoP-bound token (cnf.jkt) was sent with the Bearer scheme: expected DPoP (RFC 9449 §7.2)',
+      );
     const scopes = grantedScopes(r);
     authorize(r, scopes, o);
     return { via: 'introspection', token, scheme, source, scopes, payload: r, introspection: r };

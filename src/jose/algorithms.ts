@@ -7,18 +7,7 @@ import { constants } from 'node:crypto';
 
 /** Asymmetric JWS algorithms the library verifies. */
 export type AsymmetricAlgorithm =
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'ES256K'
-  | 'EdDSA'
-  | 'Ed25519';
+  'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'ES256K' | 'EdDSA' | 'Ed25519';
 
 /** HMAC algorithms, only ever used with a configured client secret. */
 export type SymmetricAlgorithm = 'HS256' | 'HS384' | 'HS512';

@@ -21,7 +21,7 @@ export function decodeBase64url(segment: string, ascii = false): Buffer | undefi
   if (!ascii && Buffer.byteLength(segment, 'utf8') !== len) return undefined;
   const buf = Buffer.from(segment, 'base64url');
   // Skipped characters (whitespace, '=', anything outside the alphabet) shorten the output.
-  if (buf.length !== ((len * 3) >> 2)) return undefined;
+  if (buf.length !== (len * 3) >> 2) return undefined;
   // '+' and '/' decode like '-' and '_' without shortening it.
   if (segment.includes('+') || segment.includes('/')) return undefined;
   if (rem !== 0) {

@@ -49,7 +49,9 @@ function decodeHeader(segment: string, ascii: boolean): JoseHeader {
   if (typeof alg !== 'string' || alg.length === 0) throw malformed('token header has no "alg" string');
   // RFC 7515 §4.1.4: "kid" is a case-sensitive string. Any other type is malformed, never "no kid".
   if (header.kid !== undefined && typeof header.kid !== 'string') {
-    throw malformed(`token header "kid" must be a string, got ${header.kid === null ? 'null' : Array.isArray(header.kid) ? 'an array' : typeof header.kid}`);
+    throw malformed(
+      `token header "kid" must be a string, got ${header.kid === null ? 'null' : Array.isArray(header.kid) ? 'an array' : typeof header.kid}`,
+    );
   }
   if (header.crit !== undefined) throw malformed('token header has "crit": no critical extension is supported');
   if (header.b64 !== undefined && header.b64 !== true) throw malformed('token header has "b64": unencoded payloads are not supported');
@@ -66,7 +68,8 @@ function deepFreeze(root: object): void {
   while (stack.length > 0) {
     const o = stack.pop()!;
     Object.freeze(o);
-    for (const v of Object.values(o as Record<string, unknown>)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
+    for (const v of Object.values(o as Record<string, unknown>))
+      if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) stack.push(v);
   }
 }
 

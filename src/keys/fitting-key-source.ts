@@ -22,7 +22,11 @@ export function fittingKeySource(source: KeySource): KeySource {
     throw keyNotFound(
       header,
       alg,
-      list.map((k, i) => ({ index: typeof k?.index === 'number' ? k.index : i, ...(typeof k?.kid === 'string' ? { kid: k.kid } : {}), reason: `cannot verify ${alg}` })),
+      list.map((k, i) => ({
+        index: typeof k?.index === 'number' ? k.index : i,
+        ...(typeof k?.kid === 'string' ? { kid: k.kid } : {}),
+        reason: `cannot verify ${alg}`,
+      })),
       'the key source',
     );
   };

@@ -129,12 +129,7 @@ export function importJwk(input: unknown, index: number): ImportResult {
   for (const [k, v] of Object.entries(jwk)) if (!PRIVATE_MEMBERS.includes(k)) pub[k] = v;
   let keyObject: KeyObject;
   try {
-    const material =
-      kty === 'RSA'
-        ? { kty, n: jwk.n, e: jwk.e }
-        : kty === 'EC'
-          ? { kty, crv, x: jwk.x, y: jwk.y }
-          : { kty, crv, x: jwk.x };
+    const material = kty === 'RSA' ? { kty, n: jwk.n, e: jwk.e } : kty === 'EC' ? { kty, crv, x: jwk.x, y: jwk.y } : { kty, crv, x: jwk.x };
     for (const [k, v] of Object.entries(material)) if (!isString(v)) return { reason: `missing or invalid "${k}"` };
     keyObject = createPublicKey({ key: material as JsonWebKey, format: 'jwk' });
     // Node builds JWK RSA and EC keys as OpenSSL "legacy" keys, which OpenSSL 3 re-checks against
@@ -153,7 +148,8 @@ export function importJwk(input: unknown, index: number): ImportResult {
     if (bits < MIN_RSA_BITS) return { reason: `RSA key of ${bits} bits is below the ${MIN_RSA_BITS}-bit minimum` };
     // RFC 8017 §3.1: e is odd and at least 3. With e = 1 a "signature" is the padded message itself.
     const e = keyObject.asymmetricKeyDetails?.publicExponent;
-    if (e === undefined || e < 3n || e % 2n === 0n) return { reason: `RSA public exponent ${String(e)} is not an odd number of at least 3` };
+    if (e === undefined || e < 3n || e % 2n === 0n)
+      return { reason: `RSA public exponent ${String(e)} is not an odd number of at least 3` };
   }
   const key: VerificationKey = {
     index,

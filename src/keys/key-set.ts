@@ -86,10 +86,18 @@ export class KeySet {
     const s256 = header['x5t#S256'];
     const s1 = header.x5t;
     if (typeof s256 === 'string' && this.keys.some((k) => k.x5tS256 !== undefined)) {
-      return this.#fit(this.keys.filter((k) => k.x5tS256 === s256), alg, 'x5t#S256 differs');
+      return this.#fit(
+        this.keys.filter((k) => k.x5tS256 === s256),
+        alg,
+        'x5t#S256 differs',
+      );
     }
     if (typeof s1 === 'string' && this.keys.some((k) => k.x5t !== undefined)) {
-      return this.#fit(this.keys.filter((k) => k.x5t === s1), alg, 'x5t differs');
+      return this.#fit(
+        this.keys.filter((k) => k.x5t === s1),
+        alg,
+        'x5t differs',
+      );
     }
     const fit = this.keys.filter((k) => k.algorithms.has(alg as never));
     if (fit.length === 0) return { rejections: this.#explainOnce(`alg:${alg}`, (k) => unfitReason(k, alg)) };

@@ -38,12 +38,7 @@ export function discoveryUrl(issuer: string, allowHttp = false): string {
  * Checks a discovery document (already parsed): a JSON object whose `issuer` equals `issuer`
  * exactly (§4.3) and whose `jwks_uri` is a URL the https rule allows. Throws ERR_DISCOVERY.
  */
-export function processDiscoveryDocument(
-  issuer: string,
-  url: string,
-  doc: Record<string, unknown>,
-  allowHttp = false,
-): ProviderMetadata {
+export function processDiscoveryDocument(issuer: string, url: string, doc: Record<string, unknown>, allowHttp = false): ProviderMetadata {
   const fail = (reason: string) => fetchFailure('ERR_DISCOVERY', url, reason);
   if (doc.issuer !== issuer) {
     throw fail(`issuer in the document ${describe(doc.issuer)} does not equal the configured issuer ${JSON.stringify(issuer)}`);

@@ -300,7 +300,10 @@ export async function processJsonResponse(response: Response, options: ProcessOp
   if ((options.requireJsonContentType ?? code !== 'ERR_INTROSPECTION') && !isJsonContentType(type)) {
     discardBody(response);
     deadline?.cancel();
-    throw fail(`expected a JSON response (application/json or a +json type), got ${type === null ? 'no Content-Type' : `Content-Type ${describe(type, 60)}`}`, 'content_type');
+    throw fail(
+      `expected a JSON response (application/json or a +json type), got ${type === null ? 'no Content-Type' : `Content-Type ${describe(type, 60)}`}`,
+      'content_type',
+    );
   }
   const declared = response.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > max) {

@@ -206,7 +206,11 @@ function secretForms(clientId: string, clientSecret: string, token?: string): st
     add(formEncode(v));
     add(uri(v));
   }
-  for (const pair of [`${formEncode(clientId)}:${formEncode(clientSecret)}`, `${clientId}:${clientSecret}`, `${uri(clientId)}:${uri(clientSecret)}`]) {
+  for (const pair of [
+    `${formEncode(clientId)}:${formEncode(clientSecret)}`,
+    `${clientId}:${clientSecret}`,
+    `${uri(clientId)}:${uri(clientSecret)}`,
+  ]) {
     const b64 = Buffer.from(pair).toString('base64');
     add(pair);
     add(b64);
@@ -252,7 +256,13 @@ class Secrets {
 
   /** `text` without any secret form (see {@link redact}). */
   redact(text: string): string {
-    this.#heads ??= [...new Set(secretForms(this.clientId, head(this.clientSecret), this.token === undefined ? undefined : head(this.token)).map((f) => f.slice(0, MIN_REDACTED)))];
+    this.#heads ??= [
+      ...new Set(
+        secretForms(this.clientId, head(this.clientSecret), this.token === undefined ? undefined : head(this.token)).map((f) =>
+          f.slice(0, MIN_REDACTED),
+        ),
+      ),
+    ];
     if (!this.#heads.some((h) => text.includes(h))) return text;
     this.#forms ??= secretForms(this.clientId, this.clientSecret, this.token);
     return redact(text, this.#forms);
@@ -318,11 +328,13 @@ function rebuild(err: unknown, forms: Secrets, depth: number): Error {
   if (err instanceof VerifyError) {
     copy = new VerifyError(err.code, message, cause !== undefined ? { cause } : undefined);
     Object.setPrototypeOf(copy, Object.getPrototypeOf(err) as object | null);
-    for (const [k, v] of Object.entries(err)) Object.defineProperty(copy, forms.redact(k), { value: redactValue(v, forms), enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of Object.entries(err))
+      Object.defineProperty(copy, forms.redact(k), { value: redactValue(v, forms), enumerable: true, writable: true, configurable: true });
   } else {
     copy = new Error(message, cause !== undefined ? { cause } : undefined);
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code: typeof code === 'string' ? forms.redact(code) : code });
+    if (typeof code === 'string' || typeof code === 'number')
+      Object.assign(copy, { code: typeof code === 'string' ? forms.redact(code) : code });
   }
   copy.name = forms.redact(String(err.name));
   return mark(copy);
@@ -416,7 +428,11 @@ function formEncode(value: string): string {
  * the Basic credentials, in any encoding) appears in any message, stack, field or cause, even
  * when the server echoes the request in its `error_description`.
  */
-export async function sendIntrospectionRequest(endpoint: string, token: string, options: IntrospectionRequestOptions): Promise<JsonResponse> {
+export async function sendIntrospectionRequest(
+  endpoint: string,
+  token: string,
+  options: IntrospectionRequestOptions,
+): Promise<JsonResponse> {
   if (typeof token !== 'string' || token.length === 0) throw new VerifyError('ERR_MALFORMED', 'token must be a non-empty string');
   if (typeof options !== 'object' || options === null || typeof options.clientId !== 'string' || typeof options.clientSecret !== 'string') {
     throw configError('sendIntrospectionRequest needs options with a clientId and a clientSecret string');
@@ -437,7 +453,14 @@ export async function sendIntrospectionRequest(endpoint: string, token: string, 
   const inner: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   let res: JsonResponse;
   try {
-    res = await fetchJson(endpoint, { ...options, fetch: redactingFetch(inner, secrets), code: 'ERR_INTROSPECTION', method: 'POST', headers, body: form.toString() });
+    res = await fetchJson(endpoint, {
+      ...options,
+      fetch: redactingFetch(inner, secrets),
+      code: 'ERR_INTROSPECTION',
+      method: 'POST',
+      headers,
+      body: form.toString(),
+    });
   } catch (err) {
     if (err instanceof FetchError && (err.status === 401 || err.status === 403)) {
       // RFC 7662 §2.1: the endpoint answers 401 when the client (not the token) is refused.
@@ -455,7 +478,9 @@ export async function sendIntrospectionRequest(endpoint: string, token: string, 
   // array must be refused here rather than overflow a stack there.
   const max = INTROSPECTION_DEFAULTS.maxResponseDepth;
   if (nestedDeeperThan(res.body, max)) {
-    throw fetchFailure('ERR_INTROSPECTION', res.url, `response nests objects or arrays more than ${max} levels deep`, { status: res.status });
+    throw fetchFailure('ERR_INTROSPECTION', res.url, `response nests objects or arrays more than ${max} levels deep`, {
+      status: res.status,
+    });
   }
   return res;
 }
@@ -484,16 +509,20 @@ export function processIntrospectionResponse(
   const { url, body } = response;
   const broken = (reason: string): FetchError =>
     fetchFailure('ERR_INTROSPECTION', url, reason, response.status !== undefined ? { status: response.status } : undefined);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw broken(`response must be a JSON object, got ${describe(body, 40)}`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw broken(`response must be a JSON object, got ${describe(body, 40)}`);
 
-  if (body.active === false) throw new VerifyError('ERR_INACTIVE', `token is not active (the introspection endpoint ${url} answered active: false)`);
+  if (body.active === false)
+    throw new VerifyError('ERR_INACTIVE', `token is not active (the introspection endpoint ${url} answered active: false)`);
   if (body.active !== true) throw broken(`response member "active" must be a boolean, got ${describe(body.active, 40)}`);
   for (const m of STRING_MEMBERS) {
-    if (body[m] !== undefined && typeof body[m] !== 'string') throw broken(`response member "${m}" must be a string, got ${describe(body[m], 40)}`);
+    if (body[m] !== undefined && typeof body[m] !== 'string')
+      throw broken(`response member "${m}" must be a string, got ${describe(body[m], 40)}`);
   }
   for (const m of TIME_MEMBERS) {
     const v = body[m];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw broken(`response member "${m}" must be a number of seconds, got ${describe(v, 40)}`);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw broken(`response member "${m}" must be a number of seconds, got ${describe(v, 40)}`);
   }
   const aud = body.aud;
   if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
@@ -501,7 +530,14 @@ export function processIntrospectionResponse(
   }
 
   if (checks.issuer !== undefined && body.iss !== undefined && body.iss !== checks.issuer) {
-    throw claimFail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(checks.issuer)}, got ${describe(body.iss)}`, checks.issuer, body.iss);
+    throw claimFail(
+      'ERR_ISSUER',
+      'iss',
+      'mismatch',
+      `"iss" mismatch: expected ${describe(checks.issuer)}, got ${describe(body.iss)}`,
+      checks.issuer,
+      body.iss,
+    );
   }
   if (checks.audience !== undefined) checkAudience(aud, checks.audience);
 
@@ -509,40 +545,76 @@ export function processIntrospectionResponse(
   const tolerance = checks.clockTolerance ?? 0;
   const exp = body.exp as number | undefined;
   if (exp !== undefined && nowSec >= exp + tolerance) {
-    throw claimFail('ERR_EXPIRED', 'exp', 'expired', `token expired: "exp" is ${exp}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`, `> ${Math.floor(nowSec - tolerance)}`, exp);
+    throw claimFail(
+      'ERR_EXPIRED',
+      'exp',
+      'expired',
+      `token expired: "exp" is ${exp}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`,
+      `> ${Math.floor(nowSec - tolerance)}`,
+      exp,
+    );
   }
   const nbf = body.nbf as number | undefined;
   if (nbf !== undefined && nbf > nowSec + tolerance) {
-    throw claimFail('ERR_NOT_BEFORE', 'nbf', 'not yet valid', `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`, `<= ${Math.floor(nowSec + tolerance)}`, nbf);
+    throw claimFail(
+      'ERR_NOT_BEFORE',
+      'nbf',
+      'not yet valid',
+      `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`,
+      `<= ${Math.floor(nowSec + tolerance)}`,
+      nbf,
+    );
   }
-  if (checks.requiredScopes !== undefined && checks.requiredScopes.length > 0) checkScopes(body.scope as string | undefined, checks.requiredScopes);
+  if (checks.requiredScopes !== undefined && checks.requiredScopes.length > 0)
+    checkScopes(body.scope as string | undefined, checks.requiredScopes);
   return { ...body } as IntrospectionResponse;
 }
 
 function checkAudience(aud: string | readonly string[] | undefined, expected: string | readonly string[]): void {
   const accepted = typeof expected === 'string' ? [expected] : expected;
-  if (aud === undefined) throw claimFail('ERR_CLAIM_MISSING', 'aud', 'missing', '"aud" is required (an audience is configured) but missing');
+  if (aud === undefined)
+    throw claimFail('ERR_CLAIM_MISSING', 'aud', 'missing', '"aud" is required (an audience is configured) but missing');
   const auds = typeof aud === 'string' ? [aud] : aud;
   if (auds.some((a) => accepted.includes(a))) return;
   const want = accepted.length === 1 ? accepted[0] : accepted;
-  throw claimFail('ERR_AUDIENCE', 'aud', 'mismatch', `"aud" mismatch: expected ${accepted.length === 1 ? describe(want) : `one of ${describe(want)}`}, got ${describe(aud)}`, want, aud);
+  throw claimFail(
+    'ERR_AUDIENCE',
+    'aud',
+    'mismatch',
+    `"aud" mismatch: expected ${accepted.length === 1 ? describe(want) : `one of ${describe(want)}`}, got ${describe(aud)}`,
+    want,
+    aud,
+  );
 }
 
 function checkScopes(scope: string | undefined, required: readonly string[]): void {
-  if (scope === undefined) throw claimFail('ERR_SCOPE', 'scope', 'missing', `"scope" is missing: expected ${describe(required.join(' '))}`, required, undefined);
+  if (scope === undefined)
+    throw claimFail('ERR_SCOPE', 'scope', 'missing', `"scope" is missing: expected ${describe(required.join(' '))}`, required, undefined);
   const granted = new Set(scope.split(' '));
   const missing = required.filter((s) => !granted.has(s));
   if (missing.length > 0) {
-    throw claimFail('ERR_SCOPE', 'scope', 'insufficient', `"scope" lacks ${describe(missing)}: expected ${describe(required.join(' '))}, got ${describe(scope)}`, required, scope);
+    throw claimFail(
+      'ERR_SCOPE',
+      'scope',
+      'insufficient',
+      `"scope" lacks ${describe(missing)}: expected ${describe(required.join(' '))}, got ${describe(scope)}`,
+      required,
+      scope,
+    );
   }
 }
-
 
 function checkStrings(name: string, v: unknown, allowSingle: boolean, noSpaces = false): void {
   if (v === undefined) return;
   const list = allowSingle && typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || (allowSingle && list.length === 0) || list.some((s) => typeof s !== 'string' || s.length === 0 || (noSpaces && s.includes(' ')))) {
-    throw configError(`${name} must be ${allowSingle ? 'a non-empty string or a non-empty array' : 'an array'} of non-empty strings${noSpaces ? ' without spaces' : ''}`);
+  if (
+    !Array.isArray(list) ||
+    (allowSingle && list.length === 0) ||
+    list.some((s) => typeof s !== 'string' || s.length === 0 || (noSpaces && s.includes(' ')))
+  ) {
+    throw configError(
+      `${name} must be ${allowSingle ? 'a non-empty string or a non-empty array' : 'an array'} of non-empty strings${noSpaces ? ' without spaces' : ''}`,
+    );
   }
 }
 
@@ -579,7 +651,8 @@ class IntrospectorImpl implements Introspector {
     if (o.clientAuthMethod !== undefined && o.clientAuthMethod !== 'client_secret_basic' && o.clientAuthMethod !== 'client_secret_post') {
       throw configError(`clientAuthMethod must be "client_secret_basic" or "client_secret_post", got ${describe(o.clientAuthMethod)}`);
     }
-    if (o.endpoint === undefined && o.issuer === undefined) throw configError('introspection needs an endpoint or an issuer to discover it from');
+    if (o.endpoint === undefined && o.issuer === undefined)
+      throw configError('introspection needs an endpoint or an issuer to discover it from');
     if (o.endpoint !== undefined) this.#endpoint = requireUrl('introspection endpoint', o.endpoint, allowHttp).href;
     if (o.issuer !== undefined) {
       if (typeof o.issuer !== 'string' || o.issuer.length === 0) throw configError('issuer must be a non-empty string');
@@ -627,10 +700,14 @@ class IntrospectorImpl implements Introspector {
           return endpoint;
         },
         (err: unknown) => {
-          const e = err instanceof VerifyError ? err : fetchFailure('ERR_DISCOVERY', this.#discoveryUrl(), `discovery failed: ${describe(String(err))}`, { cause: err });
+          const e =
+            err instanceof VerifyError
+              ? err
+              : fetchFailure('ERR_DISCOVERY', this.#discoveryUrl(), `discovery failed: ${describe(String(err))}`, { cause: err });
           this.#discoveryFailures++;
           const d = INTROSPECTION_DEFAULTS;
-          this.#discoveryRetryAt = this.#now() + Math.min(d.discoveryBackoff * 2 ** Math.min(this.#discoveryFailures - 1, 20), d.maxDiscoveryBackoff);
+          this.#discoveryRetryAt =
+            this.#now() + Math.min(d.discoveryBackoff * 2 ** Math.min(this.#discoveryFailures - 1, 20), d.maxDiscoveryBackoff);
           this.#discoveryError = e;
           throw e;
         },
@@ -669,10 +746,15 @@ class IntrospectorImpl implements Introspector {
     const ep = metadata.introspection_endpoint;
     const url = discoveryUrl(issuer, o.allowHttp === true);
     if (typeof ep !== 'string' || ep.length === 0) {
-      throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint is missing or not a string (${describe(typeof ep === 'string' ? redactUrl(ep) : ep)})`);
+      throw fetchFailure(
+        'ERR_DISCOVERY',
+        url,
+        `introspection_endpoint is missing or not a string (${describe(typeof ep === 'string' ? redactUrl(ep) : ep)})`,
+      );
     }
     const checked = checkUrl(ep, o.allowHttp === true);
-    if (typeof checked === 'string') throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint ${describe(redactUrl(ep))} refused: ${checked}`);
+    if (typeof checked === 'string')
+      throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint ${describe(redactUrl(ep))} refused: ${checked}`);
     this.#endpoint = checked.href;
     return checked.href;
   }

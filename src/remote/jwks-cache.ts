@@ -622,7 +622,10 @@ const idle = new Map<JwksCache, () => void>();
 export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
   const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
   const clockKey: object = options.monotonicClock ?? monotonic;
-  const storeKey = options.jwksStore === undefined ? 0 : storeIds.get(options.jwksStore) ?? storeIds.set(options.jwksStore, ++lastStoreId).get(options.jwksStore)!;
+  const storeKey =
+    options.jwksStore === undefined
+      ? 0
+      : (storeIds.get(options.jwksStore) ?? storeIds.set(options.jwksStore, ++lastStoreId).get(options.jwksStore)!);
   let byClock = registry.get(fetchKey);
   if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
   let byKey = byClock.get(clockKey);

@@ -106,7 +106,10 @@ const MEMO_LIMIT = 16;
 const DEFAULT_FETCH: object = {};
 const discoveryMemo = new WeakMap<object, WeakMap<object, Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>>>();
 
-function memoFor(o: JwksCacheOptions, issuer: string): { map: Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>; key: string } {
+function memoFor(
+  o: JwksCacheOptions,
+  issuer: string,
+): { map: Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>; key: string } {
   const fetchKey: object = o.fetch ?? DEFAULT_FETCH;
   const clockKey: object = o.monotonicClock ?? monotonic;
   let byClock = discoveryMemo.get(fetchKey);
@@ -259,8 +262,8 @@ class RemoteJwksSource implements RemoteKeySource {
     const allowHttp = this.#options.allowHttp === true;
     const url = discoveryUrl(issuer, allowHttp);
     this.#discoveryFetches++;
-    const p = fetchJson(url, { ...this.#options, code: 'ERR_DISCOVERY' }).then(
-      (res) => {
+    const p = fetchJson(url, { ...this.#options, code: 'ERR_DISCOVERY' })
+      .then((res) => {
         // The issuer-equality rule (Discovery §4.3) holds on every refresh: a document naming
         // another issuer fails like an outage, and the last good one keeps serving.
         const metadata = processDiscoveryDocument(issuer, url, res.body, allowHttp);
@@ -286,9 +289,7 @@ class RemoteJwksSource implements RemoteKeySource {
           issuer,
           url: discoveryUrl(issuer, this.#options.allowHttp === true),
           jwksUri: metadata.jwks_uri,
-          ...(metadata.id_token_signing_alg_values_supported
-            ? { algorithms: metadata.id_token_signing_alg_values_supported }
-            : {}),
+          ...(metadata.id_token_signing_alg_values_supported ? { algorithms: metadata.id_token_signing_alg_values_supported } : {}),
         });
         const old = this.#cache;
         if (old !== undefined && old.uri === metadata.jwks_uri) return old;
@@ -299,17 +300,12 @@ class RemoteJwksSource implements RemoteKeySource {
         const cache = this.#attach(metadata.jwks_uri);
         old?.release();
         return cache;
-      },
-    ).then(
-      undefined,
-      (err: unknown) => {
+      })
+      .then(undefined, (err: unknown) => {
         const e = err instanceof VerifyError ? err : fetchFailure('ERR_DISCOVERY', issuer, String(err), { cause: err });
         this.#discoveryErrors++;
         this.#discoveryFailures++;
-        const backoff = Math.min(
-          FIRST_BACKOFF * 2 ** Math.min(this.#discoveryFailures - 1, 20),
-          Math.max(this.#cooldown, FIRST_BACKOFF),
-        );
+        const backoff = Math.min(FIRST_BACKOFF * 2 ** Math.min(this.#discoveryFailures - 1, 20), Math.max(this.#cooldown, FIRST_BACKOFF));
         this.#discoveryRetryAt = this.#now() + backoff;
         this.#discoveryError = e;
         this.#emit({
@@ -322,8 +318,7 @@ class RemoteJwksSource implements RemoteKeySource {
           servingStale: this.#cache !== undefined && this.#discoveryTimes !== undefined && this.#now() < this.#discoveryTimes.staleUntil,
         });
         throw e;
-      },
-    );
+      });
     const settled = p.finally(() => {
       this.#discovering = undefined;
     });
@@ -368,6 +363,7 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): RemoteKe
   for (const name of ['fetch', 'onEvent', 'monotonicClock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw configError(`${name} must be a function`);
   }
-  if (options.jwksStore !== undefined && !isJwksStore(options.jwksStore)) throw configError('jwksStore must be an object with get and set methods');
+  if (options.jwksStore !== undefined && !isJwksStore(options.jwksStore))
+    throw configError('jwksStore must be an object with get and set methods');
   return new RemoteJwksSource(options);
 }

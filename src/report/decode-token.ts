@@ -29,7 +29,8 @@ function segmentJson(segment: string, part: string): Record<string, unknown> {
 /** The header, payload and signature of a compact JWS, decoded for display without the strict checks. */
 export function decodeSegments(token: string): Omit<DecodedToken, 'strictProblem'> {
   const parts = token.split('.');
-  if (parts.length === 5) throw new VerifyError('ERR_MALFORMED', 'token has 5 segments: it is encrypted (JWE) and cannot be decoded without the private key');
+  if (parts.length === 5)
+    throw new VerifyError('ERR_MALFORMED', 'token has 5 segments: it is encrypted (JWE) and cannot be decoded without the private key');
   if (parts.length !== 3) throw new VerifyError('ERR_MALFORMED', `token must have 3 dot-separated segments, got ${parts.length}`);
   const [h, p, s] = parts as [string, string, string];
   const header = segmentJson(h, 'header');

@@ -94,7 +94,7 @@ export function describeJwks(doc: unknown, now: number): KeyInfo[] {
   return keys.map((raw: unknown, index): KeyInfo => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { index, usable: false, reason: 'not a JSON object' };
     const jwk = raw as Record<string, unknown>;
-    const s = (k: string): string | undefined => (typeof jwk[k] === 'string' ? (jwk[k]) : undefined);
+    const s = (k: string): string | undefined => (typeof jwk[k] === 'string' ? jwk[k] : undefined);
     let size: string | undefined;
     if (jwk.kty === 'RSA') {
       const bits = rsaBits(jwk.n);

@@ -72,7 +72,13 @@ export interface Checklist {
 }
 
 /** Codes that say "could not check" (network, configuration) rather than "the token is bad". */
-const CANNOT_CHECK: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_JWKS_FETCH', 'ERR_DISCOVERY', 'ERR_INTROSPECTION', 'ERR_REPLAY_STORE', 'ERR_CONFIG']);
+const CANNOT_CHECK: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ERR_JWKS_FETCH',
+  'ERR_DISCOVERY',
+  'ERR_INTROSPECTION',
+  'ERR_REPLAY_STORE',
+  'ERR_CONFIG',
+]);
 
 /** Whether a library failure means the token could not be checked (network, configuration). */
 export function cannotCheck(code: ErrorCode): boolean {

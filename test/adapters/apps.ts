@@ -63,14 +63,26 @@ function expressStarter(express: ExpressFactory): Starter {
     app.set('env', 'test'); // finalhandler logs every error outside env "test"
     app.get('/open', (_req, res) => void res.json({}));
     // Typed req.auth through declaration merging: no cast.
-    app.get('/items', expressToken(verifier, options), (req, res) => void res.json({ sub: req.auth?.payload.sub, via: req.auth?.via, source: req.auth?.source }));
-    app.post('/items', express.urlencoded({ extended: false }), expressToken(verifier, { ...options, allowBodyToken: true }), (req, res) => {
-      res.json({ sub: req.auth?.payload.sub, via: req.auth?.via, source: req.auth?.source });
-    });
+    app.get(
+      '/items',
+      expressToken(verifier, options),
+      (req, res) => void res.json({ sub: req.auth?.payload.sub, via: req.auth?.via, source: req.auth?.source }),
+    );
+    app.post(
+      '/items',
+      express.urlencoded({ extended: false }),
+      expressToken(verifier, { ...options, allowBodyToken: true }),
+      (req, res) => {
+        res.json({ sub: req.auth?.payload.sub, via: req.auth?.via, source: req.auth?.source });
+      },
+    );
     if (customErrors) {
       const handler: ErrorRequestHandler = (err, _req, res, _next) => {
         const r = errorResponse(err);
-        res.status(r.status).set(r.headers).json({ ...r.body, custom: true });
+        res
+          .status(r.status)
+          .set(r.headers)
+          .json({ ...r.body, custom: true });
       };
       app.use(handler);
     }
@@ -85,7 +97,9 @@ export const startExpress4: Starter = expressStarter(express4);
 
 export const startFastify: Starter = async (verifier, options, customErrors = false) => {
   const app = Fastify();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, new URLSearchParams(body as string)),
+  );
   const { requiredScopes, ...defaults } = options;
   // Plugin-level defaults (realm, methods); the route adds its scopes.
   await app.register(oidcVerifier, { verifier, ...defaults });
@@ -93,12 +107,23 @@ export const startFastify: Starter = async (verifier, options, customErrors = fa
   await app.register(async (child) => {
     child.get('/open', async () => ({}));
     // request.auth is typed through declaration merging: no cast.
-    child.get('/items', { preHandler: child.requireToken({ requiredScopes }) }, async (request) => ({ sub: request.auth?.payload.sub, via: request.auth?.via, source: request.auth?.source }));
-    child.post('/items', { preHandler: child.requireToken({ requiredScopes, allowBodyToken: true }) }, async (request) => ({ sub: request.auth?.payload.sub, via: request.auth?.via, source: request.auth?.source }));
+    child.get('/items', { preHandler: child.requireToken({ requiredScopes }) }, async (request) => ({
+      sub: request.auth?.payload.sub,
+      via: request.auth?.via,
+      source: request.auth?.source,
+    }));
+    child.post('/items', { preHandler: child.requireToken({ requiredScopes, allowBodyToken: true }) }, async (request) => ({
+      sub: request.auth?.payload.sub,
+      via: request.auth?.via,
+      source: request.auth?.source,
+    }));
     if (customErrors) {
       child.setErrorHandler((err, _request, reply) => {
         const r = errorResponse(err);
-        return reply.code(r.status).headers(r.headers).send({ ...r.body, custom: true });
+        return reply
+          .code(r.status)
+          .headers(r.headers)
+          .send({ ...r.body, custom: true });
       });
     }
   });
@@ -111,7 +136,9 @@ export const startHono: Starter = async (verifier, options, customErrors = false
   const app = new Hono();
   app.get('/open', (c) => c.json({}));
   // c.get('auth') is typed through ContextVariableMap: no cast.
-  app.get('/items', honoToken(verifier, options), (c) => c.json({ sub: c.get('auth').payload.sub, via: c.get('auth').via, source: c.get('auth').source }));
+  app.get('/items', honoToken(verifier, options), (c) =>
+    c.json({ sub: c.get('auth').payload.sub, via: c.get('auth').via, source: c.get('auth').source }),
+  );
   app.post('/items', honoToken(verifier, { ...options, allowBodyToken: true }), async (c) => {
     // The middleware read a clone: the handler can still read the body.
     const form = await c.req.parseBody();

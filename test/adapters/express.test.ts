@@ -11,7 +11,10 @@ standardSuite('express 4', startExpress4);
 dpopSuite('express 5', startExpress5);
 dpopSuite('express 4', startExpress4);
 
-for (const [name, start] of [['express 5', startExpress5], ['express 4', startExpress4]] as const) {
+for (const [name, start] of [
+  ['express 5', startExpress5],
+  ['express 4', startExpress4],
+] as const) {
   test(`${name}: a custom error handler reshapes the body; form-body tokens after express.urlencoded`, async (t) => {
     const f = await startFixture();
     const app = await start(f.verifier(), { realm: 'api', requiredScopes: ['read'] }, true);
@@ -23,7 +26,11 @@ for (const [name, start] of [['express 5', startExpress5], ['express 4', startEx
     assert.equal(a.status, 403);
     assert.deepEqual(a.json(), { error: 'insufficient_scope', error_description: 'The access token lacks a required scope', custom: true });
     assert.match(String(a.headers['www-authenticate']), /scope="read"/);
-    const b = await send(`${app.origin}/items`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${await f.accessToken()}` });
+    const b = await send(`${app.origin}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `access_token=${await f.accessToken()}`,
+    });
     assert.equal(b.status, 200, b.body);
     assert.deepEqual(b.json(), { sub: 'alice', via: 'jwt', source: 'body' });
   });

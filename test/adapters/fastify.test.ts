@@ -19,8 +19,15 @@ test('fastify: setErrorHandler reshapes the body; per-route scopes add to the pl
   const a = await send(`${app.origin}/items`, { headers: bearer(await f.accessToken({ scope: 'write' })) });
   assert.equal(a.status, 403);
   assert.deepEqual(a.json(), { error: 'insufficient_scope', error_description: 'The access token lacks a required scope', custom: true });
-  assert.equal(a.headers['www-authenticate'], `Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read", ${DPOP_CHALLENGE}`);
-  const b = await send(`${app.origin}/items`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${await f.accessToken()}` });
+  assert.equal(
+    a.headers['www-authenticate'],
+    `Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read", ${DPOP_CHALLENGE}`,
+  );
+  const b = await send(`${app.origin}/items`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `access_token=${await f.accessToken()}`,
+  });
   assert.equal(b.status, 200, b.body);
   assert.deepEqual(b.json(), { sub: 'alice', via: 'jwt', source: 'body' });
 });
@@ -56,7 +63,9 @@ test('fastify: the plugin refuses a missing verifier or bad options at registrat
   const f = await startFixture();
   try {
     const app2 = Fastify();
-    await assert.rejects(async () => void (await app2.register(oidcVerifier, { verifier: f.verifier(), realm: 'a\nb' }).ready()), { code: 'ERR_CONFIG' });
+    await assert.rejects(async () => void (await app2.register(oidcVerifier, { verifier: f.verifier(), realm: 'a\nb' }).ready()), {
+      code: 'ERR_CONFIG',
+    });
   } finally {
     await f.close();
   }

@@ -20,7 +20,11 @@ test('hono: app.onError reshapes the body; a form-body token leaves the body rea
   assert.equal(a.status, 401);
   assert.deepEqual(a.json(), { error: 'invalid_token', error_description: 'The access token expired', custom: true });
   assert.match(String(a.headers['www-authenticate']), /^Bearer realm="api", error="invalid_token"/);
-  const b = await send(`${app.origin}/items`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${await f.accessToken()}&x=1` });
+  const b = await send(`${app.origin}/items`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `access_token=${await f.accessToken()}&x=1`,
+  });
   assert.equal(b.status, 200, b.body);
   assert.deepEqual(b.json(), { sub: 'alice', via: 'jwt', source: 'body', body: '1' });
 });

@@ -71,7 +71,7 @@ describe('adapters against the real oidc-provider', () => {
     }
   });
 
-  test('the provider\'s ID token presented as an access token: 401 invalid_token', async () => {
+  test("the provider's ID token presented as an access token: 401 invalid_token", async () => {
     const flow = await runAuthorizationFlow(op.client);
     const idToken = flow.tokens.id_token;
     for (const [name, app] of apps) {
@@ -81,7 +81,7 @@ describe('adapters against the real oidc-provider', () => {
     }
   });
 
-  test('a JWT without the route\'s scope: 403 insufficient_scope', async () => {
+  test("a JWT without the route's scope: 403 insufficient_scope", async () => {
     const flow = await runAuthorizationFlow({ ...op.client, resource: op.resource, scope: `openid ${op.resourceScope}` });
     const a = await verifier.verifyRequest({ headers: bearer(flow.tokens.access_token) }, { requiredScopes: ['api:write'] }).then(
       () => assert.fail('accepted'),

@@ -12,13 +12,32 @@ async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
 }
 
 function atClaims(over: Record<string, unknown> = {}): Record<string, unknown> {
-  const c: Record<string, unknown> = { iss: ISSUER, sub: 'u1', aud: API, exp: NOW_S + 300, iat: NOW_S - 5, jti: 'j1', client_id: 'c1', scope: 'read write', ...over };
+  const c: Record<string, unknown> = {
+    iss: ISSUER,
+    sub: 'u1',
+    aud: API,
+    exp: NOW_S + 300,
+    iat: NOW_S - 5,
+    jti: 'j1',
+    client_id: 'c1',
+    scope: 'read write',
+    ...over,
+  };
   for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
   return c;
 }
 
 function logoutClaims(over: Record<string, unknown> = {}): Record<string, unknown> {
-  const c: Record<string, unknown> = { iss: ISSUER, aud: 'client-1', iat: NOW_S - 1, exp: NOW_S + 120, jti: 'l1', sid: 's1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...over };
+  const c: Record<string, unknown> = {
+    iss: ISSUER,
+    aud: 'client-1',
+    iat: NOW_S - 1,
+    exp: NOW_S + 120,
+    jti: 'l1',
+    sid: 's1',
+    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    ...over,
+  };
   for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
   return c;
 }
@@ -34,7 +53,10 @@ describe('JWT access tokens (RFC 9068)', () => {
     assert.equal((await verifier.verifyAccessToken(t, { requiredScopes: ['read'] })).payload.client_id, 'c1');
     assert.equal(verifier.verifyAccessTokenSync(await es.sign(atClaims(), { typ: 'application/at+jwt' })).payload.jti, 'j1');
     await expectCode(verifier.verifyAccessToken(t, { requiredScopes: ['admin'] }), 'ERR_SCOPE');
-    await expectCode(verifier.verifyAccessToken(await es.sign(atClaims({ scope: undefined }), { typ: 'at+jwt' }), { requiredScopes: ['read'] }), 'ERR_SCOPE');
+    await expectCode(
+      verifier.verifyAccessToken(await es.sign(atClaims({ scope: undefined }), { typ: 'at+jwt' }), { requiredScopes: ['read'] }),
+      'ERR_SCOPE',
+    );
   });
 
   it('requires typ at+jwt, so an ID token is never taken as an access token (RFC 9068 §4)', async () => {
@@ -47,7 +69,10 @@ describe('JWT access tokens (RFC 9068)', () => {
     for (const claim of ['client_id', 'jti', 'sub', 'exp', 'iat']) {
       await expectCode(verifier.verifyAccessToken(await es.sign(atClaims({ [claim]: undefined }), { typ: 'at+jwt' })), 'ERR_CLAIM_MISSING');
     }
-    await expectCode(verifier.verifyAccessToken(await es.sign(atClaims({ aud: 'https://other.example' }), { typ: 'at+jwt' })), 'ERR_AUDIENCE');
+    await expectCode(
+      verifier.verifyAccessToken(await es.sign(atClaims({ aud: 'https://other.example' }), { typ: 'at+jwt' })),
+      'ERR_AUDIENCE',
+    );
     await expectCode(verifier.verifyAccessToken(await es.sign(atClaims({ exp: NOW_S - 1 }), { typ: 'at+jwt' })), 'ERR_EXPIRED');
   });
 });
@@ -61,7 +86,10 @@ describe('logout tokens (Back-Channel Logout 1.0 §2.6)', () => {
 
   it('rejects missing events, wrong event type, nonce, no sub/sid, missing jti, wrong typ', async () => {
     await expectCode(verifier.verifyLogoutToken(await es.sign(logoutClaims({ events: undefined }))), 'ERR_CLAIM_MISSING');
-    await expectCode(verifier.verifyLogoutToken(await es.sign(logoutClaims({ events: { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' } }))), 'ERR_CLAIM_INVALID');
+    await expectCode(
+      verifier.verifyLogoutToken(await es.sign(logoutClaims({ events: { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' } }))),
+      'ERR_CLAIM_INVALID',
+    );
     await expectCode(verifier.verifyLogoutToken(await es.sign(logoutClaims({ events: { other: {} } }))), 'ERR_CLAIM_INVALID');
     await expectCode(verifier.verifyLogoutToken(await es.sign(logoutClaims({ nonce: 'n' }))), 'ERR_CLAIM_INVALID');
     await expectCode(verifier.verifyLogoutToken(await es.sign(logoutClaims({ sid: undefined }))), 'ERR_CLAIM_MISSING');

@@ -99,13 +99,23 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
 
   it('maxAge requires auth_time and enforces it', async () => {
     await verifier.verifyIdToken(await es.sign(idTokenClaims({ auth_time: NOW_S - 60 })), { maxAge: 60 });
-    await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ auth_time: NOW_S - 61 })), { maxAge: 60 }), 'ERR_AUTH_TIME', 'auth_time');
-    await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ auth_time: undefined })), { maxAge: 60 }), 'ERR_AUTH_TIME', 'auth_time');
+    await expectCode(
+      verifier.verifyIdToken(await es.sign(idTokenClaims({ auth_time: NOW_S - 61 })), { maxAge: 60 }),
+      'ERR_AUTH_TIME',
+      'auth_time',
+    );
+    await expectCode(
+      verifier.verifyIdToken(await es.sign(idTokenClaims({ auth_time: undefined })), { maxAge: 60 }),
+      'ERR_AUTH_TIME',
+      'auth_time',
+    );
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ auth_time: 'yesterday' }))), 'ERR_CLAIM_INVALID', 'auth_time');
   });
 
   it('acrValues checks acr', async () => {
-    await verifier.verifyIdToken(await es.sign(idTokenClaims({ acr: 'urn:mace:incommon:iap:silver' })), { acrValues: ['urn:mace:incommon:iap:silver'] });
+    await verifier.verifyIdToken(await es.sign(idTokenClaims({ acr: 'urn:mace:incommon:iap:silver' })), {
+      acrValues: ['urn:mace:incommon:iap:silver'],
+    });
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims({ acr: '0' })), { acrValues: ['1', '2'] }), 'ERR_ACR', 'acr');
     await expectCode(verifier.verifyIdToken(await es.sign(idTokenClaims()), { acrValues: ['1'] }), 'ERR_ACR', 'acr');
   });
@@ -114,7 +124,11 @@ describe('ID token claims (OIDC Core §3.1.3.7)', () => {
     const at = 'access-token-value';
     const code = 'auth-code-value';
     const state = 'state-value';
-    const claims = idTokenClaims({ at_hash: hashClaimValue(at, 'ES256'), c_hash: hashClaimValue(code, 'ES256'), s_hash: hashClaimValue(state, 'ES256') });
+    const claims = idTokenClaims({
+      at_hash: hashClaimValue(at, 'ES256'),
+      c_hash: hashClaimValue(code, 'ES256'),
+      s_hash: hashClaimValue(state, 'ES256'),
+    });
     const t = await es.sign(claims);
     await verifier.verifyIdToken(t, { accessToken: at, code, state, responseType: 'code id_token token', requireSHash: true });
     await expectCode(verifier.verifyIdToken(t, { accessToken: 'other' }), 'ERR_AT_HASH', 'at_hash');
@@ -218,8 +232,14 @@ describe('multi-issuer and tenant templates', () => {
       ],
       now: () => NOW_MS,
     });
-    assert.equal((await v.verifyIdToken(await es.sign(idTokenClaims({ iss: 'https://a.example', aud: 'client-a' })))).issuer, 'https://a.example');
-    assert.equal((await v.verifyIdToken(await rs.sign(idTokenClaims({ iss: 'https://b.example', aud: 'client-b' })))).issuer, 'https://b.example');
+    assert.equal(
+      (await v.verifyIdToken(await es.sign(idTokenClaims({ iss: 'https://a.example', aud: 'client-a' })))).issuer,
+      'https://a.example',
+    );
+    assert.equal(
+      (await v.verifyIdToken(await rs.sign(idTokenClaims({ iss: 'https://b.example', aud: 'client-b' })))).issuer,
+      'https://b.example',
+    );
     await expectCode(v.verifyIdToken(await rs.sign(idTokenClaims({ iss: 'https://b.example', aud: 'client-a' }))), 'ERR_AUDIENCE');
     // a's key set does not hold b's key: the issuer decides which keys are trusted
     await expectCode(v.verifyIdToken(await rs.sign(idTokenClaims({ iss: 'https://a.example', aud: 'client-a' }))), 'ERR_KEY_NOT_FOUND');
@@ -236,9 +256,21 @@ describe('multi-issuer and tenant templates', () => {
     await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss, tid: 'other' }))), 'ERR_ISSUER');
     await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss }))), 'ERR_ISSUER');
     const other = 'aaaaaaaa-0000-0000-0000-000000000000';
-    await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/${other}/v2.0`, tid: other }))), 'ERR_ISSUER');
-    await expectCode(v.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/a/b/v2.0`, tid: 'a/b' }))), 'ERR_ISSUER');
-    const byPredicate = createVerifier({ issuer: template, audience: AUDIENCE, jwks: es.jwks, tenants: (t) => t.startsWith('aaaa'), now: () => NOW_MS });
+    await expectCode(
+      v.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/${other}/v2.0`, tid: other }))),
+      'ERR_ISSUER',
+    );
+    await expectCode(
+      v.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/a/b/v2.0`, tid: 'a/b' }))),
+      'ERR_ISSUER',
+    );
+    const byPredicate = createVerifier({
+      issuer: template,
+      audience: AUDIENCE,
+      jwks: es.jwks,
+      tenants: (t) => t.startsWith('aaaa'),
+      now: () => NOW_MS,
+    });
     await byPredicate.verifyIdToken(await es.sign(idTokenClaims({ iss: `https://login.example.com/${other}/v2.0`, tid: other })));
   });
 });
@@ -258,7 +290,10 @@ describe('options are checked at createVerifier (ERR_CONFIG)', () => {
   ];
   for (const [name, options] of bad) {
     it(name, () => {
-      assert.throws(() => createVerifier(options), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+      assert.throws(
+        () => createVerifier(options),
+        (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+      );
     });
   }
 

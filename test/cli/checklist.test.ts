@@ -33,11 +33,20 @@ function row(c: Checklist, id: string) {
 
 /** The library alone, for comparison: its code, or "valid". */
 async function libraryVerdict(req: ChecklistRequest): Promise<string> {
-  const v = createVerifier({ issuer: req.issuer, audience: [...(typeof req.audience === 'string' ? [req.audience] : req.audience)], jwks: req.jwks!, now: () => req.at! * 1000 });
+  const v = createVerifier({
+    issuer: req.issuer,
+    audience: [...(typeof req.audience === 'string' ? [req.audience] : req.audience)],
+    jwks: req.jwks!,
+    now: () => req.at! * 1000,
+  });
   try {
     if (req.type === 'access') await v.verifyAccessToken(req.token);
     else if (req.type === 'logout') await v.verifyLogoutToken(req.token);
-    else await v.verifyIdToken(req.token, { ...(req.nonce ? { nonce: req.nonce } : {}), ...(req.accessToken ? { accessToken: req.accessToken } : {}) });
+    else
+      await v.verifyIdToken(req.token, {
+        ...(req.nonce ? { nonce: req.nonce } : {}),
+        ...(req.accessToken ? { accessToken: req.accessToken } : {}),
+      });
     return 'valid';
   } catch (e) {
     assert.ok(e instanceof VerifyError);
@@ -45,7 +54,7 @@ async function libraryVerdict(req: ChecklistRequest): Promise<string> {
   }
 }
 
-describe('checklist: the verdict is the library\'s, and the rows agree with it', () => {
+describe("checklist: the verdict is the library's, and the rows agree with it", () => {
   const cases: [string, Record<string, unknown>, Record<string, unknown>, Partial<ChecklistRequest>][] = [
     ['valid', {}, {}, {}],
     ['expired', { exp: NOW_S - 1 }, {}, {}],
@@ -74,7 +83,10 @@ describe('checklist: the verdict is the library\'s, and the rows agree with it',
       if (lib === 'valid') assert.deepEqual(failed, []);
       else {
         assert.equal(c.verdict, 'invalid');
-        assert.ok(failed.some((r) => r.code === lib), `a failed row carries ${lib}`);
+        assert.ok(
+          failed.some((r) => r.code === lib),
+          `a failed row carries ${lib}`,
+        );
         for (const r of failed) assert.ok(r.reason.length > 0 && r.code !== undefined);
       }
     });
@@ -122,8 +134,27 @@ describe('checklist: the verdict is the library\'s, and the rows agree with it',
 });
 
 describe('checklist: access and logout profiles', () => {
-  const at = (over: Record<string, unknown> = {}) => ({ iss: ISSUER, sub: 'u', aud: AUDIENCE, exp: NOW_S + 60, iat: NOW_S - 1, jti: 'j', client_id: 'c', scope: 'read', ...over });
-  const lt = (over: Record<string, unknown> = {}) => ({ iss: ISSUER, aud: AUDIENCE, exp: NOW_S + 60, iat: NOW_S - 1, jti: 'j', sid: 's', events: { [EVENT]: {} }, ...over });
+  const at = (over: Record<string, unknown> = {}) => ({
+    iss: ISSUER,
+    sub: 'u',
+    aud: AUDIENCE,
+    exp: NOW_S + 60,
+    iat: NOW_S - 1,
+    jti: 'j',
+    client_id: 'c',
+    scope: 'read',
+    ...over,
+  });
+  const lt = (over: Record<string, unknown> = {}) => ({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    exp: NOW_S + 60,
+    iat: NOW_S - 1,
+    jti: 'j',
+    sid: 's',
+    events: { [EVENT]: {} },
+    ...over,
+  });
 
   it('access token: typ first, then the common rows, client_id, jti and scope', async () => {
     const token = await rs.sign(at(), { typ: 'at+jwt' });

@@ -54,14 +54,26 @@ interface VerifyJson {
 }
 
 describe('verify: the seed 003 sample', () => {
-  it('is valid with the clock at 1629968400 (exit 0) and lists the checks in the seeds\' order', async () => {
+  it("is valid with the clock at 1629968400 (exit 0) and lists the checks in the seeds' order", async () => {
     const r = await cli(['verify', '-', ...seedArgs, '--at', AT], { input: seed.token });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /✔ VALID/);
-    const order = ['alg allowed', 'key found by kid', 'signature valid', 'iss (issuer)', 'aud (audience)', 'iat (issued at)', 'exp (expiry)'];
+    const order = [
+      'alg allowed',
+      'key found by kid',
+      'signature valid',
+      'iss (issuer)',
+      'aud (audience)',
+      'iat (issued at)',
+      'exp (expiry)',
+    ];
     const positions = order.map((label) => r.stdout.indexOf(label));
     for (const [i, pos] of positions.entries()) assert.ok(pos > 0, `${order[i]} missing`);
-    assert.deepEqual([...positions].sort((a, b) => a - b), positions, 'rows follow the seeds\' order');
+    assert.deepEqual(
+      [...positions].sort((a, b) => a - b),
+      positions,
+      "rows follow the seeds' order",
+    );
     assert.match(r.stdout, /exp \(expiry\)\s+1629971944 \(2021-08-26T09:59:04Z, expires in 59 min\)/);
     assert.equal(r.stderr, '', 'nothing on stderr for stdin input');
   });
@@ -88,9 +100,12 @@ describe('verify: the seed 003 sample', () => {
   });
 
   it('names the failing claim for a wrong audience and an ISO --at', async () => {
-    const r = await cli(['verify', '--issuer', seed.issuer, '--audience', 'someone-else', '--jwks', jwksFile, '--at', '2021-08-26T09:00:00Z', '--json'], {
-      input: seed.token,
-    });
+    const r = await cli(
+      ['verify', '--issuer', seed.issuer, '--audience', 'someone-else', '--jwks', jwksFile, '--at', '2021-08-26T09:00:00Z', '--json'],
+      {
+        input: seed.token,
+      },
+    );
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout) as VerifyJson;
     assert.equal(j.error?.code, 'ERR_AUDIENCE');
@@ -99,9 +114,12 @@ describe('verify: the seed 003 sample', () => {
   });
 
   it('checks the signature offline even when the issuer is wrong', async () => {
-    const r = await cli(['verify', '--issuer', 'https://other.example', '--audience', seed.audience, '--jwks', jwksFile, '--at', AT, '--json'], {
-      input: seed.token,
-    });
+    const r = await cli(
+      ['verify', '--issuer', 'https://other.example', '--audience', seed.audience, '--jwks', jwksFile, '--at', AT, '--json'],
+      {
+        input: seed.token,
+      },
+    );
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout) as VerifyJson;
     assert.equal(j.error?.code, 'ERR_ISSUER');
@@ -152,7 +170,11 @@ describe('decode', () => {
   it('--json is machine-readable and says verified: false', async () => {
     const r = await cli(['decode', '--json', '--at', AT], { input: seed.token });
     assert.equal(r.code, 0);
-    const j = JSON.parse(r.stdout) as { verified: boolean; payload: { sub: string }; times: Record<string, { iso: string; relative: string }> };
+    const j = JSON.parse(r.stdout) as {
+      verified: boolean;
+      payload: { sub: string };
+      times: Record<string, { iso: string; relative: string }>;
+    };
     assert.equal(j.verified, false);
     assert.equal(j.payload.sub, 'Alica@bifrost.com');
     assert.deepEqual(j.times.exp, { value: 1629971944, iso: '2021-08-26T09:59:04Z', relative: 'expires in 59 min' });
@@ -183,7 +205,13 @@ describe('garbage input and usage errors', () => {
   });
 
   it('random bytes, an encrypted token and JSON junk never crash', async () => {
-    const inputs = [Buffer.from([0xff, 0xfe, 0x00, 0x2e, 0x80, 0x2e, 0x41]), 'a.b.c.d.e', 'eyJhbGciOiJub25lIn0.bnVsbA.', '..', `${'x'.repeat(70000)}.y.z`];
+    const inputs = [
+      Buffer.from([0xff, 0xfe, 0x00, 0x2e, 0x80, 0x2e, 0x41]),
+      'a.b.c.d.e',
+      'eyJhbGciOiJub25lIn0.bnVsbA.',
+      '..',
+      `${'x'.repeat(70000)}.y.z`,
+    ];
     for (const input of inputs) {
       for (const cmd of [['decode'], ['verify', ...seedArgs]]) {
         const r = await cli(cmd, { input });
@@ -199,7 +227,10 @@ describe('garbage input and usage errors', () => {
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout) as VerifyJson;
     assert.equal(j.error?.code, 'ERR_MALFORMED');
-    assert.deepEqual(j.checks.map((c) => [c.id, c.status]), [['format', 'fail']]);
+    assert.deepEqual(
+      j.checks.map((c) => [c.id, c.status]),
+      [['format', 'fail']],
+    );
   });
 
   const usage: [string, string[], RegExp][] = [
@@ -209,12 +240,28 @@ describe('garbage input and usage errors', () => {
     ['missing value', ['verify', '--issuer'], /option --issuer needs a value/],
     ['missing --issuer', ['verify', '--audience', 'a'], /--issuer is required/],
     ['missing --audience', ['verify', '--issuer', 'https://a.example'], /--audience is required/],
-    ['bad --at', ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--at', 'yesterday'], /--at must be Unix seconds or an ISO 8601 date/],
+    [
+      'bad --at',
+      ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--at', 'yesterday'],
+      /--at must be Unix seconds or an ISO 8601 date/,
+    ],
     ['bad --type', ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--type', 'saml'], /--type must be id, access or logout/],
-    ['id-only option for access', ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--type', 'access', '--nonce', 'n'], /--nonce is for ID tokens/],
-    ['missing --jwks file', ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--jwks', '/nonexistent/jwks.json'], /cannot read --jwks \/nonexistent\/jwks.json: no such file/],
+    [
+      'id-only option for access',
+      ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--type', 'access', '--nonce', 'n'],
+      /--nonce is for ID tokens/,
+    ],
+    [
+      'missing --jwks file',
+      ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--jwks', '/nonexistent/jwks.json'],
+      /cannot read --jwks \/nonexistent\/jwks.json: no such file/,
+    ],
     ['bad --max-age', ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--max-age=-5'], /--max-age must be a whole number/],
-    ['option value that looks like an option', ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--nonce', '-x'], /option --nonce needs a value \(for a value starting with "-", write --nonce=-VALUE\)/],
+    [
+      'option value that looks like an option',
+      ['verify', '--issuer', 'https://a.example', '--audience', 'a', '--nonce', '-x'],
+      /option --nonce needs a value \(for a value starting with "-", write --nonce=-VALUE\)/,
+    ],
     ['extra argument', ['decode', 'a', 'b'], /unexpected argument "b"/],
     ['jwks without target', ['jwks'], /ISSUER, JWKS URL or file is required/],
     ['discover without issuer', ['discover'], /ISSUER is required/],
@@ -291,8 +338,17 @@ describe('colour', () => {
 
 describe('against a local issuer on 127.0.0.1', () => {
   let op: LocalIssuer;
-  const x5c = JSON.parse(readFileSync(new URL('../fixtures/attacker-x5c.json', import.meta.url), 'utf8')) as { privateKeyPem: string; x5c: string[] };
-  const certJwk = { ...(createPublicKey(x5c.privateKeyPem).export({ format: 'jwk' }) as Record<string, unknown>), kid: 'with-cert', use: 'sig', alg: 'ES256', x5c: x5c.x5c };
+  const x5c = JSON.parse(readFileSync(new URL('../fixtures/attacker-x5c.json', import.meta.url), 'utf8')) as {
+    privateKeyPem: string;
+    x5c: string[];
+  };
+  const certJwk = {
+    ...(createPublicKey(x5c.privateKeyPem).export({ format: 'jwk' }) as Record<string, unknown>),
+    kid: 'with-cert',
+    use: 'sig',
+    alg: 'ES256',
+    x5c: x5c.x5c,
+  };
   const now = () => Math.floor(Date.now() / 1000);
 
   before(async () => {
@@ -316,7 +372,10 @@ describe('against a local issuer on 127.0.0.1', () => {
 
   it('verify with --jwks URL and a wrong nonce fails on the nonce row (exit 1)', async () => {
     const token = await idToken();
-    const r = await cli(['verify', '--issuer', op.issuer, '--audience', 'local-client', '--jwks', op.jwksUri, '--nonce', 'other', '--json'], { input: token });
+    const r = await cli(
+      ['verify', '--issuer', op.issuer, '--audience', 'local-client', '--jwks', op.jwksUri, '--nonce', 'other', '--json'],
+      { input: token },
+    );
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout) as VerifyJson;
     assert.equal(j.error?.code, 'ERR_NONCE');
@@ -324,7 +383,10 @@ describe('against a local issuer on 127.0.0.1', () => {
   });
 
   it('an unknown kid is a failed key row', async () => {
-    const token = await op.signer.sign({ iss: op.issuer, aud: 'local-client', sub: 'u', iat: now(), exp: now() + 60 }, { kid: 'rotated-away' });
+    const token = await op.signer.sign(
+      { iss: op.issuer, aud: 'local-client', sub: 'u', iat: now(), exp: now() + 60 },
+      { kid: 'rotated-away' },
+    );
     const r = await cli(['verify', '--issuer', op.issuer, '--audience', 'local-client', '--json'], { input: token });
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout) as VerifyJson;
@@ -337,15 +399,29 @@ describe('against a local issuer on 127.0.0.1', () => {
       { iss: op.issuer, aud: 'https://api.example', sub: 'u', client_id: 'c', jti: 'j1', scope: 'read write', iat: now(), exp: now() + 60 },
       { typ: 'at+jwt' },
     );
-    const ok = await cli(['verify', '--type', 'access', '--issuer', op.issuer, '--audience', 'https://api.example', '--scope', 'read', '--json'], { input: at });
+    const ok = await cli(
+      ['verify', '--type', 'access', '--issuer', op.issuer, '--audience', 'https://api.example', '--scope', 'read', '--json'],
+      { input: at },
+    );
     assert.equal(ok.code, 0, ok.stdout);
-    const missing = await cli(['verify', '--type', 'access', '--issuer', op.issuer, '--audience', 'https://api.example', '--scope', 'admin', '--json'], { input: at });
+    const missing = await cli(
+      ['verify', '--type', 'access', '--issuer', op.issuer, '--audience', 'https://api.example', '--scope', 'admin', '--json'],
+      { input: at },
+    );
     assert.equal(missing.code, 1);
     assert.equal((JSON.parse(missing.stdout) as VerifyJson).error?.code, 'ERR_SCOPE');
     const asId = await cli(['verify', '--type', 'id', '--issuer', op.issuer, '--audience', 'https://api.example', '--json'], { input: at });
     assert.equal(asId.code, 1, 'an access token is not an ID token');
     const lt = await op.signer.sign(
-      { iss: op.issuer, aud: 'local-client', sid: 's-1', jti: 'j2', iat: now(), exp: now() + 60, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
+      {
+        iss: op.issuer,
+        aud: 'local-client',
+        sid: 's-1',
+        jti: 'j2',
+        iat: now(),
+        exp: now() + 60,
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+      },
       { typ: 'logout+jwt' },
     );
     const logout = await cli(['verify', '--type', 'logout', '--issuer', op.issuer, '--audience', 'local-client'], { input: lt });
@@ -358,7 +434,17 @@ describe('against a local issuer on 127.0.0.1', () => {
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as {
       jwksUri: string;
-      keys: { kid?: string; kty?: string; alg?: string; use?: string; size?: string; thumbprint?: string; usable: boolean; reason?: string; x5c?: { subject: string; validTo: string; matchesKey: boolean; expired: boolean } }[];
+      keys: {
+        kid?: string;
+        kty?: string;
+        alg?: string;
+        use?: string;
+        size?: string;
+        thumbprint?: string;
+        usable: boolean;
+        reason?: string;
+        x5c?: { subject: string; validTo: string; matchesKey: boolean; expired: boolean };
+      }[];
     };
     assert.equal(j.jwksUri, op.jwksUri);
     const [rsa, ec, tiny] = j.keys;
@@ -391,7 +477,10 @@ describe('against a local issuer on 127.0.0.1', () => {
     const byFile = await cli(['jwks', jwksFile, '--json']);
     assert.equal(byFile.code, 0);
     const seedKey = (JSON.parse(byFile.stdout) as { keys: { thumbprint: string; size: string }[] }).keys[0]!;
-    assert.equal(seedKey.thumbprint, await calculateJwkThumbprint(seed.jwks.keys[0] as Parameters<typeof calculateJwkThumbprint>[0], 'sha256'));
+    assert.equal(
+      seedKey.thumbprint,
+      await calculateJwkThumbprint(seed.jwks.keys[0] as Parameters<typeof calculateJwkThumbprint>[0], 'sha256'),
+    );
     assert.equal(seedKey.size, '2048 bits');
   });
 
@@ -408,7 +497,11 @@ describe('against a local issuer on 127.0.0.1', () => {
   it('an unreachable issuer is exit 2 with one line naming the URL', async () => {
     const dead = 'http://127.0.0.1:9'; // discard port: nothing listens
     const token = await op.signer.sign({ iss: dead, aud: 'x', sub: 'u', iat: now(), exp: now() + 60 });
-    for (const args of [['discover', dead], ['jwks', dead], ['verify', '--issuer', dead, '--audience', 'x']]) {
+    for (const args of [
+      ['discover', dead],
+      ['jwks', dead],
+      ['verify', '--issuer', dead, '--audience', 'x'],
+    ]) {
       const r = await cli(args, { input: token });
       assert.equal(r.code, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
       assert.doesNotMatch(r.stderr, /\n\s+at /);

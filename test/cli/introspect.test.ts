@@ -113,10 +113,24 @@ describe('introspect against the demo oidc-provider', () => {
   it('--client-secret-file and --endpoint (no discovery) work without $OIDC_CLIENT_SECRET', async () => {
     const file = join(dir, 'secret');
     writeFileSync(file, `${op.clientSecret}\n`);
-    const r = await introspect(['-', '--endpoint', `${op.issuer}/token/introspection`, '--client-id', op.clientId, '--client-secret-file', file, '--token-type-hint', 'access_token', '--json'], {
-      input: token,
-      env: { OIDC_CLIENT_SECRET: '' },
-    });
+    const r = await introspect(
+      [
+        '-',
+        '--endpoint',
+        `${op.issuer}/token/introspection`,
+        '--client-id',
+        op.clientId,
+        '--client-secret-file',
+        file,
+        '--token-type-hint',
+        'access_token',
+        '--json',
+      ],
+      {
+        input: token,
+        env: { OIDC_CLIENT_SECRET: '' },
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as IntrospectJson).response?.sub, 'alice');
   });
@@ -208,9 +222,11 @@ describe('introspect: usage errors (exit 2, nothing sent)', () => {
 
   it('missing --client-id', () => usage(['--issuer', op.issuer], {}, /--client-id is required/));
   it('neither --issuer nor --endpoint', () => usage(['--client-id', 'x'], {}, /--issuer .* or --endpoint is required/));
-  it('no client secret at all', () => usage(demo(), { OIDC_CLIENT_SECRET: '' }, /no client secret: set \$OIDC_CLIENT_SECRET or pass --client-secret-file/));
+  it('no client secret at all', () =>
+    usage(demo(), { OIDC_CLIENT_SECRET: '' }, /no client secret: set \$OIDC_CLIENT_SECRET or pass --client-secret-file/));
   it('--auth other than basic|post', () => usage([...demo(), '--auth', 'jwt'], {}, /--auth must be basic or post/));
-  it('--token-type-hint other than access_token|refresh_token', () => usage([...demo(), '--token-type-hint', 'id_token'], {}, /--token-type-hint must be/));
+  it('--token-type-hint other than access_token|refresh_token', () =>
+    usage([...demo(), '--token-type-hint', 'id_token'], {}, /--token-type-hint must be/));
 
   it('--client-secret VALUE is refused without repeating the value', async () => {
     const value = 'argv-secret-do-not-print';
@@ -222,7 +238,19 @@ describe('introspect: usage errors (exit 2, nothing sent)', () => {
   it('--help lists the options and the exit codes', async () => {
     const r = await cli(['introspect', '--help']);
     assert.equal(r.code, 0);
-    for (const o of ['--issuer URL', '--endpoint URL', '--client-id ID', '--client-secret-file FILE', '--auth basic|post', '--token-type-hint', '--audience ID', '--scope SCOPE', '--allow-http', '--timeout MS', '--json']) {
+    for (const o of [
+      '--issuer URL',
+      '--endpoint URL',
+      '--client-id ID',
+      '--client-secret-file FILE',
+      '--auth basic|post',
+      '--token-type-hint',
+      '--audience ID',
+      '--scope SCOPE',
+      '--allow-http',
+      '--timeout MS',
+      '--json',
+    ]) {
       assert.ok(r.stdout.includes(o), `${o} missing from help`);
     }
     assert.match(r.stdout, /Exit codes: 0 active/);
@@ -258,11 +286,32 @@ describe('introspect against a recording node:http endpoint', () => {
 
   it('--auth post sends the credentials in the form, with token_type_hint; an aud array matches --audience', async () => {
     const now = Math.floor(Date.now() / 1000);
-    answer = { active: true, client_id: 'app', aud: ['https://a.example/', 'https://b.example/'], exp: now + 8000, cnf: { 'x5t#S256': 'abc' } };
-    const r = await introspect(['-', '--endpoint', endpoint, '--client-id', 'rs', '--auth', 'post', '--token-type-hint', 'refresh_token', '--audience', 'https://b.example/'], {
-      input: 'opaque-1',
-      env: { OIDC_CLIENT_SECRET: 's3cr3t-post' },
-    });
+    answer = {
+      active: true,
+      client_id: 'app',
+      aud: ['https://a.example/', 'https://b.example/'],
+      exp: now + 8000,
+      cnf: { 'x5t#S256': 'abc' },
+    };
+    const r = await introspect(
+      [
+        '-',
+        '--endpoint',
+        endpoint,
+        '--client-id',
+        'rs',
+        '--auth',
+        'post',
+        '--token-type-hint',
+        'refresh_token',
+        '--audience',
+        'https://b.example/',
+      ],
+      {
+        input: 'opaque-1',
+        env: { OIDC_CLIENT_SECRET: 's3cr3t-post' },
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     const req = seen.at(-1)!;
     assert.equal(req.authorization, undefined);
@@ -279,7 +328,10 @@ describe('introspect against a recording node:http endpoint', () => {
 
   it('basic by default, with the form-encoded credentials', async () => {
     answer = { active: true };
-    const r = await introspect(['-', '--endpoint', endpoint, '--client-id', 'rs'], { input: 'opaque-2', env: { OIDC_CLIENT_SECRET: 'p:ss w+rd' } });
+    const r = await introspect(['-', '--endpoint', endpoint, '--client-id', 'rs'], {
+      input: 'opaque-2',
+      env: { OIDC_CLIENT_SECRET: 'p:ss w+rd' },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(seen.at(-1)!.authorization, `Basic ${Buffer.from('rs:p%3Ass+w%2Brd').toString('base64')}`);
     assert.equal(seen.at(-1)!.form.get('client_secret'), null);

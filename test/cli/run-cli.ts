@@ -14,7 +14,11 @@ export const BIN = join(ROOT, 'dist/cli/main.js');
 export function assertBuilt(): void {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first`);
   const built = statSync(BIN).mtimeMs;
-  const src = Math.max(newestSource(join(ROOT, 'src/cli')), newestSource(join(ROOT, 'src/inspector')), newestSource(join(ROOT, 'src/report')));
+  const src = Math.max(
+    newestSource(join(ROOT, 'src/cli')),
+    newestSource(join(ROOT, 'src/inspector')),
+    newestSource(join(ROOT, 'src/report')),
+  );
   if (src > built + 1000) throw new Error('dist/ is older than src/cli, src/inspector or src/report: run "npm run build" first');
 }
 
@@ -54,7 +58,9 @@ export function cli(args: readonly string[], options: CliOptions = {}): Promise<
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
     child.stdin.end(options.input ?? '');
   });
 }

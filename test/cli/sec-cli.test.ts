@@ -59,7 +59,11 @@ describe('terminal output: C1 and bidi controls are escaped', () => {
   );
 
   it('a discovery document whose issuer holds U+009B and U+202E: the error line and --json', async () => {
-    for (const args of [['discover', base], ['jwks', base], ['verify', '--issuer', base, '--audience', 'a']]) {
+    for (const args of [
+      ['discover', base],
+      ['jwks', base],
+      ['verify', '--issuer', base, '--audience', 'a'],
+    ]) {
       const r = await cli(args, { input: unsigned({ alg: 'RS256' }, { iss: base, aud: 'a', sub: 'u', exp: now() + 60 }) });
       assert.equal(r.code, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
       assert.doesNotMatch(r.stdout + r.stderr, DANGEROUS, `${args[0]} wrote a raw control`);
@@ -97,7 +101,9 @@ describe('terminal output: C1 and bidi controls are escaped', () => {
     assert.equal(v.code, 2, v.stdout + v.stderr);
     assert.doesNotMatch(v.stdout + v.stderr, DANGEROUS);
     assert.ok(v.stderr.includes('RS256\\u009b2J'), v.stderr);
-    const vj = await cli(['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--alg', 'RS256\u009b2J', '--json'], { input: token });
+    const vj = await cli(['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--alg', 'RS256\u009b2J', '--json'], {
+      input: token,
+    });
     assert.doesNotMatch(vj.stdout + vj.stderr, DANGEROUS);
     assert.ok((JSON.parse(vj.stdout) as { error: { message: string } }).error.message.includes('RS256\u009b2J'));
   });
@@ -130,26 +136,37 @@ describe('file arguments: one bounded, type-checked reader', () => {
     ['a missing file', join(dir, 'nope'), /cannot read --[a-z-]+ \S+nope: no such file/],
   ];
 
-  it('verify --jwks, inspect --jwks and introspect --client-secret-file refuse them with exit 2, without hanging', { timeout: 60_000 }, async () => {
-    for (const [what, path, message] of cases()) {
-      const runs: [string, string[], Record<string, string>][] = [
-        ['verify --jwks', ['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--jwks', path], {}],
-        ['inspect --jwks', ['inspect', '--port', '0', '--jwks', path], {}],
-        ['introspect --client-secret-file', ['introspect', '-', '--endpoint', 'http://127.0.0.1:9/introspect', '--client-id', 'c', '--client-secret-file', path], {}],
-      ];
-      for (const [name, args, env] of runs) {
-        const r = await cli(args, { input: 'a.b.c', env });
-        assert.equal(r.code, 2, `${name} ${what}: ${r.stdout}${r.stderr}`);
-        const lines = errorLines(r.stderr);
-        assert.equal(lines.length, 1, `${name} ${what}: ${r.stderr}`);
-        assert.match(lines[0]!, message, `${name} ${what}`);
-        assert.match(lines[0]!, new RegExp(`--${name.split(' --')[1]}`), 'names the option');
+  it(
+    'verify --jwks, inspect --jwks and introspect --client-secret-file refuse them with exit 2, without hanging',
+    { timeout: 60_000 },
+    async () => {
+      for (const [what, path, message] of cases()) {
+        const runs: [string, string[], Record<string, string>][] = [
+          ['verify --jwks', ['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--jwks', path], {}],
+          ['inspect --jwks', ['inspect', '--port', '0', '--jwks', path], {}],
+          [
+            'introspect --client-secret-file',
+            ['introspect', '-', '--endpoint', 'http://127.0.0.1:9/introspect', '--client-id', 'c', '--client-secret-file', path],
+            {},
+          ],
+        ];
+        for (const [name, args, env] of runs) {
+          const r = await cli(args, { input: 'a.b.c', env });
+          assert.equal(r.code, 2, `${name} ${what}: ${r.stdout}${r.stderr}`);
+          const lines = errorLines(r.stderr);
+          assert.equal(lines.length, 1, `${name} ${what}: ${r.stderr}`);
+          assert.match(lines[0]!, message, `${name} ${what}`);
+          assert.match(lines[0]!, new RegExp(`--${name.split(' --')[1]}`), 'names the option');
+        }
       }
-    }
-  });
+    },
+  );
 
   it('a symlink to a file that is not a JWKS: refused by verify and inspect, the content never shown', async () => {
-    for (const args of [['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--jwks', passwdLink], ['inspect', '--port', '0', '--jwks', passwdLink]]) {
+    for (const args of [
+      ['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--jwks', passwdLink],
+      ['inspect', '--port', '0', '--jwks', passwdLink],
+    ]) {
       const r = await cli(args, { input: 'a.b.c' });
       assert.equal(r.code, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /--jwks \S+jwks-link\.json: not a JSON object/);
@@ -161,7 +178,10 @@ describe('file arguments: one bounded, type-checked reader', () => {
     const secretFile = join(dir, 'secret');
     writeFileSync(secretFile, 's3cret\n');
     // Nothing listens on the discard port: the secret was read, the request failed (exit 2, ERR_INTROSPECTION).
-    const r = await cli(['introspect', '-', '--endpoint', 'http://127.0.0.1:9/introspect', '--client-id', 'c', '--client-secret-file', secretFile], { input: 'opaque-token' });
+    const r = await cli(
+      ['introspect', '-', '--endpoint', 'http://127.0.0.1:9/introspect', '--client-id', 'c', '--client-secret-file', secretFile],
+      { input: 'opaque-token' },
+    );
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ERR_INTROSPECTION/);
     assert.doesNotMatch(r.stderr, /s3cret/);
@@ -186,7 +206,10 @@ describe('deeply nested JSON', () => {
     for (const payload of [nested(120_000), `{"b":"\\u0041","a":${'['.repeat(120_000)}${']'.repeat(120_000)}}`]) {
       assert.throws(
         () => decodeToken(deepToken(payload)),
-        (e: unknown) => e instanceof VerifyError && e.code === 'ERR_MALFORMED' && e.message === `token payload is nested deeper than ${MAX_JSON_DEPTH} levels`,
+        (e: unknown) =>
+          e instanceof VerifyError &&
+          e.code === 'ERR_MALFORMED' &&
+          e.message === `token payload is nested deeper than ${MAX_JSON_DEPTH} levels`,
       );
     }
     assert.equal(parseJwksText(`{"keys":[],"x":${'['.repeat(100)}${']'.repeat(100)}}`), 'nested deeper than 64 levels');
@@ -196,11 +219,15 @@ describe('deeply nested JSON', () => {
     const token = `${b64({ alg: 'RS256' })}.${b64(nested(120_000))}.c2ln`;
     const d = await cli(['decode', '-'], { input: token });
     assert.equal(d.code, 1, d.stderr);
-    assert.deepEqual(errorLines(d.stderr), [`oidc-verifier decode: ERR_MALFORMED: token payload is nested deeper than ${MAX_JSON_DEPTH} levels`]);
+    assert.deepEqual(errorLines(d.stderr), [
+      `oidc-verifier decode: ERR_MALFORMED: token payload is nested deeper than ${MAX_JSON_DEPTH} levels`,
+    ]);
     const dj = await cli(['decode', '-', '--json'], { input: token });
     assert.equal((JSON.parse(dj.stdout) as { error: { code: string } }).error.code, 'ERR_MALFORMED');
     // verify caps tokens at 64 KiB: 20,000 levels fit, and overflowed the stack before.
-    const v = await cli(['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--json'], { input: `${b64({ alg: 'RS256' })}.${b64(nested(20_000))}.c2ln` });
+    const v = await cli(['verify', '-', '--issuer', 'https://a.example', '--audience', 'a', '--json'], {
+      input: `${b64({ alg: 'RS256' })}.${b64(nested(20_000))}.c2ln`,
+    });
     assert.equal(v.code, 1, v.stdout + v.stderr);
     const vj = JSON.parse(v.stdout) as { error: { code: string; message: string } };
     assert.equal(vj.error.code, 'ERR_MALFORMED');
@@ -222,8 +249,11 @@ describe('secrets on the command line are warned about', () => {
 
   it('verify --code, --state and --nonce: one warning each naming ps', async () => {
     const token = await op.signer.sign({ iss: op.issuer, aud: 'c', sub: 'u', nonce: 'n', iat: now(), exp: now() + 60 });
-    const r = await cli(['verify', '-', '--issuer', op.issuer, '--audience', 'c', '--nonce', 'n', '--code', 'the-code', '--state', 'st'], { input: token });
-    for (const o of ['code', 'state', 'nonce']) assert.match(r.stderr, new RegExp(`warning: --${o} on the command line is kept in shell history and visible in ps`), r.stderr);
+    const r = await cli(['verify', '-', '--issuer', op.issuer, '--audience', 'c', '--nonce', 'n', '--code', 'the-code', '--state', 'st'], {
+      input: token,
+    });
+    for (const o of ['code', 'state', 'nonce'])
+      assert.match(r.stderr, new RegExp(`warning: --${o} on the command line is kept in shell history and visible in ps`), r.stderr);
     assert.doesNotMatch(r.stderr, /the-code/);
     const quiet = await cli(['verify', '-', '--issuer', op.issuer, '--audience', 'c', '--nonce', 'n', '--quiet'], { input: token });
     assert.doesNotMatch(quiet.stderr, /warning/);
@@ -231,7 +261,11 @@ describe('secrets on the command line are warned about', () => {
 
   it('inspect TOKEN: the warning says the token stays in the process list while the server runs', { timeout: 30_000 }, async () => {
     const token = await op.signer.sign({ iss: op.issuer, aud: 'c', sub: 'u', iat: now(), exp: now() + 60 });
-    const proc = spawn(process.execPath, [BIN, 'inspect', token, '--port', '0', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' } });
+    const proc = spawn(process.execPath, [BIN, 'inspect', token, '--port', '0', '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+    });
     let out = '';
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -245,7 +279,10 @@ describe('secrets on the command line are warned about', () => {
     });
     proc.kill('SIGTERM');
     await exited;
-    assert.match(err, /warning: a token passed as an argument is kept in shell history and stays visible in the process list \(ps\) for as long as the inspector runs/);
+    assert.match(
+      err,
+      /warning: a token passed as an argument is kept in shell history and stays visible in the process list \(ps\) for as long as the inspector runs/,
+    );
     assert.ok(!err.includes(token));
   });
 });

@@ -78,14 +78,20 @@ for (const alg of DEMO_ALGORITHMS) {
       assert.equal(typeof v.payload.at_hash, 'string');
       // EdDSA (Ed25519) hashes with SHA-512: the left half is 32 bytes, else 16.
       assert.equal(Buffer.from(v.payload.at_hash!, 'base64url').length, alg === 'EdDSA' ? 32 : 16);
-      await assertCode(idVerifier.verifyIdToken(a.id_token, { nonce: hybrid.nonce, code: a.code, accessToken: code.tokens.access_token }), 'ERR_AT_HASH');
-      await assertCode(idVerifier.verifyIdToken(a.id_token, { nonce: hybrid.nonce, code: code.code, accessToken: a.access_token }), 'ERR_C_HASH');
+      await assertCode(
+        idVerifier.verifyIdToken(a.id_token, { nonce: hybrid.nonce, code: a.code, accessToken: code.tokens.access_token }),
+        'ERR_AT_HASH',
+      );
+      await assertCode(
+        idVerifier.verifyIdToken(a.id_token, { nonce: hybrid.nonce, code: code.code, accessToken: a.access_token }),
+        'ERR_C_HASH',
+      );
       // The code exchange of the hybrid flow gives an ID token for the same session.
       const fromToken = await idVerifier.verifyIdToken(hybrid.tokens.id_token, { nonce: hybrid.nonce });
       assert.equal(fromToken.payload.sub, v.payload.sub);
     });
 
-    test('an allowlist without the provider\'s alg refuses its tokens before any key lookup', async () => {
+    test("an allowlist without the provider's alg refuses its tokens before any key lookup", async () => {
       const other = alg === 'ES256' ? 'RS256' : 'ES256';
       const strict = createVerifier({ issuer: op.issuer, audience: op.clientId, algorithms: [other] });
       try {

@@ -61,7 +61,10 @@ function freePort(): Promise<number> {
 describe('npm start (node dist/demo/main.js)', () => {
   before(() => {
     if (existsSync(main) && statSync(main).mtimeMs >= newestSource(join(root, 'src'))) return;
-    const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     assert.equal(build.status, 0, `build failed:\n${build.stdout}${build.stderr}`);
   });
 
@@ -88,7 +91,7 @@ describe('npm start (node dist/demo/main.js)', () => {
     assert.doesNotMatch(r.stderr, /oidc-provider (WARNING|NOTICE)/);
   });
 
-  test('--port and --alg choose the provider\'s port and algorithm', async () => {
+  test("--port and --alg choose the provider's port and algorithm", async () => {
     const port = await freePort();
     const r = await runDemo(['--once', '--port', String(port), '--alg', 'EdDSA']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -123,7 +126,12 @@ describe('npm start (node dist/demo/main.js)', () => {
         verdict = ((await res.json()) as { verdict?: string }).verdict ?? `HTTP ${res.status}`;
         // The printed CLI commands verify the written tokens against the running provider.
         for (const command of out.match(/^ {2}node dist\/cli\/main\.js verify .*$/gm) ?? []) {
-          const r = spawnSync('sh', ['-c', command.trim()], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+          const r = spawnSync('sh', ['-c', command.trim()], {
+            cwd: root,
+            encoding: 'utf8',
+            env: { ...process.env, NO_COLOR: '1' },
+            timeout: 30_000,
+          });
           cli.push({ command, status: r.status, output: r.stdout + r.stderr });
         }
       })();

@@ -29,9 +29,7 @@ export async function resign(token: string, key: PrivateJwk, mutate: (header: Js
   mutate(header, payload);
   const alg = typeof header.alg === 'string' ? header.alg : key.alg;
   const cryptoKey = await importJWK(key, alg);
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader(header as { alg: string })
-    .sign(cryptoKey);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(header as { alg: string }).sign(cryptoKey);
 }
 
 /** The token with `alg: none` and an empty signature (RFC 7519 §6 unsecured JWT). */

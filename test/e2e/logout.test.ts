@@ -88,15 +88,66 @@ describe('back-channel logout token from a real provider (EdDSA)', () => {
     await assertCode(verifier.verifyLogoutToken(login.tokens.id_token), 'ERR_CLAIM_MISSING');
   });
 
-  test('mutated logout tokens, re-signed by the provider\'s key, fail on the mutated claim', async () => {
+  test("mutated logout tokens, re-signed by the provider's key, fail on the mutated claim", async () => {
     const mutate = (f: (p: Record<string, unknown>) => void) => resign(logoutToken, key, (_h, p) => f(p));
-    await assertCode(verifier.verifyLogoutToken(await mutate((p) => { p.nonce = 'n'; })), 'ERR_CLAIM_INVALID');
-    await assertCode(verifier.verifyLogoutToken(await mutate((p) => { delete p.events; })), 'ERR_CLAIM_MISSING');
-    await assertCode(verifier.verifyLogoutToken(await mutate((p) => { p.events = { 'urn:other': {} }; })), 'ERR_CLAIM_INVALID');
-    await assertCode(verifier.verifyLogoutToken(await mutate((p) => { delete p.sub; delete p.sid; })), 'ERR_CLAIM_MISSING');
-    await assertCode(verifier.verifyLogoutToken(await mutate((p) => { delete p.jti; })), 'ERR_CLAIM_MISSING');
-    await assertCode(verifier.verifyLogoutToken(await mutate((p) => { p.aud = 'another-client'; })), 'ERR_AUDIENCE');
+    await assertCode(
+      verifier.verifyLogoutToken(
+        await mutate((p) => {
+          p.nonce = 'n';
+        }),
+      ),
+      'ERR_CLAIM_INVALID',
+    );
+    await assertCode(
+      verifier.verifyLogoutToken(
+        await mutate((p) => {
+          delete p.events;
+        }),
+      ),
+      'ERR_CLAIM_MISSING',
+    );
+    await assertCode(
+      verifier.verifyLogoutToken(
+        await mutate((p) => {
+          p.events = { 'urn:other': {} };
+        }),
+      ),
+      'ERR_CLAIM_INVALID',
+    );
+    await assertCode(
+      verifier.verifyLogoutToken(
+        await mutate((p) => {
+          delete p.sub;
+          delete p.sid;
+        }),
+      ),
+      'ERR_CLAIM_MISSING',
+    );
+    await assertCode(
+      verifier.verifyLogoutToken(
+        await mutate((p) => {
+          delete p.jti;
+        }),
+      ),
+      'ERR_CLAIM_MISSING',
+    );
+    await assertCode(
+      verifier.verifyLogoutToken(
+        await mutate((p) => {
+          p.aud = 'another-client';
+        }),
+      ),
+      'ERR_AUDIENCE',
+    );
     const iat = decode(logoutToken).payload.iat as number;
-    await assertCode(verifier.verifyLogoutToken(await mutate((p) => { p.iat = iat - 7200; p.exp = iat - 3600; })), 'ERR_EXPIRED');
+    await assertCode(
+      verifier.verifyLogoutToken(
+        await mutate((p) => {
+          p.iat = iat - 7200;
+          p.exp = iat - 3600;
+        }),
+      ),
+      'ERR_EXPIRED',
+    );
   });
 });

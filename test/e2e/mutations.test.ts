@@ -56,7 +56,10 @@ describe('mutated tokens from a real provider (RS256)', () => {
 
   test('rp-id_token-bad-sig-rs256: signed by a key the provider does not hold, same kid', async () => {
     const stranger = { ...(await generateSigningKey('RS256')), kid: key.kid };
-    await assertCode(verifier.verifyIdToken(await resign(idToken, stranger, () => undefined), { nonce: code.nonce }), 'ERR_SIGNATURE_INVALID');
+    await assertCode(
+      verifier.verifyIdToken(await resign(idToken, stranger, () => undefined), { nonce: code.nonce }),
+      'ERR_SIGNATURE_INVALID',
+    );
   });
 
   test('rp-id_token-sig-none: alg none, with and without the signature', async () => {
@@ -75,7 +78,7 @@ describe('mutated tokens from a real provider (RS256)', () => {
     await assertCode(verifier.verifyIdToken(`${h}.${p}.${sig}`, { nonce: code.nonce }), 'ERR_ALG_NOT_ALLOWED');
   });
 
-  test('rp-nonce-invalid: the request nonce differs from the token\'s', async () => {
+  test("rp-nonce-invalid: the request nonce differs from the token's", async () => {
     await assertCode(verifier.verifyIdToken(idToken, { nonce: 'a-different-request' }), 'ERR_NONCE');
     const other = await resign(idToken, key, (_h, p) => {
       p.nonce = 'replayed-from-another-login';

@@ -51,9 +51,15 @@ describe('key rotation on the running provider', () => {
     const port = op.port;
     const fresh = await op.rotateKeys();
     assert.equal(op.port, port);
-    assert.deepEqual(op.publicJwks().keys.map((k) => k.kid), [fresh.kid, oldToken.kid]);
+    assert.deepEqual(
+      op.publicJwks().keys.map((k) => k.kid),
+      [fresh.kid, oldToken.kid],
+    );
     const served = (await (await fetch(op.jwksUri)).json()) as { keys: { kid: string }[] };
-    assert.deepEqual(served.keys.map((k) => k.kid), [fresh.kid, oldToken.kid]);
+    assert.deepEqual(
+      served.keys.map((k) => k.kid),
+      [fresh.kid, oldToken.kid],
+    );
 
     newToken = await login();
     assert.equal(newToken.kid, fresh.kid);
@@ -69,7 +75,10 @@ describe('key rotation on the running provider', () => {
 
   test('step 2: old key removed; its tokens fail once the cache has refreshed, new ones keep validating', async () => {
     await op.retireOldKeys();
-    assert.deepEqual(op.publicJwks().keys.map((k) => k.kid), [newToken.kid]);
+    assert.deepEqual(
+      op.publicJwks().keys.map((k) => k.kid),
+      [newToken.kid],
+    );
     // Until the cached set is refreshed, the old key is still known (no fetch per token).
     await verifier.verifyIdToken(oldToken.token, { nonce: oldToken.nonce });
     assert.equal(fetches(), 2);

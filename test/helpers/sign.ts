@@ -15,11 +15,20 @@ import { CompactSign, type CryptoKey, type JWK } from 'jose';
 import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
 
 export type SigningAlgorithm =
-  | 'RS256' | 'RS384' | 'RS512'
-  | 'PS256' | 'PS384' | 'PS512'
-  | 'ES256' | 'ES384' | 'ES512' | 'ES256K'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'ES256K'
   | 'EdDSA'
-  | 'HS256' | 'HS384' | 'HS512';
+  | 'HS256'
+  | 'HS384'
+  | 'HS512';
 
 export type AsymmetricSigningAlgorithm = Exclude<SigningAlgorithm, 'HS256' | 'HS384' | 'HS512'>;
 
@@ -31,11 +40,21 @@ export interface IssuerKind {
 }
 
 export const ALL_KINDS: readonly IssuerKind[] = [
-  { alg: 'RS256' }, { alg: 'RS384' }, { alg: 'RS512' },
-  { alg: 'PS256' }, { alg: 'PS384' }, { alg: 'PS512' },
-  { alg: 'ES256' }, { alg: 'ES384' }, { alg: 'ES512' }, { alg: 'ES256K' },
-  { alg: 'EdDSA', crv: 'Ed25519' }, { alg: 'EdDSA', crv: 'Ed448' },
-  { alg: 'HS256' }, { alg: 'HS384' }, { alg: 'HS512' },
+  { alg: 'RS256' },
+  { alg: 'RS384' },
+  { alg: 'RS512' },
+  { alg: 'PS256' },
+  { alg: 'PS384' },
+  { alg: 'PS512' },
+  { alg: 'ES256' },
+  { alg: 'ES384' },
+  { alg: 'ES512' },
+  { alg: 'ES256K' },
+  { alg: 'EdDSA', crv: 'Ed25519' },
+  { alg: 'EdDSA', crv: 'Ed448' },
+  { alg: 'HS256' },
+  { alg: 'HS384' },
+  { alg: 'HS512' },
 ];
 
 export const ASYMMETRIC_KINDS: readonly IssuerKind[] = ALL_KINDS.filter((k) => !k.alg.startsWith('HS'));
@@ -114,10 +133,7 @@ const cache = new Map<string, Promise<TestIssuer>>();
  * kind returns the same keys. Use `fresh: true` for a second, distinct key of the same kind
  * (e.g. "signed by another key"), also cached under `name`.
  */
-export function makeIssuer(
-  alg: SigningAlgorithm,
-  options: { crv?: 'Ed25519' | 'Ed448'; name?: string } = {},
-): Promise<TestIssuer> {
+export function makeIssuer(alg: SigningAlgorithm, options: { crv?: 'Ed25519' | 'Ed448'; name?: string } = {}): Promise<TestIssuer> {
   const crv = alg === 'EdDSA' ? (options.crv ?? 'Ed25519') : undefined;
   const id = `${alg}${crv ? `-${crv}` : ''}${options.name ? `-${options.name}` : ''}`;
   let p = cache.get(id);
@@ -157,7 +173,9 @@ function hmacIssuer(alg: 'HS256' | 'HS384' | 'HS512', kid: string): TestIssuer {
       return new CompactSign(payloadBytes(claims)).setProtectedHeader(h as { alg: string }).sign(key);
     },
     async signRaw(signingInput) {
-      return createHmac(`sha${alg.slice(2)}`, key).update(signingInput).digest();
+      return createHmac(`sha${alg.slice(2)}`, key)
+        .update(signingInput)
+        .digest();
     },
   };
 }
@@ -208,21 +226,19 @@ async function joseIssuer(alg: Exclude<AsymmetricSigningAlgorithm, 'ES256K'>, ki
  */
 async function rawSignWithJose(alg: string, key: CryptoKey, signingInput: string): Promise<Buffer> {
   const bits = Number(alg.slice(-3));
-  const params =
-    alg.startsWith('RS')
-      ? { name: 'RSASSA-PKCS1-v1_5' }
-      : alg.startsWith('PS')
-        ? { name: 'RSA-PSS', saltLength: bits / 8 }
-        : alg.startsWith('ES')
-          ? { name: 'ECDSA', hash: `SHA-${bits}` }
-          : { name: 'Ed25519' };
+  const params = alg.startsWith('RS')
+    ? { name: 'RSASSA-PKCS1-v1_5' }
+    : alg.startsWith('PS')
+      ? { name: 'RSA-PSS', saltLength: bits / 8 }
+      : alg.startsWith('ES')
+        ? { name: 'ECDSA', hash: `SHA-${bits}` }
+        : { name: 'Ed25519' };
   const sig = await webcrypto.subtle.sign(params, key, enc.encode(signingInput));
   return Buffer.from(sig);
 }
 
 function nodeIssuer(alg: 'ES256K' | 'EdDSA', crv: 'Ed25519' | 'Ed448' | undefined, kid: string): TestIssuer {
-  const pair =
-    alg === 'ES256K' ? freshKeyPair('ec', { namedCurve: 'secp256k1' }) : freshKeyPair('ed448');
+  const pair = alg === 'ES256K' ? freshKeyPair('ec', { namedCurve: 'secp256k1' }) : freshKeyPair('ed448');
   const exported = pair.publicKey.export({ format: 'jwk' }) as JWK;
   const jwk: PublicJwk = { ...exported, kty: exported.kty!, kid, alg, use: 'sig' };
   const digest = alg === 'ES256K' ? 'sha256' : null;
@@ -256,10 +272,7 @@ export const NOW_MS = NOW_S * 1000;
 
 /** A valid ID token claim set at {@link NOW_S}, with overrides (a member set to `undefined` is removed). */
 export function idTokenClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return buildHeader(
-    { iss: ISSUER, sub: 'user-123', aud: AUDIENCE, iat: NOW_S - 10, exp: NOW_S + 600, auth_time: NOW_S - 20 },
-    overrides,
-  );
+  return buildHeader({ iss: ISSUER, sub: 'user-123', aud: AUDIENCE, iat: NOW_S - 10, exp: NOW_S + 600, auth_time: NOW_S - 20 }, overrides);
 }
 
 /** Token variants that must fail signature verification: payload changed, a signature bit flipped, signature truncated. */

@@ -50,7 +50,16 @@ export async function startFixture(): Promise<Fixture> {
   const verifiers: Verifier[] = [];
   const accessToken = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, signer = key): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
-    const payload: Record<string, unknown> = { iss: ISSUER, aud: RESOURCE, sub: 'alice', client_id: 'client-1', jti: randomUUID(), exp: now + 300, scope: 'read write', ...claims };
+    const payload: Record<string, unknown> = {
+      iss: ISSUER,
+      aud: RESOURCE,
+      sub: 'alice',
+      client_id: 'client-1',
+      jti: randomUUID(),
+      exp: now + 300,
+      scope: 'read write',
+      ...claims,
+    };
     for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
     return signer.sign(payload, { typ: 'at+jwt', ...header });
   };
@@ -60,7 +69,15 @@ export async function startFixture(): Promise<Fixture> {
     accessToken: (claims, header) => accessToken(claims, header),
     badSignatureToken: () => accessToken({}, {}, other),
     verifier(extra = {}) {
-      const v = createVerifier({ issuer: ISSUER, audience: RESOURCE, jwksUri: `${server.origin}/jwks`, allowHttp: true, timeout: 2000, dpop: { algorithms: [...DPOP_ALGS] }, ...extra });
+      const v = createVerifier({
+        issuer: ISSUER,
+        audience: RESOURCE,
+        jwksUri: `${server.origin}/jwks`,
+        allowHttp: true,
+        timeout: 2000,
+        dpop: { algorithms: [...DPOP_ALGS] },
+        ...extra,
+      });
       verifiers.push(v);
       return v;
     },
@@ -81,7 +98,10 @@ export interface Answer {
 }
 
 /** One request over node:http; header values given as arrays are sent as repeated header lines. */
-export function send(url: string, init: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {}): Promise<Answer> {
+export function send(
+  url: string,
+  init: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -162,7 +182,10 @@ export function standardSuite(name: string, startApp: StartApp): void {
       await t.test(`malformed header (${label}): 400 invalid_request`, async () => {
         const a = await send(url, { headers: { authorization: value } });
         assert.equal(a.status, 400, a.body);
-        assert.match(challenge(a), /^Bearer realm="api", error="invalid_request", error_description="[^"]+", DPoP realm="api", algs="ES256 EdDSA"$/);
+        assert.match(
+          challenge(a),
+          /^Bearer realm="api", error="invalid_request", error_description="[^"]+", DPoP realm="api", algs="ES256 EdDSA"$/,
+        );
       });
     }
 
@@ -200,17 +223,21 @@ export function standardSuite(name: string, startApp: StartApp): void {
         assert.equal(a.status, 401, a.body);
         const c = challenge(a);
         assert.match(c, /^Bearer realm="api", error="invalid_token", error_description="[^"\\]+", DPoP realm="api", algs="ES256 EdDSA"$/);
-        for (const part of token.split('.')) if (part.length > 8) {
-          assert.ok(!c.includes(part), 'challenge echoes the token');
-          assert.ok(!a.body.includes(part), 'body echoes the token');
-        }
+        for (const part of token.split('.'))
+          if (part.length > 8) {
+            assert.ok(!c.includes(part), 'challenge echoes the token');
+            assert.ok(!a.body.includes(part), 'body echoes the token');
+          }
       });
     }
 
     await t.test('missing scope: 403 insufficient_scope naming the required scope', async () => {
       const a = await send(url, { headers: bearer(await f.accessToken({ scope: 'write' })) });
       assert.equal(a.status, 403, a.body);
-      assert.equal(challenge(a), `Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read", ${DPOP_CHALLENGE}`);
+      assert.equal(
+        challenge(a),
+        `Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read", ${DPOP_CHALLENGE}`,
+      );
     });
 
     await t.test('JWKS outage with a warm cache: still 200', async () => {

@@ -58,7 +58,11 @@ test('node:http: form-body credentials are read only when enabled, never with GE
   assert.equal(ok.json().source, 'body');
   const off = await send(`${origin}/deny`, { method: 'POST', headers: form, body: `access_token=${token}` });
   assert.equal(off.status, 401);
-  const json = await send(`${origin}/allow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `access_token=${token}` });
+  const json = await send(`${origin}/allow`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `access_token=${token}`,
+  });
   assert.equal(json.status, 401, 'only application/x-www-form-urlencoded bodies (RFC 6750 §2.2)');
   const both = await send(`${origin}/allow`, { method: 'POST', headers: { ...form, ...bearer(token) }, body: `access_token=${token}` });
   assert.equal(both.status, 400);

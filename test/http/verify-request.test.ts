@@ -74,11 +74,19 @@ test('verifyRequest takes a Fetch Request, an IncomingMessage-like record, or He
   const two = await failure(v.verifyRequest({ headers: { authorization: `Bearer ${token}`, AUTHORIZATION: `Bearer ${token}` } }));
   assert.equal(two.code, 'ERR_INVALID_REQUEST');
   // A Fetch request's form body is read from a clone, so the handler can still read it.
-  const post = new Request('http://127.0.0.1/x', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${token}` });
+  const post = new Request('http://127.0.0.1/x', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `access_token=${token}`,
+  });
   const auth = await v.verifyRequest(post, { allowBodyToken: true });
   assert.equal(auth.source, 'body');
   assert.equal(await post.text(), `access_token=${token}`);
-  const big = new Request('http://127.0.0.1/x', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a='.padEnd(70_000, 'x') });
+  const big = new Request('http://127.0.0.1/x', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'a='.padEnd(70_000, 'x'),
+  });
   assert.equal((await failure(v.verifyRequest(big, { allowBodyToken: true }))).code, 'ERR_INVALID_REQUEST');
   const notObject = await failure(v.verifyRequest(null as unknown as Request));
   assert.equal(notObject.status, 500);
@@ -114,7 +122,13 @@ test('claims check: true admits, false or a string refuses with 403 insufficient
   const token = await f.accessToken({ permissions: ['read:items'] });
   const has = (p: string) => (claims: Record<string, unknown>) => Array.isArray(claims.permissions) && claims.permissions.includes(p);
   await v.verifyRequest({ headers: bearer(token) }, { claims: has('read:items') });
-  for (const check of [has('write:items'), () => 'needs write:items', () => { throw new Error('boom'); }]) {
+  for (const check of [
+    has('write:items'),
+    () => 'needs write:items',
+    () => {
+      throw new Error('boom');
+    },
+  ]) {
     const e = await failure(v.verifyRequest({ headers: bearer(token) }, { claims: check }));
     assert.equal(e.code, 'ERR_FORBIDDEN');
     assert.equal(e.status, 403);
@@ -126,7 +140,15 @@ test('bad options are ERR_CONFIG (500) before anything else', async (t) => {
   const f = await startFixture();
   t.after(() => f.close());
   const v = f.verifier();
-  for (const o of [{ realm: 'a\r\nb' }, { requiredScopes: ['a b'] }, { anyScopes: [] }, { introspect: 'sometimes' }, { claims: 'x' }, { allowQueryToken: 'yes' }, { introspect: 'always' }]) {
+  for (const o of [
+    { realm: 'a\r\nb' },
+    { requiredScopes: ['a b'] },
+    { anyScopes: [] },
+    { introspect: 'sometimes' },
+    { claims: 'x' },
+    { allowQueryToken: 'yes' },
+    { introspect: 'always' },
+  ]) {
     const e = await failure(v.verifyRequest({ headers: bearer(await f.accessToken()) }, o as object));
     assert.equal(e.code, 'ERR_CONFIG', JSON.stringify(o));
     assert.equal(e.status, 500);
@@ -137,10 +159,15 @@ test('bad options are ERR_CONFIG (500) before anything else', async (t) => {
 test('the verifier option introspection is checked at createVerifier (ERR_CONFIG)', async (t) => {
   const f = await startFixture();
   t.after(() => f.close());
-  assert.throws(() => f.verifier({ introspection: { endpoint: 'http://127.0.0.1:1/x', clientId: '', clientSecret: 's' } }), { code: 'ERR_CONFIG' });
+  assert.throws(() => f.verifier({ introspection: { endpoint: 'http://127.0.0.1:1/x', clientId: '', clientSecret: 's' } }), {
+    code: 'ERR_CONFIG',
+  });
   assert.throws(() => f.verifier({ introspection: 'yes' as never }), { code: 'ERR_CONFIG' });
   // https is required (loopback excepted) unless the verifier or the introspection options allow http.
-  assert.throws(() => f.verifier({ allowHttp: false, introspection: { endpoint: 'http://as.test.example/x', clientId: 'c', clientSecret: 's' } }), { code: 'ERR_CONFIG' });
+  assert.throws(
+    () => f.verifier({ allowHttp: false, introspection: { endpoint: 'http://as.test.example/x', clientId: 'c', clientSecret: 's' } }),
+    { code: 'ERR_CONFIG' },
+  );
 });
 
 test('introspection: opaque tokens are introspected (RFC 7662), JWTs too with introspect "always"', async (t) => {

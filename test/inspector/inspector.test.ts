@@ -44,7 +44,11 @@ const problems: string[] = [];
 /** Starts the built CLI's inspector and resolves with the URL it prints (--json). */
 function startCli(): Promise<{ proc: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'inspect', '--port', '0', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const proc = spawn(process.execPath, [BIN, 'inspect', '--port', '0', '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let out = '';
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -158,9 +162,12 @@ describe('inspect: the page', () => {
     await fillSeed(page);
     assert.match((await page.textContent('#keys-note')) ?? '', /pasted JWKS \(offline/);
     assert.equal(await verdictAfterClick(page, () => page.click('#verify')), 'valid');
-    for (const id of ['format', 'alg', 'key', 'signature', 'iss', 'aud', 'iat', 'exp', 'sub']) assert.equal(await rowStatus(page, id), 'pass', id);
+    for (const id of ['format', 'alg', 'key', 'signature', 'iss', 'aud', 'iat', 'exp', 'sub'])
+      assert.equal(await rowStatus(page, id), 'pass', id);
     assert.equal(await rowStatus(page, 'nonce'), 'skip');
-    const order = await page.locator('#checklist tr[data-check]').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { check?: string } }).dataset.check));
+    const order = await page
+      .locator('#checklist tr[data-check]')
+      .evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { check?: string } }).dataset.check));
     assert.deepEqual(order.slice(0, 8), ['format', 'alg', 'key', 'signature', 'iss', 'aud', 'azp', 'iat']);
     await page.screenshot({ path: join(OUT, 'inspector-valid.png'), fullPage: true });
     await page.close();
@@ -254,7 +261,12 @@ describe('inspect: the server', () => {
   });
 
   it('answers /api/verify with the checklist for its own origin', async () => {
-    const r = await raw('POST', '/api/verify', good, JSON.stringify({ token: seed.token, issuer: seed.issuer, audience: seed.audience, jwks: seed.jwks, at: 1629968400 }));
+    const r = await raw(
+      'POST',
+      '/api/verify',
+      good,
+      JSON.stringify({ token: seed.token, issuer: seed.issuer, audience: seed.audience, jwks: seed.jwks, at: 1629968400 }),
+    );
     assert.equal(r.status, 200);
     assert.equal((JSON.parse(r.body) as { verdict: string }).verdict, 'valid');
   });
@@ -299,7 +311,14 @@ describe('startInspector (the demo API): prefill, samples, keys fetched by the s
         nonce: 'n-42',
         verify: true,
         samples: [
-          { label: 'Seed 003 sample (Asgardeo guide)', token: seed.token, issuer: seed.issuer, audience: seed.audience, jwks: seed.jwks as unknown as Jwks, at: 1629968400 },
+          {
+            label: 'Seed 003 sample (Asgardeo guide)',
+            token: seed.token,
+            issuer: seed.issuer,
+            audience: seed.audience,
+            jwks: seed.jwks as unknown as Jwks,
+            at: 1629968400,
+          },
           { label: 'Local issuer token, wrong nonce', token, issuer: op.issuer, audience: 'demo-client', nonce: 'other' },
         ],
       },
@@ -320,7 +339,11 @@ describe('startInspector (the demo API): prefill, samples, keys fetched by the s
     assert.equal(await rowStatus(page, 'nonce'), 'pass');
     assert.ok(op.requests.includes('/jwks'), 'the inspector server fetched the JWKS');
     const inspectorOrigin = new URL(inspector.url).origin;
-    assert.deepEqual(mine.filter((r) => !r.startsWith(`${inspectorOrigin}/`)), [], 'the page only talked to its server');
+    assert.deepEqual(
+      mine.filter((r) => !r.startsWith(`${inspectorOrigin}/`)),
+      [],
+      'the page only talked to its server',
+    );
 
     await page.selectOption('#sample', { label: 'Local issuer token, wrong nonce' });
     assert.equal(await verdictAfterClick(page, () => page.click('#verify')), 'invalid');

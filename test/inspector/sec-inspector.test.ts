@@ -9,7 +9,14 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { hostAllowed, inspectorOrigins, MAX_BODY, originAllowed, startInspector, type InspectorHandle } from '../../src/inspector/server.js';
+import {
+  hostAllowed,
+  inspectorOrigins,
+  MAX_BODY,
+  originAllowed,
+  startInspector,
+  type InspectorHandle,
+} from '../../src/inspector/server.js';
 import { MAX_JSON_DEPTH } from '../../src/report/json-depth.js';
 
 const RAW = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -33,11 +40,14 @@ interface Answer {
 
 function send(method: string, headers: Record<string, string>, body = ''): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: inspector.port, method, path: method === 'GET' ? '/' : '/api/verify', headers }, (res) => {
-      let data = '';
-      res.on('data', (d: Buffer) => (data += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: inspector.port, method, path: method === 'GET' ? '/' : '/api/verify', headers },
+      (res) => {
+        let data = '';
+        res.on('data', (d: Buffer) => (data += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -49,7 +59,8 @@ describe('Host and Origin checks', () => {
     for (const h of ['127.0.0.1', '127.0.0.1:80', 'localhost', 'localhost:80', 'LOCALHOST']) assert.equal(hostAllowed(o, h), true, h);
     for (const h of ['evil.example', 'evil.example:80', '127.0.0.1:8080', '', undefined]) assert.equal(hostAllowed(o, h), false, String(h));
     for (const x of ['http://127.0.0.1', 'http://127.0.0.1:80', 'http://localhost']) assert.equal(originAllowed(o, x), true, x);
-    for (const x of ['http://evil.example', 'https://127.0.0.1', 'http://127.0.0.1:8080', 'null', undefined]) assert.equal(originAllowed(o, x), false, String(x));
+    for (const x of ['http://evil.example', 'https://127.0.0.1', 'http://127.0.0.1:8080', 'null', undefined])
+      assert.equal(originAllowed(o, x), false, String(x));
     const v6 = inspectorOrigins('::1', 80);
     assert.equal(hostAllowed(v6, '[::1]'), true);
     assert.equal(originAllowed(v6, 'http://[::1]'), true);
@@ -170,7 +181,10 @@ describe('the page in chromium', () => {
   it('a token nested 120k deep: a decode error naming the limit, no uncaught RangeError', async () => {
     const token = `${b64({ alg: 'RS256' })}.${b64(`{"a":${'['.repeat(120_000)}${']'.repeat(120_000)}}`)}.c2ln`;
     await page.fill('#token', token);
-    assert.match((await page.textContent('#decode-error')) ?? '', new RegExp(`Not a decodable JWT: payload is nested deeper than ${MAX_JSON_DEPTH} levels`));
+    assert.match(
+      (await page.textContent('#decode-error')) ?? '',
+      new RegExp(`Not a decodable JWT: payload is nested deeper than ${MAX_JSON_DEPTH} levels`),
+    );
     assert.deepEqual(problems, []);
   });
 });

@@ -36,7 +36,10 @@ function withSpareBit(seg: string): string {
   const last = ALPHABET.indexOf(seg.at(-1)!);
   const variant = seg.slice(0, -1) + ALPHABET[last ^ 1];
   // Prove the point: Node's own decoder would accept the variant silently.
-  assert.ok(Buffer.from(variant, 'base64url').equals(Buffer.from(seg, 'base64url')), 'Buffer.from(variant, \'base64url\').equals(Buffer.from(seg, \'base6...');
+  assert.ok(
+    Buffer.from(variant, 'base64url').equals(Buffer.from(seg, 'base64url')),
+    "Buffer.from(variant, 'base64url').equals(Buffer.from(seg, 'base6...",
+  );
   return variant;
 }
 
@@ -105,30 +108,60 @@ describe('parseCompactJws: canonical base64url only', () => {
   for (const [part, build] of parts) {
     const re = new RegExp(`${part} is not canonical base64url`);
     test(`${part}: padding '=' / '=='`, () => {
-      rejects(build((s) => `${s}=`), re);
-      rejects(build((s) => `${s}==`), re);
+      rejects(
+        build((s) => `${s}=`),
+        re,
+      );
+      rejects(
+        build((s) => `${s}==`),
+        re,
+      );
     });
     test(`${part}: characters outside the alphabet (space, newline, '*', '.'-free junk, non-ASCII)`, () => {
-      rejects(build((s) => `${s.slice(0, 4)} ${s.slice(4)}`), re);
-      rejects(build((s) => `${s.slice(0, 4)}\n${s.slice(4)}`), re);
-      rejects(build((s) => `${s.slice(0, 4)}*${s.slice(4)}`), re);
-      rejects(build((s) => `${s.slice(0, 4)}é${s.slice(4)}`), re);
+      rejects(
+        build((s) => `${s.slice(0, 4)} ${s.slice(4)}`),
+        re,
+      );
+      rejects(
+        build((s) => `${s.slice(0, 4)}\n${s.slice(4)}`),
+        re,
+      );
+      rejects(
+        build((s) => `${s.slice(0, 4)}*${s.slice(4)}`),
+        re,
+      );
+      rejects(
+        build((s) => `${s.slice(0, 4)}é${s.slice(4)}`),
+        re,
+      );
       // 'Ł' (U+0141) in place of a character: Node's decoder would read its low byte, 'A'.
-      rejects(build((s) => `${s.slice(0, 4)}Ł${s.slice(5)}`), re);
-      rejects(build((s) => `${s.slice(0, 4)}\u0141\u0141${s.slice(6)}`), re);
+      rejects(
+        build((s) => `${s.slice(0, 4)}Ł${s.slice(5)}`),
+        re,
+      );
+      rejects(
+        build((s) => `${s.slice(0, 4)}\u0141\u0141${s.slice(6)}`),
+        re,
+      );
     });
     test(`${part}: a dangling character (length ≡ 1 mod 4)`, () => {
-      rejects(build((s) => (s.length % 4 === 0 ? `${s}A` : `${s}${'A'.repeat(5 - (s.length % 4))}`)), re);
+      rejects(
+        build((s) => (s.length % 4 === 0 ? `${s}A` : `${s}${'A'.repeat(5 - (s.length % 4))}`)),
+        re,
+      );
     });
   }
 
   test("'+' and '/' (base64, not base64url) are rejected even though Node decodes them", () => {
     // '>>>' encodes to 'Pj4-' and '???' to 'Pz8_'.
     const payload = b64u(JSON.stringify({ ...PAYLOAD, s: '>>>???' }));
-    assert.ok(payload.includes('-') && payload.includes('_'), 'payload.includes(\'-\') && payload.includes(\'_\')');
+    assert.ok(payload.includes('-') && payload.includes('_'), "payload.includes('-') && payload.includes('_')");
     assert.doesNotThrow(() => parseCompactJws(`${H}.${payload}.${S}`));
     const std = payload.replaceAll('-', '+').replaceAll('_', '/');
-    assert.ok(Buffer.from(std, 'base64url').equals(Buffer.from(payload, 'base64url')), 'Buffer.from(std, \'base64url\').equals(Buffer.from(payload, \'base6...');
+    assert.ok(
+      Buffer.from(std, 'base64url').equals(Buffer.from(payload, 'base64url')),
+      "Buffer.from(std, 'base64url').equals(Buffer.from(payload, 'base6...",
+    );
     rejects(`${H}.${std}.${S}`, /payload is not canonical base64url/);
     const sigStd = b64u(Buffer.from([0xfb, 0xff, 0xfe, 0xfb, 0xef, 0xff]));
     assert.match(sigStd, /[-_]/);
@@ -147,7 +180,7 @@ describe('parseCompactJws: canonical base64url only', () => {
 
   test('decodeBase64url round-trips only canonical input', () => {
     assert.deepEqual(decodeBase64url(''), Buffer.alloc(0));
-    assert.ok(decodeBase64url('QQ')?.equals(Buffer.from('A')), 'decodeBase64url(\'QQ\')?.equals(Buffer.from(\'A\'))');
+    assert.ok(decodeBase64url('QQ')?.equals(Buffer.from('A')), "decodeBase64url('QQ')?.equals(Buffer.from('A'))");
     assert.equal(decodeBase64url('QR'), undefined);
     assert.equal(decodeBase64url('QQ=='), undefined);
     assert.equal(decodeBase64url('Q'), undefined);
@@ -183,7 +216,18 @@ describe('parseCompactJws: header and payload must be JSON objects', () => {
   test('payload with invalid UTF-8 inside a JSON string is rejected', () => {
     // {"sub":"<ff fe>"}: Node's lenient UTF-8 decoder turns the bytes into U+FFFD, so two different
     // signed byte strings would read as the same claim. RFC 8259 §8.1 / RFC 7519 §7.2: JSON is UTF-8.
-    const invalid = [[0xff], [0xfe, 0xff], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xed, 0xa0, 0xbd, 0xed, 0xb2, 0xa9], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80]];
+    const invalid = [
+      [0xff],
+      [0xfe, 0xff],
+      [0xc0, 0xaf],
+      [0xe0, 0x80, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xed, 0xa0, 0xbd, 0xed, 0xb2, 0xa9],
+      [0xe2, 0x82],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+      [0x80],
+    ];
     for (const bad of invalid) {
       const bytes = Buffer.concat([Buffer.from('{"iss":"x","sub":"'), Buffer.from(bad), Buffer.from('"}')]);
       rejects(`${H}.${b64u(bytes)}.${S}`, /payload is not valid UTF-8/);

@@ -13,9 +13,15 @@ import { ALL_KINDS, idTokenClaims, issuerFor, kindLabel, makeIssuer, tamperedVar
 function nodeVerify(alg: string, key: KeyObject, input: string, sig: Buffer): boolean {
   const bits = alg.slice(-3);
   if (alg === 'EdDSA') return cryptoVerify(null, Buffer.from(input), key, sig);
-  if (alg.startsWith('ES')) return cryptoVerify(alg === 'ES256K' ? 'sha256' : `sha${bits}`, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, sig);
+  if (alg.startsWith('ES'))
+    return cryptoVerify(alg === 'ES256K' ? 'sha256' : `sha${bits}`, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, sig);
   if (alg.startsWith('PS')) {
-    return cryptoVerify(`sha${bits}`, Buffer.from(input), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(bits) / 8 }, sig);
+    return cryptoVerify(
+      `sha${bits}`,
+      Buffer.from(input),
+      { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(bits) / 8 },
+      sig,
+    );
   }
   return cryptoVerify(`sha${bits}`, Buffer.from(input), key, sig);
 }
@@ -34,7 +40,13 @@ describe('test issuers sign verifiable tokens', () => {
       if (iss.secret !== undefined) {
         assert.equal(iss.jwk, undefined);
         assert.deepEqual(iss.jwks, { keys: [] });
-        assert.ok(createHmac(`sha${kind.alg.slice(2)}`, iss.secret).update(`${h}.${p}`).digest().equals(sig), 'createHmac(`sha${kind.alg.slice(2)}`, iss.secret).update(`${h}.${p}...');
+        assert.ok(
+          createHmac(`sha${kind.alg.slice(2)}`, iss.secret)
+            .update(`${h}.${p}`)
+            .digest()
+            .equals(sig),
+          'createHmac(`sha${kind.alg.slice(2)}`, iss.secret).update(`${h}.${p}...',
+        );
       } else {
         assert.ok(iss.publicKey, 'iss.publicKey');
         assert.equal(iss.jwk?.kid, iss.kid);

@@ -12,7 +12,19 @@ import { AUDIENCE, ISSUER, NOW_MS, idTokenClaims, makeIssuer, type SigningAlgori
  * path, which never leaves the calling thread.
  */
 
-const ALGS: readonly SigningAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'ES256K', 'EdDSA'];
+const ALGS: readonly SigningAlgorithm[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'ES256K',
+  'EdDSA',
+];
 
 /** Another spelling of the signature: one character in its middle changed (still canonical). */
 function tamper(token: string): string {
@@ -64,7 +76,10 @@ describe('piled-up verifications: worker thread + main thread', () => {
       const before = dispatchInternals.counts();
       const got = await outcomesAsync(v, tokens);
       const after = dispatchInternals.counts();
-      assert.deepEqual(got, tokens.map((t) => outcomeSync(v, t)));
+      assert.deepEqual(
+        got,
+        tokens.map((t) => outcomeSync(v, t)),
+      );
       assert.equal(got.filter((o) => o === 'ok').length, 24);
       assert.equal(got.filter((o) => o === 'ERR_SIGNATURE_INVALID').length, 24);
       assert.ok(after.worker > before.worker, `the worker verified none of them (${JSON.stringify(after)})`);
@@ -90,7 +105,10 @@ describe('piled-up verifications: worker thread + main thread', () => {
     tokens.push(tokens[0]!.slice(0, d + 1) + tokens[0]!.slice(d + 5));
     const before = dispatchInternals.counts();
     const got = await outcomesAsync(v, tokens);
-    assert.deepEqual(got, tokens.map((t) => outcomeSync(v, t)));
+    assert.deepEqual(
+      got,
+      tokens.map((t) => outcomeSync(v, t)),
+    );
     assert.equal(got.filter((o) => o === 'ok').length, 32);
     assert.ok(dispatchInternals.counts().worker > before.worker);
   });
@@ -102,7 +120,10 @@ describe('piled-up verifications: worker thread + main thread', () => {
     const before = dispatchInternals.counts();
     const got = await outcomesAsync(v, tokens);
     const after = dispatchInternals.counts();
-    assert.deepEqual(got, tokens.map(() => 'ok'));
+    assert.deepEqual(
+      got,
+      tokens.map(() => 'ok'),
+    );
     assert.equal(after.worker, before.worker);
     assert.equal(after.main, before.main);
     assert.equal(after.pool - before.pool, 31, 'all but the first (verified inline) go to the threadpool');
@@ -115,7 +136,10 @@ describe('piled-up verifications: worker thread + main thread', () => {
     const before = dispatchInternals.counts();
     mock.timers.enable({ apis: ['setImmediate', 'setTimeout'] });
     try {
-      assert.deepEqual(await outcomesAsync(v, tokens), tokens.map(() => 'ok'));
+      assert.deepEqual(
+        await outcomesAsync(v, tokens),
+        tokens.map(() => 'ok'),
+      );
     } finally {
       mock.timers.reset();
     }
@@ -123,7 +147,10 @@ describe('piled-up verifications: worker thread + main thread', () => {
   });
 
   it('worker must be a boolean', () => {
-    assert.throws(() => createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [] }, worker: 1 as never }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+    assert.throws(
+      () => createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [] }, worker: 1 as never }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
   });
 
   it('when the worker dies, what it held and what waited for it go to the threadpool; every verification settles right', async () => {
@@ -141,13 +168,19 @@ describe('piled-up verifications: worker thread + main thread', () => {
     assert.ok(lane.pending > 0, 'expected signatures held by the worker');
     await lane.terminate();
     const got = await pending;
-    assert.deepEqual(got, tokens.map((t) => outcomeSync(v, t)));
+    assert.deepEqual(
+      got,
+      tokens.map((t) => outcomeSync(v, t)),
+    );
     assert.ok(dispatchInternals.counts().pool > before.pool, 'the orphans should have gone to the threadpool');
     assert.equal(lane.dead, true);
 
     // A dead worker stays dead: later pile-ups use the threadpool.
     const mid = dispatchInternals.counts();
-    assert.deepEqual(await outcomesAsync(v, tokens.slice(1, 9)), tokens.slice(1, 9).map((t) => outcomeSync(v, t)));
+    assert.deepEqual(
+      await outcomesAsync(v, tokens.slice(1, 9)),
+      tokens.slice(1, 9).map((t) => outcomeSync(v, t)),
+    );
     assert.equal(dispatchInternals.counts().worker, mid.worker);
     assert.ok(dispatchInternals.counts().pool > mid.pool);
 
@@ -155,7 +188,10 @@ describe('piled-up verifications: worker thread + main thread', () => {
     dispatchInternals.forgetWorker();
     await workerOnline();
     const again = dispatchInternals.counts();
-    assert.deepEqual(await outcomesAsync(v, tokens), tokens.map((t) => outcomeSync(v, t)));
+    assert.deepEqual(
+      await outcomesAsync(v, tokens),
+      tokens.map((t) => outcomeSync(v, t)),
+    );
     assert.ok(dispatchInternals.counts().worker > again.worker);
   });
 

@@ -68,20 +68,145 @@ interface Expected {
 
 /** File → JOSE alg, with the counts measured from the files (pinned: a changed file must be looked at). */
 const FILES: Record<string, Expected> = {
-  'ecdsa_secp256r1_sha256_p1363_test.json': { alg: 'ES256', type: 'EcdsaP1363Verify', curve: 'secp256r1', crv: 'P-256', sha: 'SHA-256', tests: 262, valid: 173, invalid: 89, acceptable: 0 },
-  'ecdsa_secp384r1_sha384_p1363_test.json': { alg: 'ES384', type: 'EcdsaP1363Verify', curve: 'secp384r1', crv: 'P-384', sha: 'SHA-384', tests: 280, valid: 193, invalid: 87, acceptable: 0 },
-  'ecdsa_secp521r1_sha512_p1363_test.json': { alg: 'ES512', type: 'EcdsaP1363Verify', curve: 'secp521r1', crv: 'P-521', sha: 'SHA-512', tests: 318, valid: 231, invalid: 87, acceptable: 0 },
-  'ecdsa_secp256k1_sha256_p1363_test.json': { alg: 'ES256K', type: 'EcdsaP1363Verify', curve: 'secp256k1', crv: 'secp256k1', sha: 'SHA-256', tests: 252, valid: 167, invalid: 85, acceptable: 0 },
-  'ed25519_test.json': { alg: 'EdDSA', type: 'EddsaVerify', curve: 'edwards25519', crv: 'Ed25519', tests: 151, valid: 88, invalid: 63, acceptable: 0 },
-  'ed448_test.json': { alg: 'EdDSA', type: 'EddsaVerify', curve: 'edwards448', crv: 'Ed448', tests: 87, valid: 17, invalid: 70, acceptable: 0 },
-  'rsa_signature_2048_sha256_test.json': { alg: 'RS256', type: 'RsassaPkcs1Verify', sha: 'SHA-256', tests: 259, valid: 9, invalid: 249, acceptable: 1 },
-  'rsa_signature_3072_sha256_test.json': { alg: 'RS256', type: 'RsassaPkcs1Verify', sha: 'SHA-256', tests: 259, valid: 8, invalid: 250, acceptable: 1 },
-  'rsa_signature_2048_sha384_test.json': { alg: 'RS384', type: 'RsassaPkcs1Verify', sha: 'SHA-384', tests: 258, valid: 7, invalid: 250, acceptable: 1 },
-  'rsa_signature_2048_sha512_test.json': { alg: 'RS512', type: 'RsassaPkcs1Verify', sha: 'SHA-512', tests: 259, valid: 8, invalid: 250, acceptable: 1 },
-  'rsa_signature_4096_sha512_test.json': { alg: 'RS512', type: 'RsassaPkcs1Verify', sha: 'SHA-512', tests: 259, valid: 7, invalid: 251, acceptable: 1 },
-  'rsa_pss_2048_sha256_mgf1_32_test.json': { alg: 'PS256', type: 'RsassaPssVerify', sha: 'SHA-256', sLen: 32, tests: 108, valid: 63, invalid: 45, acceptable: 0 },
-  'rsa_pss_2048_sha384_mgf1_48_test.json': { alg: 'PS384', type: 'RsassaPssVerify', sha: 'SHA-384', sLen: 48, tests: 141, valid: 95, invalid: 46, acceptable: 0 },
-  'rsa_pss_4096_sha512_mgf1_64_test.json': { alg: 'PS512', type: 'RsassaPssVerify', sha: 'SHA-512', sLen: 64, tests: 179, valid: 132, invalid: 47, acceptable: 0 },
+  'ecdsa_secp256r1_sha256_p1363_test.json': {
+    alg: 'ES256',
+    type: 'EcdsaP1363Verify',
+    curve: 'secp256r1',
+    crv: 'P-256',
+    sha: 'SHA-256',
+    tests: 262,
+    valid: 173,
+    invalid: 89,
+    acceptable: 0,
+  },
+  'ecdsa_secp384r1_sha384_p1363_test.json': {
+    alg: 'ES384',
+    type: 'EcdsaP1363Verify',
+    curve: 'secp384r1',
+    crv: 'P-384',
+    sha: 'SHA-384',
+    tests: 280,
+    valid: 193,
+    invalid: 87,
+    acceptable: 0,
+  },
+  'ecdsa_secp521r1_sha512_p1363_test.json': {
+    alg: 'ES512',
+    type: 'EcdsaP1363Verify',
+    curve: 'secp521r1',
+    crv: 'P-521',
+    sha: 'SHA-512',
+    tests: 318,
+    valid: 231,
+    invalid: 87,
+    acceptable: 0,
+  },
+  'ecdsa_secp256k1_sha256_p1363_test.json': {
+    alg: 'ES256K',
+    type: 'EcdsaP1363Verify',
+    curve: 'secp256k1',
+    crv: 'secp256k1',
+    sha: 'SHA-256',
+    tests: 252,
+    valid: 167,
+    invalid: 85,
+    acceptable: 0,
+  },
+  'ed25519_test.json': {
+    alg: 'EdDSA',
+    type: 'EddsaVerify',
+    curve: 'edwards25519',
+    crv: 'Ed25519',
+    tests: 151,
+    valid: 88,
+    invalid: 63,
+    acceptable: 0,
+  },
+  'ed448_test.json': {
+    alg: 'EdDSA',
+    type: 'EddsaVerify',
+    curve: 'edwards448',
+    crv: 'Ed448',
+    tests: 87,
+    valid: 17,
+    invalid: 70,
+    acceptable: 0,
+  },
+  'rsa_signature_2048_sha256_test.json': {
+    alg: 'RS256',
+    type: 'RsassaPkcs1Verify',
+    sha: 'SHA-256',
+    tests: 259,
+    valid: 9,
+    invalid: 249,
+    acceptable: 1,
+  },
+  'rsa_signature_3072_sha256_test.json': {
+    alg: 'RS256',
+    type: 'RsassaPkcs1Verify',
+    sha: 'SHA-256',
+    tests: 259,
+    valid: 8,
+    invalid: 250,
+    acceptable: 1,
+  },
+  'rsa_signature_2048_sha384_test.json': {
+    alg: 'RS384',
+    type: 'RsassaPkcs1Verify',
+    sha: 'SHA-384',
+    tests: 258,
+    valid: 7,
+    invalid: 250,
+    acceptable: 1,
+  },
+  'rsa_signature_2048_sha512_test.json': {
+    alg: 'RS512',
+    type: 'RsassaPkcs1Verify',
+    sha: 'SHA-512',
+    tests: 259,
+    valid: 8,
+    invalid: 250,
+    acceptable: 1,
+  },
+  'rsa_signature_4096_sha512_test.json': {
+    alg: 'RS512',
+    type: 'RsassaPkcs1Verify',
+    sha: 'SHA-512',
+    tests: 259,
+    valid: 7,
+    invalid: 251,
+    acceptable: 1,
+  },
+  'rsa_pss_2048_sha256_mgf1_32_test.json': {
+    alg: 'PS256',
+    type: 'RsassaPssVerify',
+    sha: 'SHA-256',
+    sLen: 32,
+    tests: 108,
+    valid: 63,
+    invalid: 45,
+    acceptable: 0,
+  },
+  'rsa_pss_2048_sha384_mgf1_48_test.json': {
+    alg: 'PS384',
+    type: 'RsassaPssVerify',
+    sha: 'SHA-384',
+    sLen: 48,
+    tests: 141,
+    valid: 95,
+    invalid: 46,
+    acceptable: 0,
+  },
+  'rsa_pss_4096_sha512_mgf1_64_test.json': {
+    alg: 'PS512',
+    type: 'RsassaPssVerify',
+    sha: 'SHA-512',
+    sLen: 64,
+    tests: 179,
+    valid: 132,
+    invalid: 47,
+    acceptable: 0,
+  },
 };
 
 const TOTAL_TESTS = 3072;
@@ -100,9 +225,12 @@ let lane: WorkerLane<LaneItem> | undefined;
 let laneFailed = false;
 
 before(async () => {
-  lane = new WorkerLane(() => undefined, () => {
-    laneFailed = true;
-  });
+  lane = new WorkerLane(
+    () => undefined,
+    () => {
+      laneFailed = true;
+    },
+  );
   const deadline = Date.now() + 10_000;
   while (!lane.ready) {
     assert.ok(Date.now() < deadline && !laneFailed, 'the worker thread did not come online');
@@ -163,7 +291,9 @@ function groupKey(group: WycheproofGroup, exp: Expected, file: string): { key: K
 }
 
 test('the fixture directory holds exactly the mapped vector files (no file silently unmapped)', () => {
-  const present = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  const present = readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   assert.deepEqual(present, Object.keys(FILES).sort());
   assert.equal(
     Object.values(FILES).reduce((n, e) => n + e.tests, 0),

@@ -88,7 +88,7 @@ describe('importJwk: key types and the algorithms they may verify', () => {
   test('a member with private key material is refused, never stripped and trusted (RFC 7517 §5)', () => {
     const { privateKey } = freshKeyPair('ec', { namedCurve: 'P-256' });
     const priv = privateKey.export({ format: 'jwk' }) as J;
-    assert.ok(typeof priv.d === 'string', 'typeof priv.d === \'string\'');
+    assert.ok(typeof priv.d === 'string', "typeof priv.d === 'string'");
     refused({ ...priv, kid: 'p' }, /^private key material published: member "d"/);
     const rsaPriv = freshKeyPair('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as J;
     refused(rsaPriv, /private key material published/);
@@ -118,7 +118,7 @@ describe('importJwk: refusals', () => {
     refused({ ...P256, use: 'enc' }, /use is "enc", not "sig"/);
     refused({ ...P256, use: 'SIG' }, /use/);
     refused({ ...P256, use: null }, /use/);
-    assert.ok(ok({ ...P256, use: 'sig' }), 'ok({ ...P256, use: \'sig\' })');
+    assert.ok(ok({ ...P256, use: 'sig' }), "ok({ ...P256, use: 'sig' })");
   });
 
   test('key_ops without "verify" is skipped', () => {
@@ -126,8 +126,8 @@ describe('importJwk: refusals', () => {
     refused({ ...P256, key_ops: ['sign'] }, /key_ops does not include "verify"/);
     refused({ ...P256, key_ops: [] }, /key_ops does not include "verify"/);
     refused({ ...P256, key_ops: 'verify' }, /key_ops is not an array/);
-    assert.ok(ok({ ...P256, key_ops: ['verify'] }), 'ok({ ...P256, key_ops: [\'verify\'] })');
-    assert.ok(ok({ ...P256, key_ops: ['sign', 'verify'] }), 'ok({ ...P256, key_ops: [\'sign\', \'verify\'] })');
+    assert.ok(ok({ ...P256, key_ops: ['verify'] }), "ok({ ...P256, key_ops: ['verify'] })");
+    assert.ok(ok({ ...P256, key_ops: ['sign', 'verify'] }), "ok({ ...P256, key_ops: ['sign', 'verify'] })");
   });
 
   test('unknown kty', () => {
@@ -210,13 +210,13 @@ describe('importJwk: refusals', () => {
       { kty: 'OKP', crv: 'Ed448', x: 'AA' },
       Object.create(null),
       { kty: 'EC', crv: 'P-256', x: {}, y: [] },
-      { kty: 'RSA', n: (P256.x as string), e: 'AAAA' },
+      { kty: 'RSA', n: P256.x as string, e: 'AAAA' },
       { kty: 'EC', crv: '__proto__' },
       { kty: 'toString' },
     ];
     for (const j of hostile) {
       const r = importJwk(j, 0);
-      assert.ok('reason' in r || 'key' in r, '\'reason\' in r || \'key\' in r');
+      assert.ok('reason' in r || 'key' in r, "'reason' in r || 'key' in r");
     }
   });
 });

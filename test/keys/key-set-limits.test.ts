@@ -19,7 +19,10 @@ describe('KeySet limits', () => {
     const keys = [{ ...rsa, kid: 'dup' }, ...Array.from({ length: 10 }, () => p256('dup'))];
     const set = KeySet.fromJwks({ keys });
     const m = set.select(h({ alg: 'ES256', kid: 'dup' }), 'ES256');
-    assert.deepEqual(m.keys?.map((k) => k.index), [1, 2, 3]);
+    assert.deepEqual(
+      m.keys?.map((k) => k.index),
+      [1, 2, 3],
+    );
     const same = KeySet.fromJwks({ keys: keys.slice(1) }).select(h({ alg: 'ES256', kid: 'dup' }), 'ES256');
     assert.equal(same.keys?.length, 3);
     // A lone key (and a short list) is returned as is.
@@ -35,8 +38,14 @@ describe('KeySet limits', () => {
     assert.ok(one.rejections && two.rejections);
     assert.equal(one.rejections, two.rejections, 'the same list, built once');
     assert.equal(one.rejections.length, keys.length);
-    assert.deepEqual(one.rejections.map((r) => r.index), keys.map((_, i) => i));
-    assert.deepEqual(one.rejections.slice(0, 3).map((r) => r.reason.replace(/:.*/, '')), ['kid differs', 'skipped at import', 'kid differs']);
+    assert.deepEqual(
+      one.rejections.map((r) => r.index),
+      keys.map((_, i) => i),
+    );
+    assert.deepEqual(
+      one.rejections.slice(0, 3).map((r) => r.reason.replace(/:.*/, '')),
+      ['kid differs', 'skipped at import', 'kid differs'],
+    );
     // The same holds for an alg no key fits.
     const noKid1 = set.select(h({ alg: 'RS256' }), 'RS256');
     const noKid2 = set.select(h({ alg: 'RS256' }), 'RS256');

@@ -40,7 +40,10 @@ function kids(m: ReturnType<KeySet['select']>): (string | undefined)[] {
 describe('KeySet.fromJwks', () => {
   test('a document that is not { keys: [...] } is ERR_CONFIG (or the requested code)', () => {
     for (const doc of [null, undefined, [], 'x', {}, { keys: {} }, { keys: 'a' }, { Keys: [] }]) {
-      assert.throws(() => KeySet.fromJwks(doc), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+      assert.throws(
+        () => KeySet.fromJwks(doc),
+        (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+      );
       assert.throws(
         () => KeySet.fromJwks(doc, { errorCode: 'ERR_JWKS_FETCH' }),
         (e: unknown) => e instanceof VerifyError && e.code === 'ERR_JWKS_FETCH',
@@ -61,10 +64,19 @@ describe('KeySet.fromJwks', () => {
         { ...(await rsa()), kid: 'r' },
       ],
     });
-    assert.deepEqual(set.keys.map((k) => k.kid), ['good', 'r']);
+    assert.deepEqual(
+      set.keys.map((k) => k.kid),
+      ['good', 'r'],
+    );
     assert.deepEqual(
       set.skipped.map((s) => [s.index, s.kid]),
-      [[1, 'enc'], [2, 'sym'], [3, 'wrap'], [4, 'odd'], [5, undefined]],
+      [
+        [1, 'enc'],
+        [2, 'sym'],
+        [3, 'wrap'],
+        [4, 'odd'],
+        [5, undefined],
+      ],
     );
     assert.match(set.skipped[0]!.reason, /use/);
     assert.match(set.skipped[1]!.reason, /oct/);
@@ -76,8 +88,14 @@ describe('KeySet.fromJwks', () => {
   test(`at most maxKeys keys are imported (default ${DEFAULT_MAX_KEYS})`, () => {
     const keys = Array.from({ length: 5 }, (_, i) => ({ ...P256, kid: `k${i}` }));
     const set = KeySet.fromJwks({ keys }, { maxKeys: 2 });
-    assert.deepEqual(set.keys.map((k) => k.kid), ['k0', 'k1']);
-    assert.deepEqual(set.skipped.map((s) => s.kid), ['k2', 'k3', 'k4']);
+    assert.deepEqual(
+      set.keys.map((k) => k.kid),
+      ['k0', 'k1'],
+    );
+    assert.deepEqual(
+      set.skipped.map((s) => s.kid),
+      ['k2', 'k3', 'k4'],
+    );
     assert.match(set.skipped[0]!.reason, /beyond the cap of 2 keys/);
     const big = KeySet.fromJwks({ keys: Array.from({ length: DEFAULT_MAX_KEYS + 3 }, (_, i) => ({ ...ED, kid: `e${i}` })) });
     assert.equal(big.keys.length, DEFAULT_MAX_KEYS);
@@ -87,7 +105,13 @@ describe('KeySet.fromJwks', () => {
 
 describe('KeySet.select', () => {
   test('by kid', async () => {
-    const set = KeySet.fromJwks({ keys: [{ ...P256, kid: 'a' }, { ...P256b, kid: 'b' }, { ...(await rsa()), kid: 'r' }] });
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'a' },
+        { ...P256b, kid: 'b' },
+        { ...(await rsa()), kid: 'r' },
+      ],
+    });
     assert.deepEqual(kids(set.select(h({ alg: 'ES256', kid: 'b' }), 'ES256')), ['b']);
     assert.deepEqual(kids(set.select(h({ alg: 'RS256', kid: 'r' }), 'RS256')), ['r']);
     assert.equal(set.hasKid('a'), true);
@@ -95,17 +119,35 @@ describe('KeySet.select', () => {
   });
 
   test('unknown kid: every key explained as "kid differs", unknownKid reported', () => {
-    const set = KeySet.fromJwks({ keys: [{ ...P256, kid: 'a' }, { ...P256b, kid: 'b' }, { ...P256, use: 'enc', kid: 'x' }] });
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'a' },
+        { ...P256b, kid: 'b' },
+        { ...P256, use: 'enc', kid: 'x' },
+      ],
+    });
     const m = set.select(h({ alg: 'ES256', kid: 'zzz' }), 'ES256');
     assert.equal(m.keys, undefined);
     assert.equal(m.unknownKid, 'zzz');
-    assert.deepEqual(m.rejections?.map((r) => [r.index, r.kid]), [[0, 'a'], [1, 'b'], [2, 'x']]);
+    assert.deepEqual(
+      m.rejections?.map((r) => [r.index, r.kid]),
+      [
+        [0, 'a'],
+        [1, 'b'],
+        [2, 'x'],
+      ],
+    );
     assert.equal(m.rejections?.[0]?.reason, 'kid differs');
     assert.match(m.rejections?.[2]?.reason ?? '', /skipped at import: use/);
   });
 
   test('kid pointing to a key of another type is not used', async () => {
-    const set = KeySet.fromJwks({ keys: [{ ...P256, kid: 'ec' }, { ...(await rsa()), kid: 'rsa' }] });
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'ec' },
+        { ...(await rsa()), kid: 'rsa' },
+      ],
+    });
     const m = set.select(h({ alg: 'ES256', kid: 'rsa' }), 'ES256');
     assert.equal(m.keys, undefined);
     assert.equal(m.unknownKid, undefined);
@@ -127,32 +169,60 @@ describe('KeySet.select', () => {
   });
 
   test('one kid on two keys of different types: the one fitting the alg is taken', async () => {
-    const set = KeySet.fromJwks({ keys: [{ ...(await rsa()), kid: 'same' }, { ...P256, kid: 'same' }] });
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...(await rsa()), kid: 'same' },
+        { ...P256, kid: 'same' },
+      ],
+    });
     const es = set.select(h({ alg: 'ES256', kid: 'same' }), 'ES256');
-    assert.deepEqual(es.keys?.map((k) => k.kty), ['EC']);
+    assert.deepEqual(
+      es.keys?.map((k) => k.kty),
+      ['EC'],
+    );
     const rs = set.select(h({ alg: 'RS256', kid: 'same' }), 'RS256');
-    assert.deepEqual(rs.keys?.map((k) => k.kty), ['RSA']);
+    assert.deepEqual(
+      rs.keys?.map((k) => k.kty),
+      ['RSA'],
+    );
   });
 
   test('x5t#S256 without kid', () => {
     const set = KeySet.fromJwks({
-      keys: [{ ...P256, kid: 'a', 'x5t#S256': 'AAA' }, { ...P256b, kid: 'b', 'x5t#S256': 'BBB' }],
+      keys: [
+        { ...P256, kid: 'a', 'x5t#S256': 'AAA' },
+        { ...P256b, kid: 'b', 'x5t#S256': 'BBB' },
+      ],
     });
     assert.deepEqual(kids(set.select(h({ alg: 'ES256', 'x5t#S256': 'BBB' }), 'ES256')), ['b']);
     const miss = set.select(h({ alg: 'ES256', 'x5t#S256': 'CCC' }), 'ES256');
-    assert.deepEqual(miss.rejections?.map((r) => r.reason), ['x5t#S256 differs', 'x5t#S256 differs']);
+    assert.deepEqual(
+      miss.rejections?.map((r) => r.reason),
+      ['x5t#S256 differs', 'x5t#S256 differs'],
+    );
   });
 
   test('x5t without kid', () => {
-    const set = KeySet.fromJwks({ keys: [{ ...P256, kid: 'a', x5t: 'AAA' }, { ...P256b, kid: 'b', x5t: 'BBB' }] });
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'a', x5t: 'AAA' },
+        { ...P256b, kid: 'b', x5t: 'BBB' },
+      ],
+    });
     assert.deepEqual(kids(set.select(h({ alg: 'ES256', x5t: 'AAA' }), 'ES256')), ['a']);
     const miss = set.select(h({ alg: 'ES256', x5t: 'ZZZ' }), 'ES256');
-    assert.deepEqual(miss.rejections?.map((r) => r.reason), ['x5t differs', 'x5t differs']);
+    assert.deepEqual(
+      miss.rejections?.map((r) => r.reason),
+      ['x5t differs', 'x5t differs'],
+    );
   });
 
   test('x5t#S256 is preferred over x5t when both are in the header', () => {
     const set = KeySet.fromJwks({
-      keys: [{ ...P256, kid: 'a', x5t: 'S1', 'x5t#S256': 'A256' }, { ...P256b, kid: 'b', x5t: 'S1b', 'x5t#S256': 'B256' }],
+      keys: [
+        { ...P256, kid: 'a', x5t: 'S1', 'x5t#S256': 'A256' },
+        { ...P256b, kid: 'b', x5t: 'S1b', 'x5t#S256': 'B256' },
+      ],
     });
     assert.deepEqual(kids(set.select(h({ alg: 'ES256', x5t: 'S1', 'x5t#S256': 'B256' }), 'ES256')), ['b']);
   });
@@ -210,14 +280,22 @@ describe('KeySet.select', () => {
     assert.equal(m.rejections?.length, 1);
     const withFit = KeySet.fromJwks({ keys: [{ ...P256, kid: 'mine' }] });
     const m2 = withFit.select(h({ alg: 'ES256', jwk: attacker }), 'ES256');
-    assert.deepEqual(m2.keys?.map((k) => k.jwk.x), [P256.x]);
+    assert.deepEqual(
+      m2.keys?.map((k) => k.jwk.x),
+      [P256.x],
+    );
   });
 });
 
 describe('keyNotFound / StaticKeySource', () => {
   test('KeyNotFoundError explains every key, including those skipped at import', async () => {
     const set = KeySet.fromJwks({
-      keys: [{ ...P256, kid: 'a' }, { ...(await rsa()), kid: 'r' }, { ...P256, kid: 'enc', use: 'enc' }, { kty: 'oct', k: 'AA' }],
+      keys: [
+        { ...P256, kid: 'a' },
+        { ...(await rsa()), kid: 'r' },
+        { ...P256, kid: 'enc', use: 'enc' },
+        { kty: 'oct', k: 'AA' },
+      ],
     });
     const header = h({ alg: 'ES384', kid: 'a' });
     const m = set.select(header, 'ES384');
@@ -226,8 +304,21 @@ describe('keyNotFound / StaticKeySource', () => {
     assert.ok(err instanceof VerifyError, 'err instanceof VerifyError');
     assert.equal(err.code, 'ERR_KEY_NOT_FOUND');
     assert.equal(err.considered.length, 4);
-    assert.deepEqual(err.considered.map((r) => r.index), [0, 1, 2, 3]);
-    for (const part of ['the configured JWKS', 'ES384', 'kid "a"', '#0 (kid "a")', 'cannot verify ES384', '#1 (kid "r")', '#2 (kid "enc")', 'skipped at import', '#3']) {
+    assert.deepEqual(
+      err.considered.map((r) => r.index),
+      [0, 1, 2, 3],
+    );
+    for (const part of [
+      'the configured JWKS',
+      'ES384',
+      'kid "a"',
+      '#0 (kid "a")',
+      'cannot verify ES384',
+      '#1 (kid "r")',
+      '#2 (kid "enc")',
+      'skipped at import',
+      '#3',
+    ]) {
       assert.ok(err.message.includes(part), `message lacks ${part}: ${err.message}`);
     }
   });
@@ -264,8 +355,17 @@ describe('keyNotFound / StaticKeySource', () => {
   test('StaticKeySource: synchronous, ERR_CONFIG on a bad JWKS, KeyNotFoundError on a miss', () => {
     const src = new StaticKeySource({ keys: [{ ...P256, kid: 'a' }] });
     assert.equal(src.synchronous, true);
-    assert.deepEqual(src.getKeys(h({ alg: 'ES256', kid: 'a' }), 'ES256').map((k) => k.kid), ['a']);
-    assert.throws(() => src.getKeys(h({ alg: 'ES256', kid: 'b' }), 'ES256'), (e: unknown) => e instanceof KeyNotFoundError && /configured JWKS/.test(e.message));
-    assert.throws(() => new StaticKeySource({ nokeys: true }), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG');
+    assert.deepEqual(
+      src.getKeys(h({ alg: 'ES256', kid: 'a' }), 'ES256').map((k) => k.kid),
+      ['a'],
+    );
+    assert.throws(
+      () => src.getKeys(h({ alg: 'ES256', kid: 'b' }), 'ES256'),
+      (e: unknown) => e instanceof KeyNotFoundError && /configured JWKS/.test(e.message),
+    );
+    assert.throws(
+      () => new StaticKeySource({ nokeys: true }),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
   });
 });

@@ -26,11 +26,15 @@ function cruise(files: Record<string, string>): { status: number | null; out: st
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs'], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'src', '--config', '.dependency-cruiser.cjs'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   return { status: r.status, out: r.stdout + r.stderr };
 }
 

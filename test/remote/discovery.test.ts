@@ -21,7 +21,14 @@ describe('discoveryUrl (OpenID Connect Discovery §4.1)', () => {
     assert.equal(discoveryUrl('http://127.0.0.1:8080/t/'), `http://127.0.0.1:8080/t${WK}`);
   });
   test('a malformed or insecure issuer is ERR_CONFIG', async () => {
-    for (const bad of ['idp.example.com', 'https://idp.example.com/?x=1', 'https://idp.example.com/#f', 'https://idp.example.com?', 'http://idp.example.com', '']) {
+    for (const bad of [
+      'idp.example.com',
+      'https://idp.example.com/?x=1',
+      'https://idp.example.com/#f',
+      'https://idp.example.com?',
+      'http://idp.example.com',
+      '',
+    ]) {
       await rejectsWith(() => discoveryUrl(bad), 'ERR_CONFIG');
     }
     assert.equal(discoveryUrl('http://idp.example.com', true), `http://idp.example.com${WK}`);
@@ -31,12 +38,15 @@ describe('discoveryUrl (OpenID Connect Discovery §4.1)', () => {
 describe('discover', () => {
   test('happy path: issuer with a trailing slash, metadata exposed', async () => {
     const issuer = `${srv.origin}/tenant/`;
-    srv.route(`/tenant${WK}`, json({
-      issuer,
-      jwks_uri: `${srv.origin}/tenant/jwks`,
-      id_token_signing_alg_values_supported: ['RS256', 'ES256', 7],
-      introspection_endpoint: `${srv.origin}/introspect`,
-    }));
+    srv.route(
+      `/tenant${WK}`,
+      json({
+        issuer,
+        jwks_uri: `${srv.origin}/tenant/jwks`,
+        id_token_signing_alg_values_supported: ['RS256', 'ES256', 7],
+        introspection_endpoint: `${srv.origin}/introspect`,
+      }),
+    );
     const md = await discover(issuer);
     assert.equal(md.issuer, issuer);
     assert.equal(md.jwks_uri, `${srv.origin}/tenant/jwks`);
@@ -56,12 +66,20 @@ describe('discover', () => {
   const cases: Array<[string, (issuer: string) => Parameters<TestServer['route']>[1], RegExp]> = [
     ['non-JSON', () => json('<html>login</html>'), /body is not JSON/],
     ['a JSON array', () => json('[]'), /not an object/],
-    ['issuer mismatch', () => json({ issuer: 'https://evil.example.com', jwks_uri: 'https://evil.example.com/jwks' }), /issuer in the document "https:\/\/evil\.example\.com" does not equal the configured issuer/],
+    [
+      'issuer mismatch',
+      () => json({ issuer: 'https://evil.example.com', jwks_uri: 'https://evil.example.com/jwks' }),
+      /issuer in the document "https:\/\/evil\.example\.com" does not equal the configured issuer/,
+    ],
     ['issuer differing by a trailing slash', (i) => json({ issuer: `${i}/`, jwks_uri: `${i}/jwks` }), /does not equal/],
     ['missing issuer', (i) => json({ jwks_uri: `${i}/jwks` }), /issuer in the document undefined/],
     ['missing jwks_uri', (i) => json({ issuer: i }), /jwks_uri is missing/],
     ['non-string jwks_uri', (i) => json({ issuer: i, jwks_uri: ['x'] }), /jwks_uri is missing or not a string/],
-    ['plain-http jwks_uri on a non-loopback host', (i) => json({ issuer: i, jwks_uri: 'http://idp.example.com/jwks' }), /jwks_uri "http:\/\/idp\.example\.com\/jwks" refused: plain http/],
+    [
+      'plain-http jwks_uri on a non-loopback host',
+      (i) => json({ issuer: i, jwks_uri: 'http://idp.example.com/jwks' }),
+      /jwks_uri "http:\/\/idp\.example\.com\/jwks" refused: plain http/,
+    ],
     ['relative jwks_uri', (i) => json({ issuer: i, jwks_uri: '/jwks' }), /not an absolute URL/],
     ['404', () => json({ error: 'not found' }, {}, 404), /HTTP 404/],
     ['500', () => json('oops', {}, 500), /HTTP 500/],

@@ -72,14 +72,18 @@ export interface TestKey {
 }
 
 export async function makeKey(kid: string, alg: 'ES256' | 'RS256' = 'ES256'): Promise<TestKey> {
-  const { privateKey, publicKey } = alg === 'ES256' ? freshKeyPair('ec', { namedCurve: 'P-256' }) : freshKeyPair('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } =
+    alg === 'ES256' ? freshKeyPair('ec', { namedCurve: 'P-256' }) : freshKeyPair('rsa', { modulusLength: 2048 });
   const jwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' };
   return {
     kid,
     alg,
     jwk,
     sign: (payload = { sub: 'alice' }, header = {}) =>
-      new SignJWT(payload).setProtectedHeader({ alg, kid, ...header }).setIssuedAt().sign(privateKey),
+      new SignJWT(payload)
+        .setProtectedHeader({ alg, kid, ...header })
+        .setIssuedAt()
+        .sign(privateKey),
   };
 }
 

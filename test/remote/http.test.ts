@@ -84,7 +84,10 @@ describe('fetchJson', () => {
     assert.match(html.message, /expected a JSON response .*got Content-Type "text\/html"/);
     assert.equal((html as FetchError).reason, 'content_type');
     // Introspection does not require the JSON media type: the body rule alone applies.
-    assert.match((await rejectsWith(get('/html', { code: 'ERR_INTROSPECTION' }), 'ERR_INTROSPECTION')).message, /body is not JSON \(content-type text\/html\)/);
+    assert.match(
+      (await rejectsWith(get('/html', { code: 'ERR_INTROSPECTION' }), 'ERR_INTROSPECTION')).message,
+      /body is not JSON \(content-type text\/html\)/,
+    );
     assert.match((await rejectsWith(get('/array'), 'ERR_JWKS_FETCH')).message, /JSON but not an object/);
     assert.match((await rejectsWith(get('/latin1'), 'ERR_JWKS_FETCH')).message, /not valid UTF-8/);
     assert.match((await rejectsWith(get('/empty'), 'ERR_JWKS_FETCH')).message, /not JSON/);
@@ -165,10 +168,7 @@ describe('fetchJson', () => {
       calls++;
       return fetch(url, init);
     };
-    const err = await rejectsWith(
-      fetchJson('http://idp.example.com/jwks', { code: 'ERR_JWKS_FETCH', fetch: counting }),
-      'ERR_JWKS_FETCH',
-    );
+    const err = await rejectsWith(fetchJson('http://idp.example.com/jwks', { code: 'ERR_JWKS_FETCH', fetch: counting }), 'ERR_JWKS_FETCH');
     assert.match(err.message, /allowHttp: true/);
     await rejectsWith(fetchJson('ftp://idp.example.com/jwks', { code: 'ERR_JWKS_FETCH', fetch: counting }), 'ERR_JWKS_FETCH');
     await rejectsWith(fetchJson('not a url', { code: 'ERR_JWKS_FETCH', fetch: counting }), 'ERR_JWKS_FETCH');
@@ -191,7 +191,10 @@ describe('processJsonResponse (no network)', () => {
     assert.deepEqual(res.body, { a: 1 });
   });
   test('refuses 404 and 204, and a declared length above the cap', async () => {
-    const e404 = await rejectsWith(processJsonResponse(new Response('nope', { status: 404, statusText: 'Not Found' }), opts), 'ERR_DISCOVERY');
+    const e404 = await rejectsWith(
+      processJsonResponse(new Response('nope', { status: 404, statusText: 'Not Found' }), opts),
+      'ERR_DISCOVERY',
+    );
     assert.match(e404.message, /HTTP 404 Not Found/);
     await rejectsWith(processJsonResponse(new Response(null, { status: 204 }), opts), 'ERR_DISCOVERY');
     const big = new Response('{}', { status: 200, headers: { 'content-length': '999999', 'content-type': 'application/json' } });
@@ -199,7 +202,10 @@ describe('processJsonResponse (no network)', () => {
   });
   test('names the OAuth error of a non-2xx JSON body (RFC 6749 §5.2), bounded', async () => {
     const body = JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' });
-    const e401 = await rejectsWith(processJsonResponse(new Response(body, { status: 401 }), { ...opts, code: 'ERR_INTROSPECTION' }), 'ERR_INTROSPECTION');
+    const e401 = await rejectsWith(
+      processJsonResponse(new Response(body, { status: 401 }), { ...opts, code: 'ERR_INTROSPECTION' }),
+      'ERR_INTROSPECTION',
+    );
     assert.match(e401.message, /HTTP 401: error "invalid_client" \("client authentication failed"\)/);
     assert.equal((e401 as FetchError).status, 401);
     // A huge error body is not read past the bound, and a non-OAuth body adds nothing.

@@ -10,7 +10,12 @@ import { inspect } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FetchError, VerifyError } from '../../src/errors.js';
 import { checkIssuerOptions } from '../../src/options.js';
-import { createIntrospector, processIntrospectionResponse, sendIntrospectionRequest, type IntrospectorOptions } from '../../src/remote/introspection.js';
+import {
+  createIntrospector,
+  processIntrospectionResponse,
+  sendIntrospectionRequest,
+  type IntrospectorOptions,
+} from '../../src/remote/introspection.js';
 import { requireUrl } from '../../src/remote/url-policy.js';
 import { clock, hang, json, rejectsWith, startServer, type TestServer } from './helpers.js';
 
@@ -32,7 +37,13 @@ describe('response nesting depth', () => {
   test('a 100,000-deep response is ERR_INTROSPECTION, with the cache on or off (it used to throw RangeError from structuredClone)', async () => {
     srv.route('/deep', json(nested(100_000)));
     for (const cache of [undefined, { ttl: 10_000 }]) {
-      const i = createIntrospector({ endpoint: `${srv.origin}/deep`, clientId: 'c', clientSecret: 'secret', now: () => NOW, ...(cache ? { cache } : {}) });
+      const i = createIntrospector({
+        endpoint: `${srv.origin}/deep`,
+        clientId: 'c',
+        clientSecret: 'secret',
+        now: () => NOW,
+        ...(cache ? { cache } : {}),
+      });
       const err = await rejectsWith(i.introspect('tok'), 'ERR_INTROSPECTION');
       assert.ok(err instanceof FetchError);
       assert.equal(err.status, 200);
@@ -44,18 +55,33 @@ describe('response nesting depth', () => {
   test('32 levels pass and are cached (a hit copies them again); 33 do not', async () => {
     srv.route('/d32', json(nested(31)));
     srv.route('/d33', json(nested(32)));
-    const i = createIntrospector({ endpoint: `${srv.origin}/d32`, clientId: 'c', clientSecret: 'secret', now: () => NOW, cache: { ttl: 10_000 } });
+    const i = createIntrospector({
+      endpoint: `${srv.origin}/d32`,
+      clientId: 'c',
+      clientSecret: 'secret',
+      now: () => NOW,
+      cache: { ttl: 10_000 },
+    });
     const first = await i.introspect('tok');
     const again = await i.introspect('tok');
     assert.deepEqual(again, first);
     assert.deepEqual(i.stats(), { requests: 1, cacheHits: 1, cached: 1 });
-    const j = createIntrospector({ endpoint: `${srv.origin}/d33`, clientId: 'c', clientSecret: 'secret', now: () => NOW, cache: { ttl: 10_000 } });
+    const j = createIntrospector({
+      endpoint: `${srv.origin}/d33`,
+      clientId: 'c',
+      clientSecret: 'secret',
+      now: () => NOW,
+      cache: { ttl: 10_000 },
+    });
     await rejectsWith(j.introspect('tok'), 'ERR_INTROSPECTION');
   });
 
   test('deep objects count like deep arrays', async () => {
     srv.route('/deep-obj', json(`{"active":true,"x":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`));
-    const err = await rejectsWith(createIntrospector({ endpoint: `${srv.origin}/deep-obj`, clientId: 'c', clientSecret: 'secret' }).introspect('tok'), 'ERR_INTROSPECTION');
+    const err = await rejectsWith(
+      createIntrospector({ endpoint: `${srv.origin}/deep-obj`, clientId: 'c', clientSecret: 'secret' }).introspect('tok'),
+      'ERR_INTROSPECTION',
+    );
     assert.match(err.message, /more than 32 levels/);
   });
 });
@@ -65,7 +91,9 @@ describe('discovery backoff during an outage', () => {
     const issuer = `${srv.origin}/outage`;
     let up = false;
     srv.route(`/outage${WK}`, (req, res) =>
-      up ? json({ issuer, jwks_uri: `${issuer}/jwks`, introspection_endpoint: `${issuer}/introspect` })(req, res) : json({ error: 'down' }, {}, 503)(req, res),
+      up
+        ? json({ issuer, jwks_uri: `${issuer}/jwks`, introspection_endpoint: `${issuer}/introspect` })(req, res)
+        : json({ error: 'down' }, {}, 503)(req, res),
     );
     srv.route('/outage/introspect', json({ active: true }));
     const c = clock(NOW);
@@ -114,7 +142,10 @@ describe('discovery backoff during an outage', () => {
 
   test('maxRedirects reaches discovery (a GET follows redirects)', async () => {
     srv.route(`/moved${WK}`, json('', { location: `/elsewhere${WK}` }, 302));
-    const err = await rejectsWith(createIntrospector({ issuer: `${srv.origin}/moved`, clientId: 'c', clientSecret: 'secret', maxRedirects: 0 }).endpoint(), 'ERR_DISCOVERY');
+    const err = await rejectsWith(
+      createIntrospector({ issuer: `${srv.origin}/moved`, clientId: 'c', clientSecret: 'secret', maxRedirects: 0 }).endpoint(),
+      'ERR_DISCOVERY',
+    );
     assert.match(err.message, /more than 0 redirects/);
   });
 });
@@ -181,9 +212,19 @@ describe('secrets stay out of errors', () => {
     for (const status of [400, 401, 500]) {
       test(`${method}, HTTP ${status}: an error_description echoing the request body and Authorization header is redacted`, async () => {
         const path = `/echo-${method}-${status}`;
-        srv.route(path, echo((body, authorization, res) =>
-          json({ error: 'invalid_request', error_description: `got body=${body} authorization=${authorization} decoded=${Buffer.from(authorization.replace(/^Basic /, ''), 'base64').toString()}` }, {}, status)(undefined as never, res),
-        ));
+        srv.route(
+          path,
+          echo((body, authorization, res) =>
+            json(
+              {
+                error: 'invalid_request',
+                error_description: `got body=${body} authorization=${authorization} decoded=${Buffer.from(authorization.replace(/^Basic /, ''), 'base64').toString()}`,
+              },
+              {},
+              status,
+            )(undefined as never, res),
+          ),
+        );
         const err = await rejectsWith(at(path, { clientAuthMethod: method }).introspect(TOKEN), 'ERR_INTROSPECTION');
         assert.ok(err instanceof FetchError);
         assert.equal(err.status, status);
@@ -202,17 +243,23 @@ describe('secrets stay out of errors', () => {
   });
 
   test('the echo in the `error` member and in the HTTP reason phrase is redacted too', async () => {
-    srv.route('/echo-reason', echo((body, _authorization, res) => {
-      res.writeHead(400, `Bad ${TOKEN}`, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: body }));
-    }));
+    srv.route(
+      '/echo-reason',
+      echo((body, _authorization, res) => {
+        res.writeHead(400, `Bad ${TOKEN}`, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: body }));
+      }),
+    );
     const err = await rejectsWith(at('/echo-reason', { clientAuthMethod: 'client_secret_post' }).introspect(TOKEN), 'ERR_INTROSPECTION');
     assert.match(err.message, /HTTP 400 Bad \[redacted\]/);
     assertClean(err, 'reason phrase');
   });
 
   test('an active response echoing the request in a member (cut at 40 characters) is redacted', async () => {
-    srv.route('/echo-2xx', echo((body, _authorization, res) => json({ active: body })(undefined as never, res)));
+    srv.route(
+      '/echo-2xx',
+      echo((body, _authorization, res) => json({ active: body })(undefined as never, res)),
+    );
     const err = await rejectsWith(at('/echo-2xx').introspect(TOKEN), 'ERR_INTROSPECTION');
     assert.match(err.message, /"active" must be a boolean, got "token=\[redacted\]/);
     assertClean(err, '2xx member');
@@ -221,7 +268,10 @@ describe('secrets stay out of errors', () => {
   test('a custom fetch whose error carries the request (message, fields) does not bring it into the cause chain', async () => {
     const leaky = async (input: string, init: RequestInit): Promise<Response> => {
       await globalThis.fetch(input, init); // the real request to 127.0.0.1 still happens
-      const e = new Error(`proxy refused ${String(init.body as string)} with ${JSON.stringify(init.headers)}`) as Error & { request?: unknown; code?: string };
+      const e = new Error(`proxy refused ${String(init.body as string)} with ${JSON.stringify(init.headers)}`) as Error & {
+        request?: unknown;
+        code?: string;
+      };
       e.request = { init, again: { headers: init.headers } };
       e.code = 'EPROXY';
       throw e;
@@ -240,8 +290,16 @@ describe('secrets stay out of errors', () => {
   });
 
   test('sendIntrospectionRequest (public) redacts as well', async () => {
-    srv.route('/echo-send', echo((body, authorization, res) => json({ error: 'invalid_request', error_description: `${body} ${authorization}` }, {}, 400)(undefined as never, res)));
-    const err = await rejectsWith(sendIntrospectionRequest(`${srv.origin}/echo-send`, TOKEN, { clientId: CLIENT_ID, clientSecret: SECRET }), 'ERR_INTROSPECTION');
+    srv.route(
+      '/echo-send',
+      echo((body, authorization, res) =>
+        json({ error: 'invalid_request', error_description: `${body} ${authorization}` }, {}, 400)(undefined as never, res),
+      ),
+    );
+    const err = await rejectsWith(
+      sendIntrospectionRequest(`${srv.origin}/echo-send`, TOKEN, { clientId: CLIENT_ID, clientSecret: SECRET }),
+      'ERR_INTROSPECTION',
+    );
     assertClean(err, 'sendIntrospectionRequest');
   });
 
@@ -273,10 +331,16 @@ describe('configuration errors never echo secrets', () => {
   });
 
   test('unknown option names are ERR_CONFIG naming the closest known one, never echoing a value', async () => {
-    const err = await rejectsWith(() => createIntrospector({ ...base, clientSecert: 'hunter2-secret' } as unknown as IntrospectorOptions), 'ERR_CONFIG');
+    const err = await rejectsWith(
+      () => createIntrospector({ ...base, clientSecert: 'hunter2-secret' } as unknown as IntrospectorOptions),
+      'ERR_CONFIG',
+    );
     assert.match(err.message, /createIntrospector: unknown option "clientSecert"; did you mean "clientSecret"\?/);
     assert.ok(!err.message.includes('hunter2'));
-    await rejectsWith(() => createIntrospector({ ...base, cache: { ttl: 1000, maxEntrys: 5 } } as unknown as IntrospectorOptions), 'ERR_CONFIG');
+    await rejectsWith(
+      () => createIntrospector({ ...base, cache: { ttl: 1000, maxEntrys: 5 } } as unknown as IntrospectorOptions),
+      'ERR_CONFIG',
+    );
     await rejectsWith(() => createIntrospector({ ...base, maxRedirects: -1 }), 'ERR_CONFIG');
     await rejectsWith(() => createIntrospector({ ...base, allowHttp: 'yes' } as unknown as IntrospectorOptions), 'ERR_CONFIG');
     // Every documented option is accepted.
@@ -321,7 +385,10 @@ describe('bad per-call input is a VerifyError, never a TypeError', () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.write('{"error":"invalid_request","error_description":"');
     });
-    const err = await rejectsWith(createIntrospector({ endpoint: `${srv.origin}/stall-400`, clientId: 'c', clientSecret: 'secret', timeout: 150 }).introspect('tok'), 'ERR_INTROSPECTION');
+    const err = await rejectsWith(
+      createIntrospector({ endpoint: `${srv.origin}/stall-400`, clientId: 'c', clientSecret: 'secret', timeout: 150 }).introspect('tok'),
+      'ERR_INTROSPECTION',
+    );
     assert.match(err.message, /timed out after 150 ms/);
   });
 });
@@ -330,7 +397,8 @@ describe('the public building blocks refuse bad input with a VerifyError', () =>
   test('sendIntrospectionRequest: a non-string token, missing credentials, a bad hint or endpoint', async () => {
     const url = `${srv.origin}/never-send`;
     srv.route('/never-send', json({ active: true }));
-    const send = (endpoint: unknown, token: unknown, options: unknown) => sendIntrospectionRequest(endpoint as string, token as string, options as never);
+    const send = (endpoint: unknown, token: unknown, options: unknown) =>
+      sendIntrospectionRequest(endpoint as string, token as string, options as never);
     await rejectsWith(send(url, Symbol('t'), { clientId: 'c', clientSecret: 's' }), 'ERR_MALFORMED');
     await rejectsWith(send(url, 'tok', null), 'ERR_CONFIG');
     await rejectsWith(send(url, 'tok', { clientId: 'c', clientSecret: Symbol('s') }), 'ERR_CONFIG');

@@ -37,7 +37,14 @@ describe('against oidc-provider', () => {
       clientDefaults: { id_token_signed_response_alg: 'ES256' },
       clients: [
         // The application holding tokens, and two resource servers that introspect them.
-        { client_id: 'app', client_secret: 'app-secret', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'read write' },
+        {
+          client_id: 'app',
+          client_secret: 'app-secret',
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          scope: 'read write',
+        },
         { client_id: 'rs', client_secret: RS_SECRET, ...none },
         { client_id: 'rs-post', client_secret: 'post-secret', token_endpoint_auth_method: 'client_secret_post', ...none },
       ],
@@ -53,7 +60,11 @@ describe('against oidc-provider', () => {
           enabled: true,
           defaultResource: async () => undefined,
           useGrantedResource: async () => true,
-          getResourceServerInfo: async (_ctx: unknown, resource: string) => ({ scope: 'read write', audience: resource, accessTokenFormat: 'opaque' }),
+          getResourceServerInfo: async (_ctx: unknown, resource: string) => ({
+            scope: 'read write',
+            audience: resource,
+            accessTokenFormat: 'opaque',
+          }),
         },
       },
     });
@@ -107,7 +118,12 @@ describe('against oidc-provider', () => {
 
   test('client_secret_post works too', async () => {
     const token = await clientCredentialsToken('read');
-    const i = createIntrospector({ endpoint: `${issuer}/token/introspection`, clientId: 'rs-post', clientSecret: 'post-secret', clientAuthMethod: 'client_secret_post' });
+    const i = createIntrospector({
+      endpoint: `${issuer}/token/introspection`,
+      clientId: 'rs-post',
+      clientSecret: 'post-secret',
+      clientAuthMethod: 'client_secret_post',
+    });
     assert.equal((await i.introspect(token)).scope, 'read');
   });
 
@@ -240,11 +256,16 @@ describe('against a local server (faults a provider does not produce)', () => {
     ['scope as an array', json({ active: true, scope: ['read'] }), /"scope" must be a string/],
     ['aud of numbers', json({ active: true, aud: [1] }), /"aud" must be a string or an array of strings/],
     ['an oversized body', json({ active: true, pad: 'x'.repeat(4096) }), /too large/, { maxResponseSize: 1024 }],
-    ['an oversized streamed body', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write(`{"active":true,"pad":"${'x'.repeat(2048)}`);
-      res.end('"}');
-    }, /too large: more than 1024 bytes/, { maxResponseSize: 1024 }],
+    [
+      'an oversized streamed body',
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`{"active":true,"pad":"${'x'.repeat(2048)}`);
+        res.end('"}');
+      },
+      /too large: more than 1024 bytes/,
+      { maxResponseSize: 1024 },
+    ],
     ['a redirect (never followed for POST)', json('', { location: '/elsewhere' }, 307), /redirect not followed for a POST request/],
   ];
   for (const [name, handler, reason, extra] of faults) {
@@ -286,10 +307,17 @@ describe('against a local server (faults a provider does not produce)', () => {
     test('introspection_endpoint missing or refused is ERR_DISCOVERY', async () => {
       for (const [name, ep, reason] of [
         ['missing', undefined, /introspection_endpoint is missing/],
-        ['plain http to another host', 'http://idp.example.com/introspect', /introspection_endpoint "http:\/\/idp\.example\.com\/introspect" refused: plain http/],
+        [
+          'plain http to another host',
+          'http://idp.example.com/introspect',
+          /introspection_endpoint "http:\/\/idp\.example\.com\/introspect" refused: plain http/,
+        ],
       ] as const) {
         const issuer = `${srv.origin}/d-${name.replace(/\W+/g, '-')}`;
-        srv.route(new URL(issuer).pathname + WK, json({ issuer, jwks_uri: `${issuer}/jwks`, ...(ep ? { introspection_endpoint: ep } : {}) }));
+        srv.route(
+          new URL(issuer).pathname + WK,
+          json({ issuer, jwks_uri: `${issuer}/jwks`, ...(ep ? { introspection_endpoint: ep } : {}) }),
+        );
         const err = await rejectsWith(createIntrospector({ issuer, clientId: 'c', clientSecret: 's' }).introspect(TOKEN), 'ERR_DISCOVERY');
         assert.ok(err instanceof FetchError && err.url === issuer + WK);
         assert.match(err.message, reason);
@@ -371,7 +399,8 @@ describe('against a local server (faults a provider does not produce)', () => {
 describe('processIntrospectionResponse (pure)', () => {
   const url = 'https://as.example/introspect';
   const NOW = 1_700_000_000_000;
-  const p = (body: Record<string, unknown>, checks = {}) => processIntrospectionResponse({ url, status: 200, body }, { now: () => NOW, ...checks });
+  const p = (body: Record<string, unknown>, checks = {}) =>
+    processIntrospectionResponse({ url, status: 200, body }, { now: () => NOW, ...checks });
 
   test('active: false is ERR_INACTIVE (a VerifyError, not a FetchError)', async () => {
     const err = await rejectsWith(() => p({ active: false }), 'ERR_INACTIVE');
@@ -429,7 +458,10 @@ describe('configuration', () => {
   });
 
   test('a refused endpoint passed straight to sendIntrospectionRequest is ERR_INTROSPECTION without a request', async () => {
-    const err = await rejectsWith(sendIntrospectionRequest('http://as.example/x', 't', { clientId: 'c', clientSecret: 's' }), 'ERR_INTROSPECTION');
+    const err = await rejectsWith(
+      sendIntrospectionRequest('http://as.example/x', 't', { clientId: 'c', clientSecret: 's' }),
+      'ERR_INTROSPECTION',
+    );
     assert.ok(err instanceof VerifyError);
     assert.match(err.message, /plain http is only allowed for loopback hosts/);
   });

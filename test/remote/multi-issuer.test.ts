@@ -31,7 +31,10 @@ before(async () => {
   b.route('/.well-known/openid-configuration', json({ issuer: b.origin, jwks_uri: `${b.origin}/keys` }));
   b.route('/keys', json(jwks(keyB)));
   // A multi-tenant IdP: per-tenant discovery documents, one shared JWKS.
-  tenantIdp.route(`/${TENANT}/v2.0/.well-known/openid-configuration`, json({ issuer: `${tenantIdp.origin}/${TENANT}/v2.0`, jwks_uri: `${tenantIdp.origin}/common/keys` }));
+  tenantIdp.route(
+    `/${TENANT}/v2.0/.well-known/openid-configuration`,
+    json({ issuer: `${tenantIdp.origin}/${TENANT}/v2.0`, jwks_uri: `${tenantIdp.origin}/common/keys` }),
+  );
   tenantIdp.route('/common/keys', json(jwks(keyT)));
 });
 
@@ -48,7 +51,10 @@ describe('multi-issuer with remote keys', () => {
       ],
     });
     const before = a.total() + b.total();
-    await rejectsWith(verifier.verifyIdToken(await keyA.sign({ iss: 'https://unknown.example', aud: 'client-a', sub: 's', exp: exp() })), 'ERR_ISSUER');
+    await rejectsWith(
+      verifier.verifyIdToken(await keyA.sign({ iss: 'https://unknown.example', aud: 'client-a', sub: 's', exp: exp() })),
+      'ERR_ISSUER',
+    );
     assert.equal(a.total() + b.total(), before, 'an unknown issuer must cost no request');
 
     const ra = await verifier.verifyIdToken(await keyA.sign({ iss: a.origin, aud: 'client-a', sub: 's', exp: exp() }));
@@ -58,7 +64,10 @@ describe('multi-issuer with remote keys', () => {
     assert.equal(a.count('/jwks'), 1);
     assert.equal(b.count('/keys'), 1);
     // A's key presented as B's: B's key set decides, so the token is refused.
-    await rejectsWith(verifier.verifyIdToken(await keyA.sign({ iss: b.origin, aud: 'client-b', sub: 's', exp: exp() })), 'ERR_ALG_NOT_ALLOWED');
+    await rejectsWith(
+      verifier.verifyIdToken(await keyA.sign({ iss: b.origin, aud: 'client-b', sub: 's', exp: exp() })),
+      'ERR_ALG_NOT_ALLOWED',
+    );
     assert.deepEqual(Object.keys(issuerStats(verifier)).sort(), [a.origin, b.origin].sort());
     verifier.close();
   });
@@ -67,7 +76,11 @@ describe('multi-issuer with remote keys', () => {
     const verifier = createVerifier({ issuer: a.origin, audience: 'client-a' });
     const before = a.total();
     const token = await keyA.sign({ iss: a.origin, aud: 'client-a', sub: 's', exp: exp() });
-    for (const call of [() => verifier.verifyIdTokenSync(token), () => verifier.verifyAccessTokenSync(token), () => verifier.verifyLogoutTokenSync(token)]) {
+    for (const call of [
+      () => verifier.verifyIdTokenSync(token),
+      () => verifier.verifyAccessTokenSync(token),
+      () => verifier.verifyLogoutTokenSync(token),
+    ]) {
       assert.throws(call, (e: Error & { code?: string }) => {
         assert.equal(e.code, 'ERR_CONFIG');
         assert.match(e.message, /synchronous verification needs static keys \(jwks\) for http:\/\/127\.0\.0\.1:\d+; use the async method/);
@@ -86,15 +99,21 @@ describe('multi-issuer with remote keys', () => {
     });
     const other = 'aaaaaaaa-0000-0000-0000-000000000000';
     await rejectsWith(
-      verifier.verifyIdToken(await keyT.sign({ iss: `${tenantIdp.origin}/${other}/v2.0`, tid: other, aud: 'client-t', sub: 's', exp: exp() })),
+      verifier.verifyIdToken(
+        await keyT.sign({ iss: `${tenantIdp.origin}/${other}/v2.0`, tid: other, aud: 'client-t', sub: 's', exp: exp() }),
+      ),
       'ERR_ISSUER',
     );
     await rejectsWith(
-      verifier.verifyIdToken(await keyT.sign({ iss: `${tenantIdp.origin}/${TENANT}/v2.0`, tid: other, aud: 'client-t', sub: 's', exp: exp() })),
+      verifier.verifyIdToken(
+        await keyT.sign({ iss: `${tenantIdp.origin}/${TENANT}/v2.0`, tid: other, aud: 'client-t', sub: 's', exp: exp() }),
+      ),
       'ERR_ISSUER',
     );
     assert.equal(tenantIdp.total(), 0, 'rejected tenants cost no request');
-    const r = await verifier.verifyIdToken(await keyT.sign({ iss: `${tenantIdp.origin}/${TENANT}/v2.0`, tid: TENANT, aud: 'client-t', sub: 's', exp: exp() }));
+    const r = await verifier.verifyIdToken(
+      await keyT.sign({ iss: `${tenantIdp.origin}/${TENANT}/v2.0`, tid: TENANT, aud: 'client-t', sub: 's', exp: exp() }),
+    );
     assert.equal(r.issuer, `${tenantIdp.origin}/${TENANT}/v2.0`);
     assert.equal(tenantIdp.count(`/${TENANT}/v2.0/.well-known/openid-configuration`), 1);
     assert.equal(tenantIdp.count('/common/keys'), 1);

@@ -16,7 +16,20 @@ import type { RemoteKeyEvent } from '../../src/remote/events.js';
 import { fetchJson, isJsonContentType, type FetchLike } from '../../src/remote/http.js';
 import { createRemoteKeySource, type RemoteKeySource, type RemoteKeySourceOptions } from '../../src/remote/remote-key-source.js';
 import { createVerifier, type Verifier } from '../../src/index.js';
-import { MINUTE, clock, fakeToken, hang, json, jwks, makeKey, rejectsWith, startServer, verifyWith, type TestKey, type TestServer } from './helpers.js';
+import {
+  MINUTE,
+  clock,
+  fakeToken,
+  hang,
+  json,
+  jwks,
+  makeKey,
+  rejectsWith,
+  startServer,
+  verifyWith,
+  type TestKey,
+  type TestServer,
+} from './helpers.js';
 
 const WK = '/.well-known/openid-configuration';
 let srv: TestServer;
@@ -244,7 +257,11 @@ describe('the discovery document is refreshed on its own schedule', () => {
   test('a provider that moves its jwks_uri (and changes its algorithms) is followed without a restart', async () => {
     const base = fresh();
     const iss = srv.origin + base;
-    const doc = (jwksPath: string, algs: string[]) => json({ issuer: iss, jwks_uri: srv.origin + jwksPath, id_token_signing_alg_values_supported: algs }, { 'cache-control': 'max-age=120' });
+    const doc = (jwksPath: string, algs: string[]) =>
+      json(
+        { issuer: iss, jwks_uri: srv.origin + jwksPath, id_token_signing_alg_values_supported: algs },
+        { 'cache-control': 'max-age=120' },
+      );
     srv.route(base + WK, doc(`${base}/a`, ['RS256']));
     srv.route(`${base}/a`, json(jwks(k1)));
     srv.route(`${base}/b`, json(jwks(k2)));
@@ -267,7 +284,10 @@ describe('the discovery document is refreshed on its own schedule', () => {
     assert.equal(srv.count(`${base}/b`), 1);
     assert.equal(s.jwksUri(), `${srv.origin}${base}/b`);
     assert.deepEqual(s.advertisedAlgorithms(), ['ES256']);
-    assert.deepEqual(events.filter((e) => e.type === 'discovery').map((e) => e.jwksUri.slice(-2)), ['/a', '/b']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'discovery').map((e) => e.jwksUri.slice(-2)),
+      ['/a', '/b'],
+    );
 
     // Inside the last quarter of the lifetime: answered at once from the current keys, refreshed in the background.
     srv.route(base + WK, doc(`${base}/c`, ['ES256']));
@@ -322,7 +342,8 @@ describe('FetchError.reason and content types', () => {
 
   test('each failure names its reason', async () => {
     const base = fresh();
-    const get = (path: string, extra: Partial<Parameters<typeof fetchJson>[1]> = {}) => fetchJson(srv.origin + base + path, { code: 'ERR_JWKS_FETCH', ...extra });
+    const get = (path: string, extra: Partial<Parameters<typeof fetchJson>[1]> = {}) =>
+      fetchJson(srv.origin + base + path, { code: 'ERR_JWKS_FETCH', ...extra });
     srv.route(`${base}/hang`, hang);
     srv.route(`${base}/500`, json({ error: 'x' }, {}, 500));
     srv.route(`${base}/big`, json({ pad: 'x'.repeat(5000) }));
@@ -342,11 +363,20 @@ describe('FetchError.reason and content types', () => {
     await closed.close();
     assert.equal(await reasonOf(fetchJson(`${closed.origin}/x`, { code: 'ERR_JWKS_FETCH' })), 'network');
     srv.route(`${base}/notjwks`, json({ keys: 'no' }));
-    assert.equal(await reasonOf(source({ jwksUri: `${srv.origin}${base}/notjwks`, monotonicClock: clock().now }).source.warmUp()), 'invalid_response');
+    assert.equal(
+      await reasonOf(source({ jwksUri: `${srv.origin}${base}/notjwks`, monotonicClock: clock().now }).source.warmUp()),
+      'invalid_response',
+    );
   });
 
   test('discovery and JWKS answers must be declared JSON; an HTML error page names its type', async () => {
-    for (const t of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/jwk-set+json', 'application/problem+json']) {
+    for (const t of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'Application/JSON;charset=UTF-8',
+      'application/jwk-set+json',
+      'application/problem+json',
+    ]) {
       assert.equal(isJsonContentType(t), true, t);
     }
     for (const t of [null, '', 'text/html', 'text/plain', 'application/jsonp', 'text/json', 'application/json+xml', 'json']) {
@@ -386,37 +416,41 @@ describe('deadlines', () => {
     assert.equal(await verifyWith(s, await k1.sign()), 'k1');
   });
 
-  test('a custom fetch whose body cancel() never settles cannot outlive the deadline or wedge the single flight', { timeout: 20_000 }, async () => {
-    const stuckBody = (text?: string) =>
-      new ReadableStream<Uint8Array>({
-        start(controller) {
-          if (text !== undefined) controller.enqueue(new TextEncoder().encode(text));
-        },
-        cancel: () => new Promise<void>(() => undefined),
-      });
-    const answers: Array<() => Response> = [
-      () => new Response(stuckBody(), { status: 302, headers: { location: 'https://idp.example/elsewhere' } }),
-      () => new Response(stuckBody('<html>'), { status: 200, headers: { 'content-type': 'text/html' } }),
-      () => new Response(stuckBody(), { status: 200, headers: { 'content-type': 'application/json', 'content-length': '99999999' } }),
-    ];
-    for (const [i, bad] of answers.entries()) {
-      let calls = 0;
-      let good = false;
-      const fetch: FetchLike = async (url) => {
-        calls++;
-        if (good) return new Response(JSON.stringify(jwks(k1)), { headers: { 'content-type': 'application/json' } });
-        if (url.endsWith('/elsewhere')) return new Promise<Response>(() => undefined);
-        return bad();
-      };
-      const c = clock();
-      const s = source({ jwksUri: `https://idp.example/stuck${i}/${randomUUID()}`, fetch, timeout: 300, monotonicClock: c.now }).source;
-      const token = await k1.sign();
-      await rejectsWith(verifyWith(s, token), 'ERR_JWKS_FETCH');
-      // A later verification after the backoff starts a new fetch (the flight is not wedged).
-      good = true;
-      c.advance(1000);
-      assert.equal(await verifyWith(s, token), 'k1', `case ${i}`);
-      assert.equal(calls, i === 0 ? 3 : 2, `case ${i}`);
-    }
-  });
+  test(
+    'a custom fetch whose body cancel() never settles cannot outlive the deadline or wedge the single flight',
+    { timeout: 20_000 },
+    async () => {
+      const stuckBody = (text?: string) =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            if (text !== undefined) controller.enqueue(new TextEncoder().encode(text));
+          },
+          cancel: () => new Promise<void>(() => undefined),
+        });
+      const answers: Array<() => Response> = [
+        () => new Response(stuckBody(), { status: 302, headers: { location: 'https://idp.example/elsewhere' } }),
+        () => new Response(stuckBody('<html>'), { status: 200, headers: { 'content-type': 'text/html' } }),
+        () => new Response(stuckBody(), { status: 200, headers: { 'content-type': 'application/json', 'content-length': '99999999' } }),
+      ];
+      for (const [i, bad] of answers.entries()) {
+        let calls = 0;
+        let good = false;
+        const fetch: FetchLike = async (url) => {
+          calls++;
+          if (good) return new Response(JSON.stringify(jwks(k1)), { headers: { 'content-type': 'application/json' } });
+          if (url.endsWith('/elsewhere')) return new Promise<Response>(() => undefined);
+          return bad();
+        };
+        const c = clock();
+        const s = source({ jwksUri: `https://idp.example/stuck${i}/${randomUUID()}`, fetch, timeout: 300, monotonicClock: c.now }).source;
+        const token = await k1.sign();
+        await rejectsWith(verifyWith(s, token), 'ERR_JWKS_FETCH');
+        // A later verification after the backoff starts a new fetch (the flight is not wedged).
+        good = true;
+        c.advance(1000);
+        assert.equal(await verifyWith(s, token), 'k1', `case ${i}`);
+        assert.equal(calls, i === 0 ? 3 : 2, `case ${i}`);
+      }
+    },
+  );
 });

@@ -51,7 +51,8 @@ function setup(opts: Partial<RemoteKeySourceOptions> = {}, body: unknown = jwks(
     ...opts,
   });
   sources.push(source);
-  const of = <T extends RemoteKeyEvent['type']>(type: T) => events.filter((e): e is Extract<RemoteKeyEvent, { type: T }> => e.type === type);
+  const of = <T extends RemoteKeyEvent['type']>(type: T) =>
+    events.filter((e): e is Extract<RemoteKeyEvent, { type: T }> => e.type === type);
   return { path, jwksPath, clock: c, events, of, source, requests: () => srv.count(jwksPath) };
 }
 
@@ -88,7 +89,10 @@ describe('cold start', () => {
     assert.equal(srv.count('/sf/jwks'), 1);
     assert.deepEqual(source.advertisedAlgorithms(), ['ES256', 'RS256']);
     assert.equal(source.jwksUri(), `${srv.origin}/sf/jwks`);
-    assert.deepEqual(events.map((e) => e.type), ['discovery', 'refresh']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['discovery', 'refresh'],
+    );
     const s = source.stats();
     assert.equal(s.fetches, 1);
     assert.equal(s.discoveryFetches, 1);
@@ -224,8 +228,14 @@ describe('rotation, withdrawal and unknown kids', () => {
     // Same instant as the first fetch: a rotation "just before signing" must not wait for a cooldown.
     assert.equal(await verifyWith(t.source, await k2.sign()), 'k2');
     assert.equal(t.requests(), 2);
-    assert.deepEqual(t.of('rotation').map((e) => [e.added, e.removed]), [[['k2'], ['k1']]]);
-    assert.deepEqual(t.of('refresh').map((e) => e.reason), ['cold', 'unknown-kid']);
+    assert.deepEqual(
+      t.of('rotation').map((e) => [e.added, e.removed]),
+      [[['k2'], ['k1']]],
+    );
+    assert.deepEqual(
+      t.of('refresh').map((e) => e.reason),
+      ['cold', 'unknown-kid'],
+    );
     // The withdrawn key no longer validates (and asking for it costs no request inside the cooldown).
     const err = await rejectsWith(verifyWith(t.source, await k1.sign()), 'ERR_KEY_NOT_FOUND');
     assert.ok(err instanceof KeyNotFoundError);
@@ -245,7 +255,10 @@ describe('rotation, withdrawal and unknown kids', () => {
     assert.equal(t.requests(), 2);
     assert.deepEqual(t.of('rotation')[0]?.removed, ['k1']);
     const err = await rejectsWith(verifyWith(t.source, a), 'ERR_KEY_NOT_FOUND');
-    assert.deepEqual((err as KeyNotFoundError).considered.map((r) => r.kid), ['k2']);
+    assert.deepEqual(
+      (err as KeyNotFoundError).considered.map((r) => r.kid),
+      ['k2'],
+    );
   });
 
   test('cooldown: a storm of random kids costs at most one request per window', async () => {
@@ -261,7 +274,10 @@ describe('rotation, withdrawal and unknown kids', () => {
     // t0 + 10 s: inside the cooldown, every unknown kid fails fast, synchronously, with no request.
     t.clock.advance(10_000);
     for (const tok of randomKidTokens(1000)) {
-      assert.throws(() => t.source.getKeys(header(tok), 'ES256'), (e: unknown) => e instanceof KeyNotFoundError && /cooldown/.test(e.message));
+      assert.throws(
+        () => t.source.getKeys(header(tok), 'ES256'),
+        (e: unknown) => e instanceof KeyNotFoundError && /cooldown/.test(e.message),
+      );
     }
     assert.equal(t.requests(), 2);
 
@@ -274,7 +290,9 @@ describe('rotation, withdrawal and unknown kids', () => {
     // t0 + 31 s: remembered for at most the cooldown (OIDC Core §10.1.1), so it may ask again; a
     // storm of random kids together with it still costs exactly one request.
     t.clock.advance(11_000);
-    await Promise.all([batch1[0] as string, ...randomKidTokens(1000)].map((tok) => rejectsWith(verifyWith(t.source, tok), 'ERR_KEY_NOT_FOUND')));
+    await Promise.all(
+      [batch1[0] as string, ...randomKidTokens(1000)].map((tok) => rejectsWith(verifyWith(t.source, tok), 'ERR_KEY_NOT_FOUND')),
+    );
     assert.equal(t.requests(), 3);
     // t0 + 40 s: inside the new window, more random kids cost nothing.
     t.clock.advance(9_000);

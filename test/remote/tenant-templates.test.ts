@@ -58,9 +58,47 @@ async function issuerError(p: Promise<unknown>, label: string): Promise<VerifyEr
 }
 
 const BAD_ANYWHERE = [
-  '@', 'a@b', 'user@127.0.0.1', '%', '%41', '%2e%2e', '%2F', 'a%2Fb', ':', 'a:1', '127.0.0.1:443',
-  ' ', 'a b', ' a', 'a ', '\t', 'a\tb', 'a\n', '\r\na', '\u0000', 'é', 'ｅｖｉｌ', 'İ', 'a\u200bb', 'a\u202eb',
-  '.', '..', '\\', 'a\\b', 'evil.com\\', '[::1]', 'a;b', 'a,b', "a'b", 'a$b', 'a&b', 'a+b', 'a=b', 'a"b', 'a<b', 'a{b}',
+  '@',
+  'a@b',
+  'user@127.0.0.1',
+  '%',
+  '%41',
+  '%2e%2e',
+  '%2F',
+  'a%2Fb',
+  ':',
+  'a:1',
+  '127.0.0.1:443',
+  ' ',
+  'a b',
+  ' a',
+  'a ',
+  '\t',
+  'a\tb',
+  'a\n',
+  '\r\na',
+  '\u0000',
+  'é',
+  'ｅｖｉｌ',
+  'İ',
+  'a\u200bb',
+  'a\u202eb',
+  '.',
+  '..',
+  '\\',
+  'a\\b',
+  'evil.com\\',
+  '[::1]',
+  'a;b',
+  'a,b',
+  "a'b",
+  'a$b',
+  'a&b',
+  'a+b',
+  'a=b',
+  'a"b',
+  'a<b',
+  'a{b}',
 ];
 const BAD_HOST = ['EVIL', 'Contoso', '-a', 'a-', 'a.b', 'evil.com', 'a_b', '~a', 'a'.repeat(64)];
 const BAD_PATH = ['.hidden', 'a'.repeat(129)];
@@ -72,8 +110,21 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
     // With WHATWG URL parsing, "http://127.0.0.1:PORT\.idp.invalid/v2.0" is host 127.0.0.1:PORT.
     // .invalid (RFC 2606) never resolves, so nothing can leave 127.0.0.1 whatever happens.
     const port = new URL(attacker.origin).port;
-    const verifier = createVerifier({ issuer: 'http://{tenantid}.idp.invalid/v2.0', audience: 'client', tenants: () => true, allowHttp: true });
-    const crafted = [`127.0.0.1:${port}\\`, `127.0.0.1:${port}\t\\`, `x@127.0.0.1:${port}\\`, `127.0.0.1:${port}?`, `127.0.0.1:${port}#`, `127.0.0.1:${port}/`, `127.0.0.1:${port}%5C`];
+    const verifier = createVerifier({
+      issuer: 'http://{tenantid}.idp.invalid/v2.0',
+      audience: 'client',
+      tenants: () => true,
+      allowHttp: true,
+    });
+    const crafted = [
+      `127.0.0.1:${port}\\`,
+      `127.0.0.1:${port}\t\\`,
+      `x@127.0.0.1:${port}\\`,
+      `127.0.0.1:${port}?`,
+      `127.0.0.1:${port}#`,
+      `127.0.0.1:${port}/`,
+      `127.0.0.1:${port}%5C`,
+    ];
     for (const tenant of crafted) {
       const iss = `http://${tenant}.idp.invalid/v2.0`;
       let path: string | undefined;
@@ -108,15 +159,26 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
 
   it('host and path templates with static keys: bad tenants are ERR_ISSUER, good ones verify', async () => {
     const keys = jwks(key) as never;
-    const host = createVerifier({ issuer: 'https://{tenantid}.b2clogin.example/tfp/v2.0/', audience: 'client', tenants: () => true, jwks: keys });
+    const host = createVerifier({
+      issuer: 'https://{tenantid}.b2clogin.example/tfp/v2.0/',
+      audience: 'client',
+      tenants: () => true,
+      jwks: keys,
+    });
     const path = createVerifier({ issuer: 'https://login.example/{tenantid}/v2.0', audience: 'client', tenants: () => true, jwks: keys });
     for (const tenant of [...BAD_ANYWHERE, ...BAD_HOST, '']) {
       const iss = `https://${tenant}.b2clogin.example/tfp/v2.0/`;
-      await issuerError(host.verifyIdToken(await key.sign({ iss, tid: tenant, aud: 'client', sub: 's', exp: exp() })), `host ${JSON.stringify(tenant)}`);
+      await issuerError(
+        host.verifyIdToken(await key.sign({ iss, tid: tenant, aud: 'client', sub: 's', exp: exp() })),
+        `host ${JSON.stringify(tenant)}`,
+      );
     }
     for (const tenant of [...BAD_ANYWHERE, ...BAD_PATH]) {
       const iss = `https://login.example/${tenant}/v2.0`;
-      await issuerError(path.verifyIdToken(await key.sign({ iss, tid: tenant, aud: 'client', sub: 's', exp: exp() })), `path ${JSON.stringify(tenant)}`);
+      await issuerError(
+        path.verifyIdToken(await key.sign({ iss, tid: tenant, aud: 'client', sub: 's', exp: exp() })),
+        `path ${JSON.stringify(tenant)}`,
+      );
     }
     for (const tenant of GOOD_HOST) {
       const iss = `https://${tenant}.b2clogin.example/tfp/v2.0/`;
@@ -130,12 +192,30 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
 
   it('every ASCII character and a few non-ASCII ones: exactly the documented set is accepted, the rest is ERR_ISSUER', async () => {
     const keys = jwks(key) as never;
-    const host = createVerifier({ issuer: 'https://{tenantid}.b2clogin.example/tfp/', audience: 'client', tenants: () => true, jwks: keys });
+    const host = createVerifier({
+      issuer: 'https://{tenantid}.b2clogin.example/tfp/',
+      audience: 'client',
+      tenants: () => true,
+      jwks: keys,
+    });
     const path = createVerifier({ issuer: 'https://login.example/{tenantid}/v2.0', audience: 'client', tenants: () => true, jwks: keys });
-    const chars = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), '\u0080', '\u00a0', '\u0131', '\u212a', '\u2024', '\uff0e', '\ud83d\ude00', '\ud800'];
+    const chars = [
+      ...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)),
+      '\u0080',
+      '\u00a0',
+      '\u0131',
+      '\u212a',
+      '\u2024',
+      '\uff0e',
+      '\ud83d\ude00',
+      '\ud800',
+    ];
     const accepted = { host: '', path: '' };
     for (const c of chars) {
-      for (const [name, v, iss] of [['host', host, (t: string) => `https://${t}.b2clogin.example/tfp/`], ['path', path, (t: string) => `https://login.example/${t}/v2.0`]] as const) {
+      for (const [name, v, iss] of [
+        ['host', host, (t: string) => `https://${t}.b2clogin.example/tfp/`],
+        ['path', path, (t: string) => `https://login.example/${t}/v2.0`],
+      ] as const) {
         const tenant = `a${c}b`;
         try {
           await v.verifyIdToken(await key.sign({ iss: iss(tenant), tid: tenant, aud: 'client', sub: 's', exp: exp() }));
@@ -152,9 +232,24 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
   it('the URL check alone (without the character rule) catches host changes and normalisation', () => {
     const host = parseTemplate('https://{tenantid}.b2clogin.com/tfp/v2.0/');
     assert.equal(host.position, 'host');
-    const at = (shape: typeof host, prefix: string, suffix: string, tenant: string) => tenantUrlProblem(shape, prefix + tenant + suffix, tenant);
-    for (const tenant of ['evil.com\\', 'evil.com?', 'evil.com#', 'x@evil.com\\', 'evil.com:444\\', 'EVIL', 'evil.com', 'ｅｖｉｌ', 'a%2eb']) {
-      assert.match(at(host, 'https://', '.b2clogin.com/tfp/v2.0/', tenant) ?? 'accepted', /host|port|parses|not a URL/, JSON.stringify(tenant));
+    const at = (shape: typeof host, prefix: string, suffix: string, tenant: string) =>
+      tenantUrlProblem(shape, prefix + tenant + suffix, tenant);
+    for (const tenant of [
+      'evil.com\\',
+      'evil.com?',
+      'evil.com#',
+      'x@evil.com\\',
+      'evil.com:444\\',
+      'EVIL',
+      'evil.com',
+      'ｅｖｉｌ',
+      'a%2eb',
+    ]) {
+      assert.match(
+        at(host, 'https://', '.b2clogin.com/tfp/v2.0/', tenant) ?? 'accepted',
+        /host|port|parses|not a URL/,
+        JSON.stringify(tenant),
+      );
       assert.notEqual(tenantSyntaxProblem('host', tenant), undefined);
     }
     assert.equal(at(host, 'https://', '.b2clogin.com/tfp/v2.0/', 'contoso'), undefined);
@@ -192,10 +287,19 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
     ];
     for (const o of bad) {
       const options = { audience: 'a', jwks: { keys: [] }, ...o };
-      assert.throws(() => createVerifier(options), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG', JSON.stringify(o));
+      assert.throws(
+        () => createVerifier(options),
+        (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+        JSON.stringify(o),
+      );
     }
     createVerifier({ issuer: 'https://example.com/t-{tenantid}/v2.0', audience: 'a', jwks: { keys: [] }, tenants: ['contoso'] }).close();
-    createVerifier({ issuer: 'https://{tenantid}.example.com/', audience: 'a', tenants: () => true, tenantLimits: { newTenants: 1, window: 1000 } }).close();
+    createVerifier({
+      issuer: 'https://{tenantid}.example.com/',
+      audience: 'a',
+      tenants: () => true,
+      tenantLimits: { newTenants: 1, window: 1000 },
+    }).close();
   });
 
   it('a throwing tenants predicate is ERR_ISSUER, not the thrown error', async () => {
@@ -207,25 +311,32 @@ describe('issuer templates: the tenant cannot steer discovery (finding 1)', () =
         throw new TypeError('boom');
       },
     });
-    await issuerError(verifier.verifyIdToken(await key.sign({ iss: 'https://login.example/t/v2.0', tid: 't', aud: 'client', sub: 's', exp: exp() })), 'predicate');
+    await issuerError(
+      verifier.verifyIdToken(await key.sign({ iss: 'https://login.example/t/v2.0', tid: 't', aud: 'client', sub: 's', exp: exp() })),
+      'predicate',
+    );
   });
 });
 
 /** A multi-tenant IdP on 127.0.0.1: discovery and a JWKS for any (existing) tenant path; counts requests. */
-async function tenantIdp(k: TestKey, exists: (tid: string) => boolean = () => true): Promise<{ origin: string; total(): number; close(): Promise<void> }> {
+async function tenantIdp(
+  k: TestKey,
+  exists: (tid: string) => boolean = () => true,
+): Promise<{ origin: string; total(): number; close(): Promise<void> }> {
   let total = 0;
   let origin = '';
   const server: Server = createServer((req, res) => {
     total++;
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const m = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path);
-    const body = m && !exists(m[1]!)
-      ? undefined
-      : m
-      ? { issuer: `${origin}/${m[1]}/v2.0`, jwks_uri: `${origin}/${m[1]}/keys` }
-      : /^\/[^/]+\/keys$/.test(path)
-        ? jwks(k)
-        : undefined;
+    const body =
+      m && !exists(m[1]!)
+        ? undefined
+        : m
+          ? { issuer: `${origin}/${m[1]}/v2.0`, jwks_uri: `${origin}/${m[1]}/keys` }
+          : /^\/[^/]+\/keys$/.test(path)
+            ? jwks(k)
+            : undefined;
     res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body ?? { error: 'not found' }));
   });
@@ -273,11 +384,13 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
       for (let w = 0; w < windows; w++) {
         const tids = Array.from({ length: perWindow }, () => randomUUID());
         const results = await Promise.allSettled(
-          tids.map((tid) => verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) }))),
+          tids.map((tid) =>
+            verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) })),
+          ),
         );
         results.forEach((r, i) => {
           assert.equal(r.status, 'rejected');
-          const e = (r).reason as VerifyError;
+          const e = r.reason as VerifyError;
           assert.ok(e instanceof VerifyError, String(e));
           if (e.code === 'ERR_SIGNATURE_INVALID') created.push(tids[i]!);
           else {
@@ -306,11 +419,15 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
       // Spend the fresh window's budget, then a genuine new tenant must wait for the next one.
       for (let i = 0; i < limits.newTenants; i++) {
         const tid = randomUUID();
-        await rejectsWith(verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) })), 'ERR_SIGNATURE_INVALID');
+        await rejectsWith(
+          verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) })),
+          'ERR_SIGNATURE_INVALID',
+        );
       }
       const genuine = randomUUID();
       const genuineIss = `${idp.origin}/${genuine}/v2.0`;
-      const sign = () => key.sign({ iss: genuineIss, tid: genuine, aud: 'client', sub: 'alice', exp: exp(clk.now()), iat: Math.floor(clk.now() / 1000) });
+      const sign = () =>
+        key.sign({ iss: genuineIss, tid: genuine, aud: 'client', sub: 'alice', exp: exp(clk.now()), iat: Math.floor(clk.now() / 1000) });
       const requests = idp.total();
       const spent = await rejectsWith(verifier.verifyIdToken(await sign()), 'ERR_DISCOVERY');
       assert.match(spent.message, /budget/);
@@ -323,7 +440,9 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
         await Promise.allSettled(
           Array.from({ length: 200 }, () => {
             const tid = randomUUID();
-            return verifier.verifyIdToken(junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) }));
+            return verifier.verifyIdToken(
+              junkToken({ iss: `${idp.origin}/${tid}/v2.0`, tid, aud: 'client', sub: 's', exp: exp(clk.now()) }),
+            );
           }),
         );
         clk.advance(limits.window);
@@ -385,7 +504,14 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
       // The same tenant with a genuine token, once the budget allows.
       clk.advance(limits.window);
       const iss = `${idp.origin}/${real}/v2.0`;
-      const genuine = await key.sign({ iss, tid: real, aud: 'client', sub: 'alice', exp: exp(clk.now()), iat: Math.floor(clk.now() / 1000) });
+      const genuine = await key.sign({
+        iss,
+        tid: real,
+        aud: 'client',
+        sub: 'alice',
+        exp: exp(clk.now()),
+        iat: Math.floor(clk.now() / 1000),
+      });
       assert.equal((await verifier.verifyIdToken(genuine)).issuer, iss);
       verifier.close();
     } finally {
@@ -407,7 +533,13 @@ describe('issuer templates: unauthenticated tenants are budgeted (finding 3)', (
         const iss = `${idp.origin}/${tid}/v2.0`;
         assert.equal((await verifier.verifyIdToken(await key.sign({ iss, tid, aud: 'client', sub: 's', exp: exp() }))).issuer, iss);
       }
-      assert.deepEqual(Object.keys(issuerStats(verifier)).sort(), tids.slice(1).map((t) => `${idp.origin}/${t}/v2.0`).sort());
+      assert.deepEqual(
+        Object.keys(issuerStats(verifier)).sort(),
+        tids
+          .slice(1)
+          .map((t) => `${idp.origin}/${t}/v2.0`)
+          .sort(),
+      );
       const released = sharedJwksCache(`${idp.origin}/${tids[0]}/keys`);
       assert.equal(released.users, 0, 'the dropped tenant released its JWKS cache');
       released.acquire().release();
