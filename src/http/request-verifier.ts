@@ -1,4 +1,5 @@
 import { ASYMMETRIC_ALGORITHMS } from '../jose/algorithms.js';
+import { unavailableReason } from '../jose/backend.js';
 import type { VerifierOptions } from '../options.js';
 import { type OidcVerifier, createTokenVerifier, type TokenVerifier } from '../verifier.js';
 import type { HttpRequest } from './http-request.js';
@@ -30,7 +31,10 @@ export interface Verifier extends TokenVerifier {
 export function createVerifier(options: VerifierOptions): Verifier {
   const core = createTokenVerifier(options);
   // Checked by createTokenVerifier: the algorithms DPoP proofs may use, for the challenge's `algs`.
-  const settings = { dpopAlgorithms: options.dpop?.algorithms ?? ASYMMETRIC_ALGORITHMS };
+  // Algorithms this runtime cannot verify (ES256K and Ed448 on the edge) are not offered.
+  const settings = {
+    dpopAlgorithms: (options.dpop?.algorithms ?? ASYMMETRIC_ALGORITHMS).filter((a) => unavailableReason(a) === undefined),
+  };
   // The request layer sits above the verifier: it adds its method here instead of the verifier
   // importing it (the layer rule).
   return Object.assign(core, {

@@ -87,7 +87,10 @@ test('workerd: the Hono adapter serves real requests with keys fetched from 127.
   assert.equal(http.jwksRequests() - before, 1, 'the isolate fetched the JWKS once');
   const none = await worker.fetch('/items');
   assert.equal(none.status, 401);
-  assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
+  // Bearer and DPoP are both accepted (RFC 9449 §7.2); DPoP offers only what workerd can verify.
+  const challenge = none.headers.get('www-authenticate') ?? '';
+  assert.match(challenge, /^Bearer realm="api", DPoP realm="api", algs="[^"]*ES256[^"]*"$/);
+  assert.doesNotMatch(challenge, /ES256K/);
   const bad = await worker.fetch('/items', { headers: { authorization: `Bearer ${await http.badSignatureToken()}` } });
   assert.equal(bad.status, 401);
   assert.match(bad.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
