@@ -40,6 +40,7 @@ export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jose/
 export type { JoseHeader, JwtPayload, Jwk, Jwks } from './jose/types.js';
 export type { KeySource } from './keys/key-source.js';
 export type { VerificationKey } from './keys/jwk.js';
+export { importVerificationKey } from './keys/import-verification-key.js';
 export { hashClaimValue } from './claims/hash-claim.js';
 export { createRemoteKeySource } from './remote/remote-key-source.js';
 export type { RemoteKeySource, RemoteKeySourceOptions } from './remote/remote-key-source.js';
