@@ -1,10 +1,9 @@
 import { VerifyError } from '../errors.js';
 import { importJwk, type VerificationKey } from './jwk.js';
-import type { KeySource } from './key-source.js';
 
 /**
  * Imports one public JWK (RFC 7517) into a {@link VerificationKey}, for your own
- * {@link KeySource}: the same checks as a key set (public members only, key size, curve,
+ * `KeySource`: the same checks as a key set (public members only, key size, curve,
  * `use`/`key_ops`/`alg` fit). Import each key once and keep the result; a key the library cannot
  * or must not use throws `ERR_CONFIG` with the reason.
  *
