@@ -1,7 +1,7 @@
 import { ClaimError, DpopError, VerifyError, describe } from './errors.js';
-import { checkAccessTokenClaims, type AccessTokenCheckOptions } from './claims/access-token.js';
-import { checkIdTokenClaims, responseTypeProblem, type IdTokenCheckOptions } from './claims/id-token.js';
-import { checkLogoutTokenClaims } from './claims/logout-token.js';
+import type { AccessTokenCheckOptions } from './claims/access-token.js';
+import { responseTypeProblem, type IdTokenCheckOptions } from './claims/id-token.js';
+import { TOKEN_PROFILES, type TokenProfileName } from './claims/token-profiles.js';
 import { ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
 import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
@@ -168,7 +168,7 @@ interface Prepared {
   readonly ctx: IssuerContext;
 }
 
-type Profile = 'id' | 'access' | 'logout';
+type Profile = TokenProfileName;
 type CallOptions = IdTokenVerifyOptions & AccessTokenVerifyOptions;
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
@@ -362,11 +362,11 @@ export class OidcVerifier implements TokenVerifier {
     const ctx = this.#issuers.select(jws.payload);
     // OIDC Core §10.1: the client secret signs ID tokens only. Access and logout tokens come from the
     // issuer's asymmetric keys, whatever `algorithms` allows.
-    if (profile !== 'id' && (SYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+    if (!TOKEN_PROFILES[profile].hmac && (SYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
       const asymmetric = [...ctx.allowed].filter((a) => !(SYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
       throw new VerifyError(
         'ERR_ALG_NOT_ALLOWED',
-        `alg ${JSON.stringify(alg)} is not allowed for ${profile === 'access' ? 'an access token' : 'a logout token'}: HMAC with the client secret is for ID tokens only (OIDC Core §10.1); ${asymmetric.length > 0 ? `expected one of ${asymmetric.join(', ')}` : 'no asymmetric algorithm is configured'}`,
+        `alg ${JSON.stringify(alg)} is not allowed for ${TOKEN_PROFILES[profile].article}: HMAC with the client secret is for ID tokens only (OIDC Core §10.1); ${asymmetric.length > 0 ? `expected one of ${asymmetric.join(', ')}` : 'no asymmetric algorithm is configured'}`,
       );
     }
     if (!ctx.allowed.has(alg)) {
@@ -419,7 +419,7 @@ export class OidcVerifier implements TokenVerifier {
   #finish(p: Prepared, key: KeyHolder, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
     const { header, payload } = p.jws;
     // id_token_signing_alg_values_supported speaks of ID tokens only.
-    const advertised = profile === 'id' ? p.ctx.keySource.advertisedAlgorithms?.() : undefined;
+    const advertised = TOKEN_PROFILES[profile].advertisedAlgorithms ? p.ctx.keySource.advertisedAlgorithms?.() : undefined;
     if (advertised !== undefined && p.spec.family !== 'hmac' && !advertised.includes(p.alg)) {
       throw new VerifyError(
         'ERR_ALG_NOT_ALLOWED',
@@ -428,9 +428,7 @@ export class OidcVerifier implements TokenVerifier {
     }
     const crv = (key as Partial<VerificationKey>).crv;
     const clock = { now: this.#now() / 1000, tolerance: this.#common.clockTolerance };
-    if (profile === 'id') checkIdTokenClaims(header, payload, clock, p.ctx.rules, options, p.alg, crv);
-    else if (profile === 'access') checkAccessTokenClaims(header, payload, clock, p.ctx.rules, options);
-    else checkLogoutTokenClaims(header, payload, clock, p.ctx.rules);
+    TOKEN_PROFILES[profile].check({ header, payload, clock, rules: p.ctx.rules, options, alg: p.alg, crv });
     const validate = this.#common.validate;
     if (validate !== undefined) {
       try {

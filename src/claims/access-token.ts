@@ -20,7 +20,7 @@ export interface AccessTokenCheckOptions {
 }
 
 // RFC 9068 §2.1: "at+jwt"; "application/at+jwt" is accepted by the prefix rule of checkTyp.
-const ACCESS_TOKEN_TYPES = ['at+jwt'];
+export const ACCESS_TOKEN_TYPES = ['at+jwt'];
 
 /**
  * JWT profile for OAuth 2.0 access tokens (RFC 9068 §4): `typ` must be `at+jwt`; `iss`, `exp`,

@@ -43,7 +43,8 @@ export interface IdTokenCheckOptions {
   readonly requireSHash?: boolean;
 }
 
-const ID_TOKEN_TYPES = ['jwt'];
+// OIDC Core §2 leaves `typ` open; "JWT" (any case) or absent is accepted, `at+jwt` and `logout+jwt` are not.
+export const ID_TOKEN_TYPES = ['jwt'];
 
 function hasWord(responseType: string | undefined, word: string): boolean {
   return responseType !== undefined && responseType.split(' ').includes(word);

@@ -16,7 +16,7 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
 
 // Back-Channel Logout §2.4 only recommends "logout+jwt": absent and "JWT" are accepted too; the
 // required `events` member keeps ID and access tokens from passing as logout tokens.
-const LOGOUT_TOKEN_TYPES = ['logout+jwt', 'jwt'];
+export const LOGOUT_TOKEN_TYPES = ['logout+jwt', 'jwt'];
 
 /**
  * Logout token validation, OpenID Connect Back-Channel Logout 1.0 §2.6 steps 3-7 (the signature and

@@ -1,3 +1,4 @@
+import { TOKEN_PROFILES, type TokenProfileName } from '../claims/token-profiles.js';
 import { checkAccessTokenClaims, type AccessTokenCheckOptions } from '../claims/access-token.js';
 import { checkIdTokenClaims, type IdTokenCheckOptions } from '../claims/id-token.js';
 import { BACKCHANNEL_LOGOUT_EVENT, checkLogoutTokenClaims } from '../claims/logout-token.js';
@@ -5,6 +6,12 @@ import { checkIssuer, type ProfileRules } from '../claims/rules.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import { describeTime, isoSeconds } from './time.js';
 import type { ChecklistRequest, TokenType } from './types.js';
+
+/** The `typ` values a profile accepts, from the verifier's own table (so row and message agree). */
+function typExpected(name: TokenProfileName): string {
+  const { accepted, required } = TOKEN_PROFILES[name].typ;
+  return [...accepted.map((v) => JSON.stringify(v)), ...(required ? [] : ['absent'])].join(' or ');
+}
 
 /**
  * The claim rows of each token profile: what each row expects, shows, and how it is judged alone.
@@ -233,7 +240,7 @@ const ID_PROFILE: Profile = {
       {
         claim: 'typ',
         when: ctx.header.typ !== undefined,
-        expected: '"jwt" or absent (case-insensitive, RFC 7515 §4.1.9)',
+        expected: `${typExpected('id')} (case-insensitive, RFC 7515 §4.1.9)`,
         actual: show(ctx.header.typ),
         pass: 'an ID token type',
         isolate: () => ({ payload: {}, header: { typ: ctx.header.typ } }),
@@ -259,7 +266,7 @@ const ACCESS_PROFILE: Profile = {
     return [
       {
         claim: 'typ',
-        expected: '"at+jwt" (case-insensitive, RFC 9068 §2.1)',
+        expected: `${typExpected('access')} (case-insensitive, RFC 9068 §2.1)`,
         actual: show(ctx.header.typ),
         pass: 'a JWT access token',
         isolate: () => ({ payload: {}, header: { typ: ctx.header.typ } }),
@@ -296,7 +303,7 @@ const LOGOUT_PROFILE: Profile = {
       {
         claim: 'typ',
         when: ctx.header.typ !== undefined,
-        expected: '"logout+jwt" or "jwt" or absent (case-insensitive, OIDC Back-Channel Logout §2.4)',
+        expected: `${typExpected('logout')} (case-insensitive, OIDC Back-Channel Logout §2.4)`,
         actual: show(ctx.header.typ),
         pass: 'a logout token type',
         isolate: () => ({ payload: {}, header: { typ: ctx.header.typ } }),
