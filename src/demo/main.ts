@@ -151,7 +151,8 @@ function writeTokenFiles(p: DemoProvider, run: DemoRun): { dir: string; files: T
   };
   const code = run.code;
   if (code !== undefined) {
-    add('id-token.jwt', 'ID token (code flow)', code.tokens.id_token, `--audience ${p.clientId} --nonce ${code.nonce}`);
+    // '--nonce=VALUE': a random nonce begins with '-' one time in 64, and would read as an option.
+    add('id-token.jwt', 'ID token (code flow)', code.tokens.id_token, `--audience ${p.clientId} --nonce=${code.nonce}`);
     add(
       'access-token.jwt',
       'JWT access token (RFC 9068)',
