@@ -6,17 +6,15 @@ import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyEvent, RemoteKeyListener } from './events.js';
 import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.js';
+import { COLD, FIRST_BACKOFF, failed, installed, mayFetch, phase, type JwksFreshness } from './jwks-freshness.js';
 import { checkPersisted, persistedHeaders, type JwksStore } from './jwks-store.js';
 
 /**
- * The cache of one JWKS URL, shared by every source that uses it (see {@link sharedJwksCache}).
+ * The cache of one JWKS URL, shared by every source that uses it (see `sharedJwksCache` in
+ * jwks-registry.ts).
  *
- * Lifecycle of the cached set, with t = the monotonic clock (never the verification instant `now`):
- *   t < refreshAt        served from memory; the hot path (a Map lookup, no promise)
- *   t < freshUntil       served, and a background refresh starts (refresh ahead of expiry)
- *   t < swrUntil         served stale while a background refresh runs (stale-while-revalidate)
- *   later                revalidated before answering; if that fails, served stale until
- *                        staleUntil (stale-if-error, at most maxStale) with a warning event
+ * Lifecycle of the cached set: the phases of its freshness state (the table on `JwksFreshness` in
+ * jwks-freshness.ts), judged by the monotonic clock (never the verification instant `now`).
  * An unknown `kid` refetches at once, then not again for `cooldown`; a kid missing from a fetch
  * made after its token arrived is remembered as absent for at most `cooldown` (OIDC Core §10.1.1:
  * an unfamiliar kid is the signal to go back to the jwks_uri). All fetches are single-flight.
@@ -33,10 +31,6 @@ export const REMOTE_DEFAULTS = {
 
 /** Kids remembered as absent (each for at most the cooldown); beyond this, cooldown alone limits requests. */
 const MAX_NEGATIVE = 1000;
-/** Refresh this long before expiry at most (a quarter of the lifetime for short lifetimes). */
-const MAX_REFRESH_AHEAD = 60_000;
-/** First retry delay after a failed fetch; doubles up to max(cooldown, 1 s). */
-const FIRST_BACKOFF = 1000;
 const MAX_TIMER = 2 ** 31 - 1;
 
 export interface JwksCacheOptions {
@@ -57,7 +51,8 @@ export interface JwksCacheOptions {
   readonly jwksStore?: JwksStore;
 }
 
-const monotonic = (): number => performance.now();
+/** The default monotonic clock (also the registry's key for it). */
+export const monotonic = (): number => performance.now();
 
 type Keys = readonly VerificationKey[];
 
@@ -107,11 +102,8 @@ export class JwksCache {
 
   #set: KeySet | undefined;
   #setSeq = 0;
-  #fetchedAt = 0;
-  #refreshAt = -Infinity;
-  #freshUntil = -Infinity;
-  #swrUntil = -Infinity;
-  #staleUntil = -Infinity;
+  /** Refresh, freshness, stale and backoff instants (pure; see jwks-freshness.ts). */
+  #f: JwksFreshness = COLD;
 
   /** Fetches started so far; a fetch with a higher number started after a caller arrived. */
   #seq = 0;
@@ -121,9 +113,6 @@ export class JwksCache {
   /** Kids (and other miss keys) absent from a fetch, with when that was learnt. */
   readonly #negative = new Map<string, number>();
 
-  #failing = false;
-  #failures = 0;
-  #retryAt = -Infinity;
   #lastError: VerifyError | undefined;
   #staleNotified = false;
 
@@ -173,7 +162,7 @@ export class JwksCache {
   getKeys(header: JoseHeader, alg: Algorithm): Keys | Promise<Keys> {
     this.#reads++;
     const set = this.#set;
-    if (set !== undefined && this.#now() < this.#refreshAt) {
+    if (set !== undefined && phase(this.#f, this.#now()) === 'fresh') {
       const m = set.select(header, alg);
       if (m.keys !== undefined) {
         this.#hits++;
@@ -186,11 +175,11 @@ export class JwksCache {
 
   /** Loads the set if it is missing or expired; resolves when usable keys (maybe stale) are cached. */
   async ensure(): Promise<void> {
-    if (this.#set !== undefined && this.#now() < this.#freshUntil) return;
+    if (this.#set !== undefined && this.#now() < this.#f.freshUntil) return;
     try {
       await (this.#inflight ?? this.#refresh(this.#set === undefined ? 'cold' : 'expired'));
     } catch (err) {
-      if (this.#set !== undefined && this.#now() < this.#staleUntil) {
+      if (this.#set !== undefined && this.#now() < this.#f.staleUntil) {
         this.#noteStale(this.#now());
         return;
       }
@@ -217,7 +206,7 @@ export class JwksCache {
 
   /**
    * The last release stops the refresh timer and drops the listeners; the cached set stays for a
-   * later user of the same URL (the registry keeps a few idle caches, see {@link sharedJwksCache}).
+   * later user of the same URL (the registry keeps a few idle caches, see jwks-registry.ts).
    */
   release(): void {
     if (this.#refs === 0 || --this.#refs > 0 || this.#closed) return;
@@ -263,22 +252,23 @@ export class JwksCache {
     if (set === undefined) {
       if (this.#inflight !== undefined) return this.#inflight.then(() => this.#lookup(header, alg, seq));
       // A failing endpoint is asked again only after the backoff: a stampede must not become a DoS.
-      if (t < this.#retryAt && this.#lastError !== undefined) throw this.#lastError;
+      if (!mayFetch(this.#f, t) && this.#lastError !== undefined) throw this.#lastError;
       return this.#refresh('cold').then(() => this.#lookup(header, alg, seq));
     }
-    if (t < this.#refreshAt) return this.#serve(set, header, alg, seq);
-    if (t < this.#swrUntil || (this.#failing && t < this.#staleUntil)) {
-      this.#kick(t, t < this.#freshUntil ? 'refresh-ahead' : 'expired');
-      if (t >= this.#freshUntil && this.#failing) this.#noteStale(t);
+    const now = phase(this.#f, t);
+    if (now === 'fresh') return this.#serve(set, header, alg, seq);
+    if (now !== 'expired') {
+      this.#kick(t, now === 'refresh-ahead' ? 'refresh-ahead' : 'expired');
+      if (now === 'stale-if-error') this.#noteStale(t);
       return this.#serve(set, header, alg, seq);
     }
-    if (this.#inflight === undefined && t < this.#retryAt) throw this.#expiredError(t);
+    if (this.#inflight === undefined && !mayFetch(this.#f, t)) throw this.#expiredError(t);
     const p = this.#inflight ?? this.#refresh('expired');
     return p.then(
       () => this.#lookup(header, alg, seq),
       (err: unknown) => {
         const t2 = this.#now();
-        if (this.#set !== undefined && t2 < this.#staleUntil) {
+        if (this.#set !== undefined && t2 < this.#f.staleUntil) {
           this.#noteStale(t2);
           return this.#lookup(header, alg, seq);
         }
@@ -349,8 +339,8 @@ export class JwksCache {
       }
       throw this.#notFound(header, alg, rejections, `refetch for unknown keys paused for ${seconds(wait)} (cooldown)`);
     }
-    if (t < this.#retryAt) {
-      throw this.#notFound(header, alg, rejections, `the JWKS endpoint is failing, next attempt in ${seconds(this.#retryAt - t)}`);
+    if (!mayFetch(this.#f, t)) {
+      throw this.#notFound(header, alg, rejections, `the JWKS endpoint is failing, next attempt in ${seconds(this.#f.retryAt - t)}`);
     }
     this.#lastUnknownFetchAt = t;
     return this.#refresh('unknown-kid').then(
@@ -374,7 +364,7 @@ export class JwksCache {
   }
 
   #notFound(header: JoseHeader, alg: Algorithm, rejections: readonly KeyRejection[], note?: string): VerifyError {
-    const age = seconds(this.#now() - this.#fetchedAt);
+    const age = seconds(this.#now() - this.#f.fetchedAt);
     return keyNotFound(header, alg, rejections, `the JWKS from ${this.uri} (fetched ${age} ago${note ? `; ${note}` : ''})`);
   }
 
@@ -385,8 +375,8 @@ export class JwksCache {
     this.#emit({
       type: 'stale-served',
       jwksUri: this.uri,
-      ageMs: t - this.#fetchedAt,
-      remainingMs: this.#staleUntil - t,
+      ageMs: t - this.#f.fetchedAt,
+      remainingMs: this.#f.staleUntil - t,
       error: this.#lastError ?? fetchFailure('ERR_JWKS_FETCH', this.uri, 'refresh failed'),
     });
   }
@@ -396,7 +386,7 @@ export class JwksCache {
     return new FetchError(
       'ERR_JWKS_FETCH',
       this.uri,
-      `${last?.message ?? `JWKS request to ${this.uri} failed`}; the last good keys (fetched ${seconds(t - this.#fetchedAt)} ago) are past their stale-if-error limit`,
+      `${last?.message ?? `JWKS request to ${this.uri} failed`}; the last good keys (fetched ${seconds(t - this.#f.fetchedAt)} ago) are past their stale-if-error limit`,
       {
         ...(last ? { cause: last } : {}),
         ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}),
@@ -409,7 +399,7 @@ export class JwksCache {
 
   /** Starts a background refresh unless one runs or the failure backoff says wait. */
   #kick(t: number, reason: RefreshReason): void {
-    if (this.#inflight === undefined && t >= this.#retryAt) this.#refresh(reason).catch(noop);
+    if (this.#inflight === undefined && mayFetch(this.#f, t)) this.#refresh(reason).catch(noop);
   }
 
   /** Single flight: every caller during a fetch shares it. */
@@ -467,7 +457,7 @@ export class JwksCache {
   async #fetch(reason: RefreshReason, id: number): Promise<KeySet> {
     if (reason === 'cold') {
       const stored = await this.#fromStore(id);
-      if (stored !== undefined && this.#now() < this.#freshUntil) {
+      if (stored !== undefined && this.#now() < this.#f.freshUntil) {
         this.#fetches--; // counted by #refresh, but no request was made
         return stored;
       }
@@ -488,7 +478,7 @@ export class JwksCache {
       const e = this.#failed(reason, err);
       // A persisted set past freshness is still the last good one: stale-if-error serves it.
       const t = this.#now();
-      if (reason === 'cold' && this.#set !== undefined && t < this.#staleUntil) {
+      if (reason === 'cold' && this.#set !== undefined && t < this.#f.staleUntil) {
         this.#noteStale(t);
         return this.#set;
       }
@@ -507,16 +497,9 @@ export class JwksCache {
     const prev = this.#set;
     this.#set = set;
     this.#setSeq = id;
-    this.#fetchedAt = t;
     this.#lastRefresh = wall;
-    this.#freshUntil = t + f.freshFor;
-    this.#refreshAt = this.#freshUntil - Math.min(f.freshFor / 4, MAX_REFRESH_AHEAD);
-    this.#swrUntil = this.#freshUntil + Math.min(f.staleWhileRevalidate, this.#maxStale);
-    this.#staleUntil = this.#freshUntil + Math.min(f.staleIfError ?? this.#maxStale, this.#maxStale);
+    this.#f = installed(t, f, this.#maxStale);
     this.#negative.clear();
-    this.#failing = false;
-    this.#failures = 0;
-    this.#retryAt = -Infinity;
     this.#lastError = undefined;
     this.#staleNotified = false;
 
@@ -541,18 +524,16 @@ export class JwksCache {
       const removed = [...before].filter((k) => !after.has(k));
       if (added.length > 0 || removed.length > 0) this.#emit({ type: 'rotation', jwksUri: this.uri, added, removed });
     }
-    this.#schedule(this.#refreshAt);
+    this.#schedule(this.#f.refreshAt);
   }
 
   #failed(reason: RefreshReason, err: unknown): VerifyError {
     const e = err instanceof VerifyError ? err : fetchFailure('ERR_JWKS_FETCH', this.uri, String(err), { cause: err });
     const t = this.#now();
     this.#errors++;
-    this.#failures++;
-    const backoff = Math.min(FIRST_BACKOFF * 2 ** Math.min(this.#failures - 1, 20), Math.max(this.#cooldown, FIRST_BACKOFF));
-    this.#retryAt = t + backoff;
+    this.#f = failed(this.#f, t, this.#cooldown);
+    const backoff = this.#f.retryAt - t;
     this.#lastError = e;
-    this.#failing = true;
     this.#staleNotified = false;
     this.#emit({
       type: 'fetch-error',
@@ -561,9 +542,9 @@ export class JwksCache {
       reason,
       error: e,
       retryInMs: backoff,
-      servingStale: this.#set !== undefined && t < this.#staleUntil,
+      servingStale: this.#set !== undefined && t < this.#f.staleUntil,
     });
-    this.#schedule(this.#retryAt);
+    this.#schedule(this.#f.retryAt);
     return e;
   }
 
@@ -586,9 +567,9 @@ export class JwksCache {
     // An idle cache goes quiet instead of polling the IdP forever; the next token revalidates.
     if (this.#closed || this.#refs === 0 || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
     const t = this.#now();
-    if (t < this.#retryAt) return this.#schedule(this.#retryAt);
-    if (t < this.#refreshAt) return this.#schedule(this.#refreshAt);
-    this.#refresh(t < this.#freshUntil ? 'refresh-ahead' : 'expired').catch(noop);
+    if (!mayFetch(this.#f, t)) return this.#schedule(this.#f.retryAt);
+    if (t < this.#f.refreshAt) return this.#schedule(this.#f.refreshAt);
+    this.#refresh(t < this.#f.freshUntil ? 'refresh-ahead' : 'expired').catch(noop);
   }
 
   #emit(event: RemoteKeyEvent): void {
@@ -600,65 +581,4 @@ export class JwksCache {
       }
     }
   }
-}
-
-const DEFAULT_FETCH: object = {};
-/** Caches with different stores are not shared; each store object gets a number for the key. */
-const storeIds = new WeakMap<object, number>();
-let lastStoreId = 0;
-const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
-/**
- * Released caches kept for the next user of the same URL (a verifier per request, like the CLI
- * checklist, must not refetch each time), oldest first; beyond the limit the oldest is disposed.
- */
-const IDLE_LIMIT = 16;
-const idle = new Map<JwksCache, () => void>();
-
-/**
- * The process-wide cache for `uri`: every source with the same URI, `fetch`, monotonic clock (a
- * test seam; the verifier's `now` plays no part) and cache options shares one set, one
- * single-flight fetch and one cooldown. Call `acquire()` on it and `release()` when done.
- */
-export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
-  const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
-  const clockKey: object = options.monotonicClock ?? monotonic;
-  const storeKey =
-    options.jwksStore === undefined
-      ? 0
-      : (storeIds.get(options.jwksStore) ?? storeIds.set(options.jwksStore, ++lastStoreId).get(options.jwksStore)!);
-  let byClock = registry.get(fetchKey);
-  if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
-  let byKey = byClock.get(clockKey);
-  if (byKey === undefined) byClock.set(clockKey, (byKey = new Map<string, JwksCache>()));
-  const key = JSON.stringify([
-    uri,
-    options.timeout ?? HTTP_DEFAULTS.timeout,
-    options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
-    options.allowHttp === true,
-    options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
-    options.cooldown ?? REMOTE_DEFAULTS.cooldown,
-    options.maxStale ?? REMOTE_DEFAULTS.maxStale,
-    options.maxKeys ?? REMOTE_DEFAULTS.maxKeys,
-    storeKey,
-  ]);
-  let cache = byKey.get(key);
-  if (cache === undefined || cache.closed) {
-    const map = byKey;
-    const dispose = (): void => {
-      created.dispose();
-      if (map.get(key) === created) map.delete(key);
-    };
-    const created: JwksCache = new JwksCache(uri, options, () => {
-      idle.set(created, dispose);
-      if (idle.size > IDLE_LIMIT) {
-        const [oldest, disposeOldest] = idle.entries().next().value as [JwksCache, () => void];
-        idle.delete(oldest);
-        disposeOldest();
-      }
-    });
-    cache = created;
-    map.set(key, cache);
-  }
-  idle.delete(cache);
-  return cache;
 }
