@@ -1,13 +1,15 @@
-import { FetchError, VerifyError, type KeyRejection } from '../errors.js';
+import { VerifyError, type KeyRejection } from '../errors.js';
 import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader } from '../jose/types.js';
-import { PRIVATE_KEY_REASON, type VerificationKey } from '../keys/jwk.js';
+import type { VerificationKey } from '../keys/jwk.js';
 import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyEvent, RemoteKeyListener } from './events.js';
 import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.js';
+import { expiredError, installEvents, seconds } from './jwks-cache-events.js';
 import { COLD, FIRST_BACKOFF, failed, installed, mayFetch, phase, type JwksFreshness } from './jwks-freshness.js';
-import { checkPersisted, persistedHeaders, type JwksStore } from './jwks-store.js';
+import { REMOTE_DEFAULTS, monotonic, type JwksCacheOptions } from './jwks-options.js';
+import { persist, readPersisted, type JwksStore } from './jwks-store.js';
 
 /**
  * The cache of one JWKS URL, shared by every source that uses it (see `sharedJwksCache` in
@@ -20,51 +22,13 @@ import { checkPersisted, persistedHeaders, type JwksStore } from './jwks-store.j
  * an unfamiliar kid is the signal to go back to the jwks_uri). All fetches are single-flight.
  */
 
-export const REMOTE_DEFAULTS = {
-  /** Minimum ms between two refetches for unknown kids. */
-  cooldown: 30_000,
-  /** How long the last good keys serve while refreshing fails, ms past freshness. */
-  maxStale: 86_400_000,
-  /** Keys taken from one JWKS. */
-  maxKeys: 100,
-} as const;
-
 /** Kids remembered as absent (each for at most the cooldown); beyond this, cooldown alone limits requests. */
 const MAX_NEGATIVE = 1000;
 const MAX_TIMER = 2 ** 31 - 1;
 
-export interface JwksCacheOptions {
-  readonly fetch?: FetchLike;
-  readonly timeout?: number;
-  readonly maxResponseSize?: number;
-  readonly allowHttp?: boolean;
-  readonly maxRedirects?: number;
-  readonly cooldown?: number;
-  readonly maxStale?: number;
-  readonly maxKeys?: number;
-  /**
-   * Monotonic clock in ms for every freshness, cooldown and backoff decision (a test seam).
-   * Default `performance.now`. Never the verifier's `now`: that is the instant claims are judged at.
-   */
-  readonly monotonicClock?: () => number;
-  /** Persists fetched JWKS responses (see {@link JwksStore}); read once when the cache is cold. */
-  readonly jwksStore?: JwksStore;
-}
-
-/** The default monotonic clock (also the registry's key for it). */
-export const monotonic = (): number => performance.now();
-
 type Keys = readonly VerificationKey[];
 
 const noop = (): void => undefined;
-
-function keyId(k: VerificationKey): string {
-  if (k.kid !== undefined) return k.kid;
-  if (k.x5tS256 !== undefined) return `x5t#S256:${k.x5tS256}`;
-  const j = k.jwk as { n?: unknown; x?: unknown };
-  const material = typeof j.n === 'string' ? j.n : typeof j.x === 'string' ? j.x : '';
-  return `${k.kty}:${material.slice(0, 16)}`;
-}
 
 /**
  * What a miss is remembered by, or undefined when a refetch cannot help: the token names a kid
@@ -75,10 +39,6 @@ function missKey(header: JoseHeader, alg: Algorithm, m: KeyMatch): string | unde
   if (typeof header['x5t#S256'] === 'string') return `x5t#S256:${header['x5t#S256']}`;
   if (typeof header.x5t === 'string') return `x5t:${header.x5t}`;
   return `alg:${alg}`;
-}
-
-function seconds(ms: number): string {
-  return `${Math.max(0, Math.round(ms / 1000))} s`;
 }
 
 export class JwksCache {
@@ -262,7 +222,7 @@ export class JwksCache {
       if (now === 'stale-if-error') this.#noteStale(t);
       return this.#serve(set, header, alg, seq);
     }
-    if (this.#inflight === undefined && !mayFetch(this.#f, t)) throw this.#expiredError(t);
+    if (this.#inflight === undefined && !mayFetch(this.#f, t)) throw expiredError(this.uri, this.#lastError, t - this.#f.fetchedAt);
     const p = this.#inflight ?? this.#refresh('expired');
     return p.then(
       () => this.#lookup(header, alg, seq),
@@ -272,7 +232,7 @@ export class JwksCache {
           this.#noteStale(t2);
           return this.#lookup(header, alg, seq);
         }
-        throw this.#set !== undefined ? this.#expiredError(t2) : err;
+        throw this.#set !== undefined ? expiredError(this.uri, this.#lastError, t2 - this.#f.fetchedAt) : err;
       },
     );
   }
@@ -381,20 +341,6 @@ export class JwksCache {
     });
   }
 
-  #expiredError(t: number): FetchError {
-    const last = this.#lastError;
-    return new FetchError(
-      'ERR_JWKS_FETCH',
-      this.uri,
-      `${last?.message ?? `JWKS request to ${this.uri} failed`}; the last good keys (fetched ${seconds(t - this.#f.fetchedAt)} ago) are past their stale-if-error limit`,
-      {
-        ...(last ? { cause: last } : {}),
-        ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}),
-        ...(last instanceof FetchError ? { reason: last.reason } : {}),
-      },
-    );
-  }
-
   // ---- fetching ---------------------------------------------------------------------------
 
   /** Starts a background refresh unless one runs or the failure backoff says wait. */
@@ -425,32 +371,13 @@ export class JwksCache {
     const store = this.#store;
     if (store === undefined || this.#storeRead) return undefined;
     this.#storeRead = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stored = await readPersisted(store, this.uri, this.#http.timeout, this.#maxKeys);
+    if (stored === undefined) return undefined;
     try {
-      const deadline = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), this.#http.timeout);
-      });
-      const wall = Date.now();
-      const entry = checkPersisted(await Promise.race([Promise.resolve().then(() => store.get(this.uri)), deadline]), wall);
-      if (entry === undefined) return undefined;
-      const set = KeySet.fromJwks(entry.jwks, { maxKeys: this.#maxKeys, errorCode: 'ERR_JWKS_FETCH' });
-      if (set.keys.length === 0) return undefined;
-      this.#install(set, new Headers(entry.headers), 'persisted', id, 0, wall - entry.fetchedAt);
-      return set;
+      this.#install(stored.set, stored.headers, 'persisted', id, 0, stored.ageMs);
+      return stored.set;
     } catch {
       return undefined;
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-  }
-
-  #persist(body: unknown, headers: Headers): void {
-    const store = this.#store;
-    if (store === undefined) return;
-    try {
-      void Promise.resolve(store.set(this.uri, { jwks: body, fetchedAt: Date.now(), headers: persistedHeaders(headers) })).catch(noop);
-    } catch {
-      // A failing store never fails verification.
     }
   }
 
@@ -473,7 +400,7 @@ export class JwksCache {
       } catch (err) {
         throw fetchFailure('ERR_JWKS_FETCH', this.uri, (err as Error).message, { status: res.status, cause: err });
       }
-      this.#persist(res.body, headers);
+      if (this.#store !== undefined) persist(this.#store, this.uri, res.body, headers);
     } catch (err) {
       const e = this.#failed(reason, err);
       // A persisted set past freshness is still the last good one: stale-if-error serves it.
@@ -503,27 +430,7 @@ export class JwksCache {
     this.#lastError = undefined;
     this.#staleNotified = false;
 
-    const kids = set.keys.map(keyId);
-    this.#emit({
-      type: 'refresh',
-      jwksUri: this.uri,
-      reason,
-      keys: set.keys.length,
-      kids,
-      skipped: set.skipped,
-      freshFor: f.freshFor,
-      freshnessSource: f.source,
-      durationMs: Math.round(durationMs * 10) / 10,
-    });
-    const leaked = set.skipped.filter((r) => r.reason.startsWith(PRIVATE_KEY_REASON));
-    if (leaked.length > 0) this.#emit({ type: 'private-key-published', jwksUri: this.uri, keys: leaked });
-    if (prev !== undefined) {
-      const before = new Set(prev.keys.map(keyId));
-      const after = new Set(kids);
-      const added = kids.filter((k) => !before.has(k));
-      const removed = [...before].filter((k) => !after.has(k));
-      if (added.length > 0 || removed.length > 0) this.#emit({ type: 'rotation', jwksUri: this.uri, added, removed });
-    }
+    for (const e of installEvents(this.uri, prev, set, reason, f, durationMs)) this.#emit(e);
     this.#schedule(this.#f.refreshAt);
   }
 

@@ -1,5 +1,6 @@
 import { HTTP_DEFAULTS } from './http.js';
-import { JwksCache, REMOTE_DEFAULTS, monotonic, type JwksCacheOptions } from './jwks-cache.js';
+import { JwksCache } from './jwks-cache.js';
+import { REMOTE_DEFAULTS, monotonic, type JwksCacheOptions } from './jwks-options.js';
 
 /**
  * The process-wide registry of JWKS caches: one {@link JwksCache} per JWKS URL and set of options,
