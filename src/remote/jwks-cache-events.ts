@@ -4,6 +4,17 @@ import type { KeySet } from '../keys/key-set.js';
 import type { Freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyEvent } from './events.js';
 
+/** Counters of one JWKS cache (the JWKS part of `RemoteKeyStats`). */
+export interface JwksCacheStats {
+  fetches: number;
+  cacheHits: number;
+  errors: number;
+  lastRefresh: number | undefined;
+  keys: number;
+  staleServed: number;
+  cooldownRejections: number;
+}
+
 /** The events and errors a JWKS cache reports (see jwks-cache.ts); pure functions. */
 
 /** How a key is named in events: its kid, else its x5t#S256, else its type and a prefix of its material. */
@@ -66,4 +77,23 @@ export function expiredError(uri: string, last: VerifyError | undefined, ageMs: 
       ...(last instanceof FetchError ? { reason: last.reason } : {}),
     },
   );
+}
+
+/** The `fetch-error` event for a failed JWKS request; `backoff`: ms until the next attempt. */
+export function fetchErrorEvent(
+  uri: string,
+  reason: RefreshReason,
+  e: VerifyError,
+  backoff: number,
+  servingStale: boolean,
+): RemoteKeyEvent {
+  return {
+    type: 'fetch-error',
+    url: uri,
+    code: e.code === 'ERR_DISCOVERY' || e.code === 'ERR_INTROSPECTION' ? e.code : 'ERR_JWKS_FETCH',
+    reason,
+    error: e,
+    retryInMs: backoff,
+    servingStale,
+  };
 }

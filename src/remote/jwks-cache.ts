@@ -4,12 +4,14 @@ import type { JoseHeader } from '../jose/types.js';
 import type { VerificationKey } from '../keys/jwk.js';
 import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
-import type { RefreshReason, RemoteKeyEvent, RemoteKeyListener } from './events.js';
-import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.js';
-import { expiredError, installEvents, seconds } from './jwks-cache-events.js';
+import type { RefreshReason, RemoteKeyListener } from './events.js';
+import { fetchFailure, fetchJson } from './http.js';
+import { expiredError, fetchErrorEvent, installEvents, seconds, type JwksCacheStats } from './jwks-cache-events.js';
+import { CacheLifecycle } from './jwks-lifecycle.js';
 import { COLD, FIRST_BACKOFF, failed, installed, mayFetch, phase, type JwksFreshness } from './jwks-freshness.js';
-import { REMOTE_DEFAULTS, monotonic, type JwksCacheOptions } from './jwks-options.js';
+import { REMOTE_DEFAULTS, httpOptions, monotonic, type JwksCacheOptions, type JwksHttpOptions } from './jwks-options.js';
 import { persist, readPersisted, type JwksStore } from './jwks-store.js';
+import { AbsentKeys, missKey } from './jwks-unknown-kid.js';
 
 /**
  * The cache of one JWKS URL, shared by every source that uses it (see `sharedJwksCache` in
@@ -22,41 +24,19 @@ import { persist, readPersisted, type JwksStore } from './jwks-store.js';
  * an unfamiliar kid is the signal to go back to the jwks_uri). All fetches are single-flight.
  */
 
-/** Kids remembered as absent (each for at most the cooldown); beyond this, cooldown alone limits requests. */
-const MAX_NEGATIVE = 1000;
-const MAX_TIMER = 2 ** 31 - 1;
-
 type Keys = readonly VerificationKey[];
 
 const noop = (): void => undefined;
 
-/**
- * What a miss is remembered by, or undefined when a refetch cannot help: the token names a kid
- * the set has, but that key does not fit the alg (an alg-confusion attempt must cost no request).
- */
-function missKey(header: JoseHeader, alg: Algorithm, m: KeyMatch): string | undefined {
-  if (typeof header.kid === 'string') return m.keys === undefined && m.unknownKid !== undefined ? `kid:${header.kid}` : undefined;
-  if (typeof header['x5t#S256'] === 'string') return `x5t#S256:${header['x5t#S256']}`;
-  if (typeof header.x5t === 'string') return `x5t:${header.x5t}`;
-  return `alg:${alg}`;
-}
-
 export class JwksCache {
   readonly uri: string;
-  readonly #http: {
-    fetch?: FetchLike;
-    timeout: number;
-    maxResponseSize: number;
-    allowHttp: boolean;
-    maxRedirects: number;
-  };
+  readonly #http: JwksHttpOptions;
   readonly #now: () => number;
   readonly #cooldown: number;
   readonly #maxStale: number;
   readonly #maxKeys: number;
-  readonly #listeners = new Set<RemoteKeyListener>();
-  /** Called when the last user released the cache (the registry parks or disposes it). */
-  readonly #onIdle: () => void;
+  /** Users, listeners and the refresh timer. */
+  readonly #life: CacheLifecycle;
   readonly #store: JwksStore | undefined;
   #storeRead = false;
 
@@ -70,39 +50,26 @@ export class JwksCache {
   #inflight: Promise<KeySet> | undefined;
   #lastUnknownFetchAt = -Infinity;
   #cooldownNotifiedFor = -Infinity;
-  /** Kids (and other miss keys) absent from a fetch, with when that was learnt. */
-  readonly #negative = new Map<string, number>();
+  readonly #absent: AbsentKeys;
 
   #lastError: VerifyError | undefined;
   #staleNotified = false;
 
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #reads = 0;
   #readsAtAttempt = 0;
-  #refs = 0;
-  #closed = false;
 
-  #fetches = 0;
-  #hits = 0;
-  #errors = 0;
-  #staleServed = 0;
-  #cooldownRejections = 0;
+  readonly #n = { fetches: 0, hits: 0, errors: 0, staleServed: 0, cooldownRejections: 0 };
   #lastRefresh: number | undefined;
 
   constructor(uri: string, options: JwksCacheOptions = {}, onIdle: () => void = noop) {
     this.uri = uri;
-    this.#http = {
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      timeout: options.timeout ?? HTTP_DEFAULTS.timeout,
-      maxResponseSize: options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
-      allowHttp: options.allowHttp === true,
-      maxRedirects: options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
-    };
+    this.#http = httpOptions(options);
     this.#now = options.monotonicClock ?? monotonic;
     this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
     this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
     this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
-    this.#onIdle = onIdle;
+    this.#life = new CacheLifecycle(onIdle);
+    this.#absent = new AbsentKeys(this.#cooldown);
     this.#store = options.jwksStore;
   }
 
@@ -111,8 +78,9 @@ export class JwksCache {
     return this.#set;
   }
 
+  /** Disposed for good. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#life.closed;
   }
 
   /**
@@ -122,14 +90,7 @@ export class JwksCache {
   getKeys(header: JoseHeader, alg: Algorithm): Keys | Promise<Keys> {
     this.#reads++;
     const set = this.#set;
-    if (set !== undefined && phase(this.#f, this.#now()) === 'fresh') {
-      const m = set.select(header, alg);
-      if (m.keys !== undefined) {
-        this.#hits++;
-        return m.keys;
-      }
-      return this.#miss(header, alg, m, this.#seq);
-    }
+    if (set !== undefined && phase(this.#f, this.#now()) === 'fresh') return this.#serve(set, header, alg, this.#seq);
     return this.#slow(header, alg, this.#seq);
   }
 
@@ -149,18 +110,17 @@ export class JwksCache {
 
   /** Adds an event listener; returns its remover. */
   subscribe(listener: RemoteKeyListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#life.subscribe(listener);
   }
 
   /** How many users hold this cache now (acquired and not yet released). */
   get users(): number {
-    return this.#refs;
+    return this.#life.users;
   }
 
   /** Counts a user; {@link release} the same number of times to stop timers. */
   acquire(): this {
-    this.#refs++;
+    this.#life.acquire();
     return this;
   }
 
@@ -169,39 +129,19 @@ export class JwksCache {
    * later user of the same URL (the registry keeps a few idle caches, see jwks-registry.ts).
    */
   release(): void {
-    if (this.#refs === 0 || --this.#refs > 0 || this.#closed) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#listeners.clear();
-    this.#onIdle();
+    this.#life.release();
   }
 
   /** Frees the cache for good: the registry never hands it out again. */
   dispose(): void {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#listeners.clear();
+    this.#life.dispose();
   }
 
-  stats(): {
-    fetches: number;
-    cacheHits: number;
-    errors: number;
-    lastRefresh: number | undefined;
-    keys: number;
-    staleServed: number;
-    cooldownRejections: number;
-  } {
-    return {
-      fetches: this.#fetches,
-      cacheHits: this.#hits,
-      errors: this.#errors,
-      lastRefresh: this.#lastRefresh,
-      keys: this.#set?.keys.length ?? 0,
-      staleServed: this.#staleServed,
-      cooldownRejections: this.#cooldownRejections,
-    };
+  /** Counters since the cache was created. */
+  stats(): JwksCacheStats {
+    const { fetches, hits: cacheHits, errors, staleServed, cooldownRejections } = this.#n;
+    const keys = this.#set?.keys.length ?? 0;
+    return { fetches, cacheHits, errors, lastRefresh: this.#lastRefresh, keys, staleServed, cooldownRejections };
   }
 
   // ---- lookups ----------------------------------------------------------------------------
@@ -240,7 +180,7 @@ export class JwksCache {
   #serve(set: KeySet, header: JoseHeader, alg: Algorithm, seq: number): Keys | Promise<Keys> {
     const m = set.select(header, alg);
     if (m.keys !== undefined) {
-      this.#hits++;
+      this.#n.hits++;
       return m.keys;
     }
     return this.#miss(header, alg, m, seq);
@@ -262,19 +202,13 @@ export class JwksCache {
     if (key === undefined) throw this.#notFound(header, alg, rejections);
     if (this.#setSeq > seq) {
       // This set was fetched after the token arrived, so it is the IdP's answer for this kid.
-      this.#remember(key);
+      this.#absent.remember(key, this.#now());
       throw this.#notFound(header, alg, rejections, 'not found in a fetch made after the token arrived');
     }
-    const absentSince = this.#negative.get(key);
-    if (absentSince !== undefined) {
-      // Remembered for at most the cooldown: a kid probed before the IdP published it must not
-      // stay blocked until the next scheduled refresh.
-      const left = absentSince + this.#cooldown - this.#now();
-      if (left > 0) {
-        throw this.#notFound(header, alg, rejections, `absent from the last fetch; asked for again in ${seconds(left)}`);
-      }
-      this.#negative.delete(key);
-    }
+    // Remembered for at most the cooldown: a kid probed before the IdP published it must not
+    // stay blocked until the next scheduled refresh.
+    const left = this.#absent.left(key, this.#now());
+    if (left > 0) throw this.#notFound(header, alg, rejections, `absent from the last fetch; asked for again in ${seconds(left)}`);
     const inflight = this.#inflight;
     if (inflight !== undefined) {
       return inflight.then(
@@ -287,10 +221,10 @@ export class JwksCache {
     const t = this.#now();
     const wait = this.#lastUnknownFetchAt + this.#cooldown - t;
     if (wait > 0) {
-      this.#cooldownRejections++;
+      this.#n.cooldownRejections++;
       if (this.#cooldownNotifiedFor !== this.#lastUnknownFetchAt) {
         this.#cooldownNotifiedFor = this.#lastUnknownFetchAt;
-        this.#emit({
+        this.#life.emit({
           type: 'unknown-kid-cooldown',
           jwksUri: this.uri,
           ...(typeof header.kid === 'string' ? { kid: header.kid } : {}),
@@ -311,28 +245,16 @@ export class JwksCache {
     );
   }
 
-  /** Remembers a miss; bounded, and entries older than the cooldown make room first. */
-  #remember(key: string): void {
-    const t = this.#now();
-    if (this.#negative.size >= MAX_NEGATIVE) {
-      for (const [k, at] of this.#negative) {
-        if (t - at < this.#cooldown) break;
-        this.#negative.delete(k);
-      }
-    }
-    if (this.#negative.size < MAX_NEGATIVE) this.#negative.set(key, t);
-  }
-
   #notFound(header: JoseHeader, alg: Algorithm, rejections: readonly KeyRejection[], note?: string): VerifyError {
     const age = seconds(this.#now() - this.#f.fetchedAt);
     return keyNotFound(header, alg, rejections, `the JWKS from ${this.uri} (fetched ${age} ago${note ? `; ${note}` : ''})`);
   }
 
   #noteStale(t: number): void {
-    this.#staleServed++;
+    this.#n.staleServed++;
     if (this.#staleNotified) return;
     this.#staleNotified = true;
-    this.#emit({
+    this.#life.emit({
       type: 'stale-served',
       jwksUri: this.uri,
       ageMs: t - this.#f.fetchedAt,
@@ -352,7 +274,7 @@ export class JwksCache {
   #refresh(reason: RefreshReason): Promise<KeySet> {
     if (this.#inflight !== undefined) return this.#inflight;
     const id = ++this.#seq;
-    this.#fetches++;
+    this.#n.fetches++;
     this.#readsAtAttempt = this.#reads;
     const p = this.#fetch(reason, id).finally(() => {
       this.#inflight = undefined;
@@ -385,7 +307,7 @@ export class JwksCache {
     if (reason === 'cold') {
       const stored = await this.#fromStore(id);
       if (stored !== undefined && this.#now() < this.#f.freshUntil) {
-        this.#fetches--; // counted by #refresh, but no request was made
+        this.#n.fetches--; // counted by #refresh, but no request was made
         return stored;
       }
     }
@@ -426,31 +348,23 @@ export class JwksCache {
     this.#setSeq = id;
     this.#lastRefresh = wall;
     this.#f = installed(t, f, this.#maxStale);
-    this.#negative.clear();
+    this.#absent.clear();
     this.#lastError = undefined;
     this.#staleNotified = false;
 
-    for (const e of installEvents(this.uri, prev, set, reason, f, durationMs)) this.#emit(e);
+    for (const e of installEvents(this.uri, prev, set, reason, f, durationMs)) this.#life.emit(e);
     this.#schedule(this.#f.refreshAt);
   }
 
   #failed(reason: RefreshReason, err: unknown): VerifyError {
     const e = err instanceof VerifyError ? err : fetchFailure('ERR_JWKS_FETCH', this.uri, String(err), { cause: err });
     const t = this.#now();
-    this.#errors++;
+    this.#n.errors++;
     this.#f = failed(this.#f, t, this.#cooldown);
     const backoff = this.#f.retryAt - t;
     this.#lastError = e;
     this.#staleNotified = false;
-    this.#emit({
-      type: 'fetch-error',
-      url: this.uri,
-      code: e.code === 'ERR_DISCOVERY' || e.code === 'ERR_INTROSPECTION' ? e.code : 'ERR_JWKS_FETCH',
-      reason,
-      error: e,
-      retryInMs: backoff,
-      servingStale: this.#set !== undefined && t < this.#f.staleUntil,
-    });
+    this.#life.emit(fetchErrorEvent(this.uri, reason, e, backoff, this.#set !== undefined && t < this.#f.staleUntil));
     this.#schedule(this.#f.retryAt);
     return e;
   }
@@ -459,33 +373,15 @@ export class JwksCache {
 
   /** Wakes up at `at` (by the monotonic clock) to refresh, if the cache was read since the last attempt. */
   #schedule(at: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    // Closed or idle (no user): no polling; the next user revalidates on demand.
-    if (this.#closed || this.#refs === 0) return;
-    const delay = Math.min(Math.max(at - this.#now(), FIRST_BACKOFF), MAX_TIMER);
-    this.#timer = setTimeout(() => this.#onTimer(), delay);
-    // Never what keeps a process alive.
-    this.#timer.unref?.();
+    this.#life.schedule(Math.max(at - this.#now(), FIRST_BACKOFF), () => this.#onTimer());
   }
 
   #onTimer(): void {
-    this.#timer = undefined;
     // An idle cache goes quiet instead of polling the IdP forever; the next token revalidates.
-    if (this.#closed || this.#refs === 0 || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
+    if (!this.#life.active || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
     const t = this.#now();
     if (!mayFetch(this.#f, t)) return this.#schedule(this.#f.retryAt);
     if (t < this.#f.refreshAt) return this.#schedule(this.#f.refreshAt);
     this.#refresh(t < this.#f.freshUntil ? 'refresh-ahead' : 'expired').catch(noop);
-  }
-
-  #emit(event: RemoteKeyEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch {
-        // A faulty listener must not break verification.
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-import type { FetchLike } from './http.js';
+import { HTTP_DEFAULTS, type FetchLike } from './http.js';
 import type { JwksStore } from './jwks-store.js';
 
 /** Defaults of the remote key layer (JWKS caches and the sources over them). */
@@ -32,3 +32,23 @@ export interface JwksCacheOptions {
 
 /** The default monotonic clock (also the registry's key for it). */
 export const monotonic = (): number => performance.now();
+
+/** The HTTP settings of a JWKS request, defaults applied. */
+export interface JwksHttpOptions {
+  readonly fetch?: FetchLike;
+  readonly timeout: number;
+  readonly maxResponseSize: number;
+  readonly allowHttp: boolean;
+  readonly maxRedirects: number;
+}
+
+/** The HTTP settings from cache options, with the defaults of `HTTP_DEFAULTS`. */
+export function httpOptions(options: JwksCacheOptions): JwksHttpOptions {
+  return {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    timeout: options.timeout ?? HTTP_DEFAULTS.timeout,
+    maxResponseSize: options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
+    allowHttp: options.allowHttp === true,
+    maxRedirects: options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
+  };
+}
