@@ -1,159 +1,75 @@
-import { FetchError, VerifyError, type KeyRejection } from '../errors.js';
+import { VerifyError, type KeyRejection } from '../errors.js';
 import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader } from '../jose/types.js';
-import { PRIVATE_KEY_REASON, type VerificationKey } from '../keys/jwk.js';
+import type { VerificationKey } from '../keys/jwk.js';
 import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
-import type { RefreshReason, RemoteKeyEvent, RemoteKeyListener } from './events.js';
-import { HTTP_DEFAULTS, fetchFailure, fetchJson, type FetchLike } from './http.js';
-import { checkPersisted, persistedHeaders, type JwksStore } from './jwks-store.js';
+import type { RefreshReason, RemoteKeyListener } from './events.js';
+import { fetchFailure, fetchJson } from './http.js';
+import { expiredError, fetchErrorEvent, installEvents, seconds, type JwksCacheStats } from './jwks-cache-events.js';
+import { CacheLifecycle } from './jwks-lifecycle.js';
+import { COLD, FIRST_BACKOFF, failed, installed, mayFetch, phase, type JwksFreshness } from './jwks-freshness.js';
+import { REMOTE_DEFAULTS, httpOptions, monotonic, type JwksCacheOptions, type JwksHttpOptions } from './jwks-options.js';
+import { persist, readPersisted, type JwksStore } from './jwks-store.js';
+import { AbsentKeys, missKey } from './jwks-unknown-kid.js';
 
 /**
- * The cache of one JWKS URL, shared by every source that uses it (see {@link sharedJwksCache}).
+ * The cache of one JWKS URL, shared by every source that uses it (see `sharedJwksCache` in
+ * jwks-registry.ts).
  *
- * Lifecycle of the cached set, with t = the monotonic clock (never the verification instant `now`):
- *   t < refreshAt        served from memory; the hot path (a Map lookup, no promise)
- *   t < freshUntil       served, and a background refresh starts (refresh ahead of expiry)
- *   t < swrUntil         served stale while a background refresh runs (stale-while-revalidate)
- *   later                revalidated before answering; if that fails, served stale until
- *                        staleUntil (stale-if-error, at most maxStale) with a warning event
+ * Lifecycle of the cached set: the phases of its freshness state (the table on `JwksFreshness` in
+ * jwks-freshness.ts), judged by the monotonic clock (never the verification instant `now`).
  * An unknown `kid` refetches at once, then not again for `cooldown`; a kid missing from a fetch
  * made after its token arrived is remembered as absent for at most `cooldown` (OIDC Core §10.1.1:
  * an unfamiliar kid is the signal to go back to the jwks_uri). All fetches are single-flight.
  */
 
-export const REMOTE_DEFAULTS = {
-  /** Minimum ms between two refetches for unknown kids. */
-  cooldown: 30_000,
-  /** How long the last good keys serve while refreshing fails, ms past freshness. */
-  maxStale: 86_400_000,
-  /** Keys taken from one JWKS. */
-  maxKeys: 100,
-} as const;
-
-/** Kids remembered as absent (each for at most the cooldown); beyond this, cooldown alone limits requests. */
-const MAX_NEGATIVE = 1000;
-/** Refresh this long before expiry at most (a quarter of the lifetime for short lifetimes). */
-const MAX_REFRESH_AHEAD = 60_000;
-/** First retry delay after a failed fetch; doubles up to max(cooldown, 1 s). */
-const FIRST_BACKOFF = 1000;
-const MAX_TIMER = 2 ** 31 - 1;
-
-export interface JwksCacheOptions {
-  readonly fetch?: FetchLike;
-  readonly timeout?: number;
-  readonly maxResponseSize?: number;
-  readonly allowHttp?: boolean;
-  readonly maxRedirects?: number;
-  readonly cooldown?: number;
-  readonly maxStale?: number;
-  readonly maxKeys?: number;
-  /**
-   * Monotonic clock in ms for every freshness, cooldown and backoff decision (a test seam).
-   * Default `performance.now`. Never the verifier's `now`: that is the instant claims are judged at.
-   */
-  readonly monotonicClock?: () => number;
-  /** Persists fetched JWKS responses (see {@link JwksStore}); read once when the cache is cold. */
-  readonly jwksStore?: JwksStore;
-}
-
-const monotonic = (): number => performance.now();
-
 type Keys = readonly VerificationKey[];
 
 const noop = (): void => undefined;
 
-function keyId(k: VerificationKey): string {
-  if (k.kid !== undefined) return k.kid;
-  if (k.x5tS256 !== undefined) return `x5t#S256:${k.x5tS256}`;
-  const j = k.jwk as { n?: unknown; x?: unknown };
-  const material = typeof j.n === 'string' ? j.n : typeof j.x === 'string' ? j.x : '';
-  return `${k.kty}:${material.slice(0, 16)}`;
-}
-
-/**
- * What a miss is remembered by, or undefined when a refetch cannot help: the token names a kid
- * the set has, but that key does not fit the alg (an alg-confusion attempt must cost no request).
- */
-function missKey(header: JoseHeader, alg: Algorithm, m: KeyMatch): string | undefined {
-  if (typeof header.kid === 'string') return m.keys === undefined && m.unknownKid !== undefined ? `kid:${header.kid}` : undefined;
-  if (typeof header['x5t#S256'] === 'string') return `x5t#S256:${header['x5t#S256']}`;
-  if (typeof header.x5t === 'string') return `x5t:${header.x5t}`;
-  return `alg:${alg}`;
-}
-
-function seconds(ms: number): string {
-  return `${Math.max(0, Math.round(ms / 1000))} s`;
-}
-
 export class JwksCache {
   readonly uri: string;
-  readonly #http: {
-    fetch?: FetchLike;
-    timeout: number;
-    maxResponseSize: number;
-    allowHttp: boolean;
-    maxRedirects: number;
-  };
+  readonly #http: JwksHttpOptions;
   readonly #now: () => number;
   readonly #cooldown: number;
   readonly #maxStale: number;
   readonly #maxKeys: number;
-  readonly #listeners = new Set<RemoteKeyListener>();
-  /** Called when the last user released the cache (the registry parks or disposes it). */
-  readonly #onIdle: () => void;
+  /** Users, listeners and the refresh timer. */
+  readonly #life: CacheLifecycle;
   readonly #store: JwksStore | undefined;
   #storeRead = false;
 
   #set: KeySet | undefined;
   #setSeq = 0;
-  #fetchedAt = 0;
-  #refreshAt = -Infinity;
-  #freshUntil = -Infinity;
-  #swrUntil = -Infinity;
-  #staleUntil = -Infinity;
+  /** Refresh, freshness, stale and backoff instants (pure; see jwks-freshness.ts). */
+  #f: JwksFreshness = COLD;
 
   /** Fetches started so far; a fetch with a higher number started after a caller arrived. */
   #seq = 0;
   #inflight: Promise<KeySet> | undefined;
   #lastUnknownFetchAt = -Infinity;
   #cooldownNotifiedFor = -Infinity;
-  /** Kids (and other miss keys) absent from a fetch, with when that was learnt. */
-  readonly #negative = new Map<string, number>();
+  readonly #absent: AbsentKeys;
 
-  #failing = false;
-  #failures = 0;
-  #retryAt = -Infinity;
   #lastError: VerifyError | undefined;
   #staleNotified = false;
 
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #reads = 0;
   #readsAtAttempt = 0;
-  #refs = 0;
-  #closed = false;
 
-  #fetches = 0;
-  #hits = 0;
-  #errors = 0;
-  #staleServed = 0;
-  #cooldownRejections = 0;
+  readonly #n = { fetches: 0, hits: 0, errors: 0, staleServed: 0, cooldownRejections: 0 };
   #lastRefresh: number | undefined;
 
   constructor(uri: string, options: JwksCacheOptions = {}, onIdle: () => void = noop) {
     this.uri = uri;
-    this.#http = {
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      timeout: options.timeout ?? HTTP_DEFAULTS.timeout,
-      maxResponseSize: options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
-      allowHttp: options.allowHttp === true,
-      maxRedirects: options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
-    };
+    this.#http = httpOptions(options);
     this.#now = options.monotonicClock ?? monotonic;
     this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
     this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
     this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
-    this.#onIdle = onIdle;
+    this.#life = new CacheLifecycle(onIdle);
+    this.#absent = new AbsentKeys(this.#cooldown);
     this.#store = options.jwksStore;
   }
 
@@ -162,8 +78,9 @@ export class JwksCache {
     return this.#set;
   }
 
+  /** Disposed for good. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#life.closed;
   }
 
   /**
@@ -173,24 +90,17 @@ export class JwksCache {
   getKeys(header: JoseHeader, alg: Algorithm): Keys | Promise<Keys> {
     this.#reads++;
     const set = this.#set;
-    if (set !== undefined && this.#now() < this.#refreshAt) {
-      const m = set.select(header, alg);
-      if (m.keys !== undefined) {
-        this.#hits++;
-        return m.keys;
-      }
-      return this.#miss(header, alg, m, this.#seq);
-    }
+    if (set !== undefined && phase(this.#f, this.#now()) === 'fresh') return this.#serve(set, header, alg, this.#seq);
     return this.#slow(header, alg, this.#seq);
   }
 
   /** Loads the set if it is missing or expired; resolves when usable keys (maybe stale) are cached. */
   async ensure(): Promise<void> {
-    if (this.#set !== undefined && this.#now() < this.#freshUntil) return;
+    if (this.#set !== undefined && this.#now() < this.#f.freshUntil) return;
     try {
       await (this.#inflight ?? this.#refresh(this.#set === undefined ? 'cold' : 'expired'));
     } catch (err) {
-      if (this.#set !== undefined && this.#now() < this.#staleUntil) {
+      if (this.#set !== undefined && this.#now() < this.#f.staleUntil) {
         this.#noteStale(this.#now());
         return;
       }
@@ -200,59 +110,38 @@ export class JwksCache {
 
   /** Adds an event listener; returns its remover. */
   subscribe(listener: RemoteKeyListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#life.subscribe(listener);
   }
 
   /** How many users hold this cache now (acquired and not yet released). */
   get users(): number {
-    return this.#refs;
+    return this.#life.users;
   }
 
   /** Counts a user; {@link release} the same number of times to stop timers. */
   acquire(): this {
-    this.#refs++;
+    this.#life.acquire();
     return this;
   }
 
   /**
    * The last release stops the refresh timer and drops the listeners; the cached set stays for a
-   * later user of the same URL (the registry keeps a few idle caches, see {@link sharedJwksCache}).
+   * later user of the same URL (the registry keeps a few idle caches, see jwks-registry.ts).
    */
   release(): void {
-    if (this.#refs === 0 || --this.#refs > 0 || this.#closed) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#listeners.clear();
-    this.#onIdle();
+    this.#life.release();
   }
 
   /** Frees the cache for good: the registry never hands it out again. */
   dispose(): void {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#listeners.clear();
+    this.#life.dispose();
   }
 
-  stats(): {
-    fetches: number;
-    cacheHits: number;
-    errors: number;
-    lastRefresh: number | undefined;
-    keys: number;
-    staleServed: number;
-    cooldownRejections: number;
-  } {
-    return {
-      fetches: this.#fetches,
-      cacheHits: this.#hits,
-      errors: this.#errors,
-      lastRefresh: this.#lastRefresh,
-      keys: this.#set?.keys.length ?? 0,
-      staleServed: this.#staleServed,
-      cooldownRejections: this.#cooldownRejections,
-    };
+  /** Counters since the cache was created. */
+  stats(): JwksCacheStats {
+    const { fetches, hits: cacheHits, errors, staleServed, cooldownRejections } = this.#n;
+    const keys = this.#set?.keys.length ?? 0;
+    return { fetches, cacheHits, errors, lastRefresh: this.#lastRefresh, keys, staleServed, cooldownRejections };
   }
 
   // ---- lookups ----------------------------------------------------------------------------
@@ -263,26 +152,27 @@ export class JwksCache {
     if (set === undefined) {
       if (this.#inflight !== undefined) return this.#inflight.then(() => this.#lookup(header, alg, seq));
       // A failing endpoint is asked again only after the backoff: a stampede must not become a DoS.
-      if (t < this.#retryAt && this.#lastError !== undefined) throw this.#lastError;
+      if (!mayFetch(this.#f, t) && this.#lastError !== undefined) throw this.#lastError;
       return this.#refresh('cold').then(() => this.#lookup(header, alg, seq));
     }
-    if (t < this.#refreshAt) return this.#serve(set, header, alg, seq);
-    if (t < this.#swrUntil || (this.#failing && t < this.#staleUntil)) {
-      this.#kick(t, t < this.#freshUntil ? 'refresh-ahead' : 'expired');
-      if (t >= this.#freshUntil && this.#failing) this.#noteStale(t);
+    const now = phase(this.#f, t);
+    if (now === 'fresh') return this.#serve(set, header, alg, seq);
+    if (now !== 'expired') {
+      this.#kick(t, now === 'refresh-ahead' ? 'refresh-ahead' : 'expired');
+      if (now === 'stale-if-error') this.#noteStale(t);
       return this.#serve(set, header, alg, seq);
     }
-    if (this.#inflight === undefined && t < this.#retryAt) throw this.#expiredError(t);
+    if (this.#inflight === undefined && !mayFetch(this.#f, t)) throw expiredError(this.uri, this.#lastError, t - this.#f.fetchedAt);
     const p = this.#inflight ?? this.#refresh('expired');
     return p.then(
       () => this.#lookup(header, alg, seq),
       (err: unknown) => {
         const t2 = this.#now();
-        if (this.#set !== undefined && t2 < this.#staleUntil) {
+        if (this.#set !== undefined && t2 < this.#f.staleUntil) {
           this.#noteStale(t2);
           return this.#lookup(header, alg, seq);
         }
-        throw this.#set !== undefined ? this.#expiredError(t2) : err;
+        throw this.#set !== undefined ? expiredError(this.uri, this.#lastError, t2 - this.#f.fetchedAt) : err;
       },
     );
   }
@@ -290,7 +180,7 @@ export class JwksCache {
   #serve(set: KeySet, header: JoseHeader, alg: Algorithm, seq: number): Keys | Promise<Keys> {
     const m = set.select(header, alg);
     if (m.keys !== undefined) {
-      this.#hits++;
+      this.#n.hits++;
       return m.keys;
     }
     return this.#miss(header, alg, m, seq);
@@ -312,19 +202,13 @@ export class JwksCache {
     if (key === undefined) throw this.#notFound(header, alg, rejections);
     if (this.#setSeq > seq) {
       // This set was fetched after the token arrived, so it is the IdP's answer for this kid.
-      this.#remember(key);
+      this.#absent.remember(key, this.#now());
       throw this.#notFound(header, alg, rejections, 'not found in a fetch made after the token arrived');
     }
-    const absentSince = this.#negative.get(key);
-    if (absentSince !== undefined) {
-      // Remembered for at most the cooldown: a kid probed before the IdP published it must not
-      // stay blocked until the next scheduled refresh.
-      const left = absentSince + this.#cooldown - this.#now();
-      if (left > 0) {
-        throw this.#notFound(header, alg, rejections, `absent from the last fetch; asked for again in ${seconds(left)}`);
-      }
-      this.#negative.delete(key);
-    }
+    // Remembered for at most the cooldown: a kid probed before the IdP published it must not
+    // stay blocked until the next scheduled refresh.
+    const left = this.#absent.left(key, this.#now());
+    if (left > 0) throw this.#notFound(header, alg, rejections, `absent from the last fetch; asked for again in ${seconds(left)}`);
     const inflight = this.#inflight;
     if (inflight !== undefined) {
       return inflight.then(
@@ -337,10 +221,10 @@ export class JwksCache {
     const t = this.#now();
     const wait = this.#lastUnknownFetchAt + this.#cooldown - t;
     if (wait > 0) {
-      this.#cooldownRejections++;
+      this.#n.cooldownRejections++;
       if (this.#cooldownNotifiedFor !== this.#lastUnknownFetchAt) {
         this.#cooldownNotifiedFor = this.#lastUnknownFetchAt;
-        this.#emit({
+        this.#life.emit({
           type: 'unknown-kid-cooldown',
           jwksUri: this.uri,
           ...(typeof header.kid === 'string' ? { kid: header.kid } : {}),
@@ -349,8 +233,8 @@ export class JwksCache {
       }
       throw this.#notFound(header, alg, rejections, `refetch for unknown keys paused for ${seconds(wait)} (cooldown)`);
     }
-    if (t < this.#retryAt) {
-      throw this.#notFound(header, alg, rejections, `the JWKS endpoint is failing, next attempt in ${seconds(this.#retryAt - t)}`);
+    if (!mayFetch(this.#f, t)) {
+      throw this.#notFound(header, alg, rejections, `the JWKS endpoint is failing, next attempt in ${seconds(this.#f.retryAt - t)}`);
     }
     this.#lastUnknownFetchAt = t;
     return this.#refresh('unknown-kid').then(
@@ -361,62 +245,36 @@ export class JwksCache {
     );
   }
 
-  /** Remembers a miss; bounded, and entries older than the cooldown make room first. */
-  #remember(key: string): void {
-    const t = this.#now();
-    if (this.#negative.size >= MAX_NEGATIVE) {
-      for (const [k, at] of this.#negative) {
-        if (t - at < this.#cooldown) break;
-        this.#negative.delete(k);
-      }
-    }
-    if (this.#negative.size < MAX_NEGATIVE) this.#negative.set(key, t);
-  }
-
   #notFound(header: JoseHeader, alg: Algorithm, rejections: readonly KeyRejection[], note?: string): VerifyError {
-    const age = seconds(this.#now() - this.#fetchedAt);
+    const age = seconds(this.#now() - this.#f.fetchedAt);
     return keyNotFound(header, alg, rejections, `the JWKS from ${this.uri} (fetched ${age} ago${note ? `; ${note}` : ''})`);
   }
 
   #noteStale(t: number): void {
-    this.#staleServed++;
+    this.#n.staleServed++;
     if (this.#staleNotified) return;
     this.#staleNotified = true;
-    this.#emit({
+    this.#life.emit({
       type: 'stale-served',
       jwksUri: this.uri,
-      ageMs: t - this.#fetchedAt,
-      remainingMs: this.#staleUntil - t,
+      ageMs: t - this.#f.fetchedAt,
+      remainingMs: this.#f.staleUntil - t,
       error: this.#lastError ?? fetchFailure('ERR_JWKS_FETCH', this.uri, 'refresh failed'),
     });
-  }
-
-  #expiredError(t: number): FetchError {
-    const last = this.#lastError;
-    return new FetchError(
-      'ERR_JWKS_FETCH',
-      this.uri,
-      `${last?.message ?? `JWKS request to ${this.uri} failed`}; the last good keys (fetched ${seconds(t - this.#fetchedAt)} ago) are past their stale-if-error limit`,
-      {
-        ...(last ? { cause: last } : {}),
-        ...(last instanceof FetchError && last.status !== undefined ? { status: last.status } : {}),
-        ...(last instanceof FetchError ? { reason: last.reason } : {}),
-      },
-    );
   }
 
   // ---- fetching ---------------------------------------------------------------------------
 
   /** Starts a background refresh unless one runs or the failure backoff says wait. */
   #kick(t: number, reason: RefreshReason): void {
-    if (this.#inflight === undefined && t >= this.#retryAt) this.#refresh(reason).catch(noop);
+    if (this.#inflight === undefined && mayFetch(this.#f, t)) this.#refresh(reason).catch(noop);
   }
 
   /** Single flight: every caller during a fetch shares it. */
   #refresh(reason: RefreshReason): Promise<KeySet> {
     if (this.#inflight !== undefined) return this.#inflight;
     const id = ++this.#seq;
-    this.#fetches++;
+    this.#n.fetches++;
     this.#readsAtAttempt = this.#reads;
     const p = this.#fetch(reason, id).finally(() => {
       this.#inflight = undefined;
@@ -435,40 +293,21 @@ export class JwksCache {
     const store = this.#store;
     if (store === undefined || this.#storeRead) return undefined;
     this.#storeRead = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stored = await readPersisted(store, this.uri, this.#http.timeout, this.#maxKeys);
+    if (stored === undefined) return undefined;
     try {
-      const deadline = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), this.#http.timeout);
-      });
-      const wall = Date.now();
-      const entry = checkPersisted(await Promise.race([Promise.resolve().then(() => store.get(this.uri)), deadline]), wall);
-      if (entry === undefined) return undefined;
-      const set = KeySet.fromJwks(entry.jwks, { maxKeys: this.#maxKeys, errorCode: 'ERR_JWKS_FETCH' });
-      if (set.keys.length === 0) return undefined;
-      this.#install(set, new Headers(entry.headers), 'persisted', id, 0, wall - entry.fetchedAt);
-      return set;
+      this.#install(stored.set, stored.headers, 'persisted', id, 0, stored.ageMs);
+      return stored.set;
     } catch {
       return undefined;
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-  }
-
-  #persist(body: unknown, headers: Headers): void {
-    const store = this.#store;
-    if (store === undefined) return;
-    try {
-      void Promise.resolve(store.set(this.uri, { jwks: body, fetchedAt: Date.now(), headers: persistedHeaders(headers) })).catch(noop);
-    } catch {
-      // A failing store never fails verification.
     }
   }
 
   async #fetch(reason: RefreshReason, id: number): Promise<KeySet> {
     if (reason === 'cold') {
       const stored = await this.#fromStore(id);
-      if (stored !== undefined && this.#now() < this.#freshUntil) {
-        this.#fetches--; // counted by #refresh, but no request was made
+      if (stored !== undefined && this.#now() < this.#f.freshUntil) {
+        this.#n.fetches--; // counted by #refresh, but no request was made
         return stored;
       }
     }
@@ -483,12 +322,12 @@ export class JwksCache {
       } catch (err) {
         throw fetchFailure('ERR_JWKS_FETCH', this.uri, (err as Error).message, { status: res.status, cause: err });
       }
-      this.#persist(res.body, headers);
+      if (this.#store !== undefined) persist(this.#store, this.uri, res.body, headers);
     } catch (err) {
       const e = this.#failed(reason, err);
       // A persisted set past freshness is still the last good one: stale-if-error serves it.
       const t = this.#now();
-      if (reason === 'cold' && this.#set !== undefined && t < this.#staleUntil) {
+      if (reason === 'cold' && this.#set !== undefined && t < this.#f.staleUntil) {
         this.#noteStale(t);
         return this.#set;
       }
@@ -507,63 +346,26 @@ export class JwksCache {
     const prev = this.#set;
     this.#set = set;
     this.#setSeq = id;
-    this.#fetchedAt = t;
     this.#lastRefresh = wall;
-    this.#freshUntil = t + f.freshFor;
-    this.#refreshAt = this.#freshUntil - Math.min(f.freshFor / 4, MAX_REFRESH_AHEAD);
-    this.#swrUntil = this.#freshUntil + Math.min(f.staleWhileRevalidate, this.#maxStale);
-    this.#staleUntil = this.#freshUntil + Math.min(f.staleIfError ?? this.#maxStale, this.#maxStale);
-    this.#negative.clear();
-    this.#failing = false;
-    this.#failures = 0;
-    this.#retryAt = -Infinity;
+    this.#f = installed(t, f, this.#maxStale);
+    this.#absent.clear();
     this.#lastError = undefined;
     this.#staleNotified = false;
 
-    const kids = set.keys.map(keyId);
-    this.#emit({
-      type: 'refresh',
-      jwksUri: this.uri,
-      reason,
-      keys: set.keys.length,
-      kids,
-      skipped: set.skipped,
-      freshFor: f.freshFor,
-      freshnessSource: f.source,
-      durationMs: Math.round(durationMs * 10) / 10,
-    });
-    const leaked = set.skipped.filter((r) => r.reason.startsWith(PRIVATE_KEY_REASON));
-    if (leaked.length > 0) this.#emit({ type: 'private-key-published', jwksUri: this.uri, keys: leaked });
-    if (prev !== undefined) {
-      const before = new Set(prev.keys.map(keyId));
-      const after = new Set(kids);
-      const added = kids.filter((k) => !before.has(k));
-      const removed = [...before].filter((k) => !after.has(k));
-      if (added.length > 0 || removed.length > 0) this.#emit({ type: 'rotation', jwksUri: this.uri, added, removed });
-    }
-    this.#schedule(this.#refreshAt);
+    for (const e of installEvents(this.uri, prev, set, reason, f, durationMs)) this.#life.emit(e);
+    this.#schedule(this.#f.refreshAt);
   }
 
   #failed(reason: RefreshReason, err: unknown): VerifyError {
     const e = err instanceof VerifyError ? err : fetchFailure('ERR_JWKS_FETCH', this.uri, String(err), { cause: err });
     const t = this.#now();
-    this.#errors++;
-    this.#failures++;
-    const backoff = Math.min(FIRST_BACKOFF * 2 ** Math.min(this.#failures - 1, 20), Math.max(this.#cooldown, FIRST_BACKOFF));
-    this.#retryAt = t + backoff;
+    this.#n.errors++;
+    this.#f = failed(this.#f, t, this.#cooldown);
+    const backoff = this.#f.retryAt - t;
     this.#lastError = e;
-    this.#failing = true;
     this.#staleNotified = false;
-    this.#emit({
-      type: 'fetch-error',
-      url: this.uri,
-      code: e.code === 'ERR_DISCOVERY' || e.code === 'ERR_INTROSPECTION' ? e.code : 'ERR_JWKS_FETCH',
-      reason,
-      error: e,
-      retryInMs: backoff,
-      servingStale: this.#set !== undefined && t < this.#staleUntil,
-    });
-    this.#schedule(this.#retryAt);
+    this.#life.emit(fetchErrorEvent(this.uri, reason, e, backoff, this.#set !== undefined && t < this.#f.staleUntil));
+    this.#schedule(this.#f.retryAt);
     return e;
   }
 
@@ -571,94 +373,15 @@ export class JwksCache {
 
   /** Wakes up at `at` (by the monotonic clock) to refresh, if the cache was read since the last attempt. */
   #schedule(at: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    // Closed or idle (no user): no polling; the next user revalidates on demand.
-    if (this.#closed || this.#refs === 0) return;
-    const delay = Math.min(Math.max(at - this.#now(), FIRST_BACKOFF), MAX_TIMER);
-    this.#timer = setTimeout(() => this.#onTimer(), delay);
-    // Never what keeps a process alive.
-    this.#timer.unref?.();
+    this.#life.schedule(Math.max(at - this.#now(), FIRST_BACKOFF), () => this.#onTimer());
   }
 
   #onTimer(): void {
-    this.#timer = undefined;
     // An idle cache goes quiet instead of polling the IdP forever; the next token revalidates.
-    if (this.#closed || this.#refs === 0 || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
+    if (!this.#life.active || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
     const t = this.#now();
-    if (t < this.#retryAt) return this.#schedule(this.#retryAt);
-    if (t < this.#refreshAt) return this.#schedule(this.#refreshAt);
-    this.#refresh(t < this.#freshUntil ? 'refresh-ahead' : 'expired').catch(noop);
+    if (!mayFetch(this.#f, t)) return this.#schedule(this.#f.retryAt);
+    if (t < this.#f.refreshAt) return this.#schedule(this.#f.refreshAt);
+    this.#refresh(t < this.#f.freshUntil ? 'refresh-ahead' : 'expired').catch(noop);
   }
-
-  #emit(event: RemoteKeyEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch {
-        // A faulty listener must not break verification.
-      }
-    }
-  }
-}
-
-const DEFAULT_FETCH: object = {};
-/** Caches with different stores are not shared; each store object gets a number for the key. */
-const storeIds = new WeakMap<object, number>();
-let lastStoreId = 0;
-const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
-/**
- * Released caches kept for the next user of the same URL (a verifier per request, like the CLI
- * checklist, must not refetch each time), oldest first; beyond the limit the oldest is disposed.
- */
-const IDLE_LIMIT = 16;
-const idle = new Map<JwksCache, () => void>();
-
-/**
- * The process-wide cache for `uri`: every source with the same URI, `fetch`, monotonic clock (a
- * test seam; the verifier's `now` plays no part) and cache options shares one set, one
- * single-flight fetch and one cooldown. Call `acquire()` on it and `release()` when done.
- */
-export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
-  const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
-  const clockKey: object = options.monotonicClock ?? monotonic;
-  const storeKey =
-    options.jwksStore === undefined
-      ? 0
-      : (storeIds.get(options.jwksStore) ?? storeIds.set(options.jwksStore, ++lastStoreId).get(options.jwksStore)!);
-  let byClock = registry.get(fetchKey);
-  if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
-  let byKey = byClock.get(clockKey);
-  if (byKey === undefined) byClock.set(clockKey, (byKey = new Map<string, JwksCache>()));
-  const key = JSON.stringify([
-    uri,
-    options.timeout ?? HTTP_DEFAULTS.timeout,
-    options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
-    options.allowHttp === true,
-    options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
-    options.cooldown ?? REMOTE_DEFAULTS.cooldown,
-    options.maxStale ?? REMOTE_DEFAULTS.maxStale,
-    options.maxKeys ?? REMOTE_DEFAULTS.maxKeys,
-    storeKey,
-  ]);
-  let cache = byKey.get(key);
-  if (cache === undefined || cache.closed) {
-    const map = byKey;
-    const dispose = (): void => {
-      created.dispose();
-      if (map.get(key) === created) map.delete(key);
-    };
-    const created: JwksCache = new JwksCache(uri, options, () => {
-      idle.set(created, dispose);
-      if (idle.size > IDLE_LIMIT) {
-        const [oldest, disposeOldest] = idle.entries().next().value as [JwksCache, () => void];
-        idle.delete(oldest);
-        disposeOldest();
-      }
-    });
-    cache = created;
-    map.set(key, cache);
-  }
-  idle.delete(cache);
-  return cache;
 }

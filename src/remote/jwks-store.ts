@@ -1,3 +1,5 @@
+import { KeySet } from '../keys/key-set.js';
+
 /**
  * Persistence of fetched JWKS documents outside the process: in a Cloudflare Worker the Cache API
  * or KV, so a cold isolate verifies without a JWKS request. The store keeps what an HTTP cache
@@ -56,4 +58,43 @@ export function checkPersisted(v: unknown, wallNow: number): PersistedJwks | und
 /** Whether `v` can serve as a store. */
 export function isJwksStore(v: unknown): v is JwksStore {
   return typeof v === 'object' && v !== null && typeof (v as JwksStore).get === 'function' && typeof (v as JwksStore).set === 'function';
+}
+
+/** A persisted response read back: its key set (never empty), caching headers and age in ms. */
+export interface StoredJwks {
+  readonly set: KeySet;
+  readonly headers: Headers;
+  readonly ageMs: number;
+}
+
+/**
+ * The persisted response for `uri`, or undefined when the store throws, rejects, answers garbage or
+ * no keys, or takes longer than `timeout` ms. Never throws.
+ */
+export async function readPersisted(store: JwksStore, uri: string, timeout: number, maxKeys: number): Promise<StoredJwks | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const deadline = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeout);
+    });
+    const wall = Date.now();
+    const entry = checkPersisted(await Promise.race([Promise.resolve().then(() => store.get(uri)), deadline]), wall);
+    if (entry === undefined) return undefined;
+    const set = KeySet.fromJwks(entry.jwks, { maxKeys, errorCode: 'ERR_JWKS_FETCH' });
+    if (set.keys.length === 0) return undefined;
+    return { set, headers: new Headers(entry.headers), ageMs: wall - entry.fetchedAt };
+  } catch {
+    return undefined;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** Persists a fetched response; a failing store never fails verification. */
+export function persist(store: JwksStore, uri: string, body: unknown, headers: Headers): void {
+  try {
+    void Promise.resolve(store.set(uri, { jwks: body, fetchedAt: Date.now(), headers: persistedHeaders(headers) })).catch(() => undefined);
+  } catch {
+    // A failing store never fails verification.
+  }
 }

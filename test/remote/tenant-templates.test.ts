@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createVerifier, VerifyError } from '../../src/index.js';
 import { parseTemplate, tenantSyntaxProblem, tenantUrlProblem } from '../../src/issuers.js';
-import { sharedJwksCache } from '../../src/remote/jwks-cache.js';
+import { sharedJwksCache } from '../../src/remote/jwks-registry.js';
 import { clock, json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from './helpers.js';
 
 /** The per-issuer entries of `stats()` (without the verified-signature cache's `cache`). */
