@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
-test('README example.mjs verifies the seed sample token offline', () => {
+test('README example.mjs verifies the Asgardeo sample token token offline', () => {
   assert.ok(existsSync(join(root, 'dist/index.js')), 'dist/ is missing: run "npm run build" first (npm test does)');
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const block = /```js\n(\/\/ example\.mjs[^\n]*\n[\s\S]*?)```/.exec(readme);

@@ -1,5 +1,5 @@
 /**
- * The built `oidc-verifier` binary, spawned as a user would run it: the seed 003 sample (real
+ * The built `oidc-verifier` binary, spawned as a user would run it: the Asgardeo sample token (real
  * token + JWKS from the Asgardeo guide), garbage, usage errors, stdin and env input, colour rules,
  * and a local issuer on 127.0.0.1 for discovery, remote JWKS, `jwks` and `discover`.
  */
@@ -21,7 +21,7 @@ interface Seed {
   jwks: { keys: Record<string, unknown>[] };
 }
 
-const seed = JSON.parse(readFileSync(new URL('../fixtures/seed003.json', import.meta.url), 'utf8')) as Seed;
+const seed = JSON.parse(readFileSync(new URL('../fixtures/asgardeo-sample.json', import.meta.url), 'utf8')) as Seed;
 const AT = '1629968400'; // 2021-08-26T09:00:00Z: 56 s after the sample's iat, 59 min before its exp.
 const ESC = '\u001b';
 
@@ -53,7 +53,7 @@ interface VerifyJson {
   checks: JsonCheck[];
 }
 
-describe('verify: the seed 003 sample', () => {
+describe('verify: the Asgardeo sample token', () => {
   it("is valid with the clock at 1629968400 (exit 0) and lists the checks in the seeds' order", async () => {
     const r = await cli(['verify', '-', ...seedArgs, '--at', AT], { input: seed.token });
     assert.equal(r.code, 0, r.stderr);

@@ -16,7 +16,7 @@ import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer } from '../helpers/s
 import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 
 const OUT = join(tmpdir(), 'oidc-verifier-inspector-screenshots');
-const seed = JSON.parse(readFileSync(new URL('../fixtures/seed003.json', import.meta.url), 'utf8')) as {
+const seed = JSON.parse(readFileSync(new URL('../fixtures/asgardeo-sample.json', import.meta.url), 'utf8')) as {
   issuer: string;
   audience: string;
   token: string;

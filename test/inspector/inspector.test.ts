@@ -29,7 +29,7 @@ declare const document: { activeElement: unknown; documentElement: { scrollWidth
 declare const window: { innerWidth: number };
 declare function getComputedStyle(element: unknown): { color: string; outlineStyle: string };
 
-const seed = JSON.parse(readFileSync(new URL('../fixtures/seed003.json', import.meta.url), 'utf8')) as Seed;
+const seed = JSON.parse(readFileSync(new URL('../fixtures/asgardeo-sample.json', import.meta.url), 'utf8')) as Seed;
 // Screenshots of each state, for people to look at; never written into the repository.
 const OUT = join(tmpdir(), 'oidc-verifier-inspector-screenshots');
 

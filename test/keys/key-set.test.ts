@@ -227,9 +227,9 @@ describe('KeySet.select', () => {
     assert.deepEqual(kids(set.select(h({ alg: 'ES256', x5t: 'S1', 'x5t#S256': 'B256' }), 'ES256')), ['b']);
   });
 
-  test('malformed x5t next to a valid kid still matches by kid (seed 003 shape)', async () => {
+  test('malformed x5t next to a valid kid still matches by kid (Asgardeo sample shape)', async () => {
     const r = await rsa();
-    // The seed 003 header: x5t is the base64url of a hex string, not a SHA-1 thumbprint; the JWK has no x5t.
+    // The Asgardeo sample header: x5t is the base64url of a hex string, not a SHA-1 thumbprint; the JWK has no x5t.
     const seedShape = KeySet.fromJwks({ keys: [{ ...r, kid: 'K_RS256', use: 'sig', alg: 'RS256' }] });
     for (const x5t of ['Yzc5OTgwZTE3MWQz', 'not base64url!!', '', 'a'.repeat(500)]) {
       assert.deepEqual(kids(seedShape.select(h({ alg: 'RS256', kid: 'K_RS256', x5t }), 'RS256')), ['K_RS256']);

@@ -1,6 +1,6 @@
 /**
- * The REAL sample ID token and JWKS from ../shared/seeds/003_b486701703e5cb77.txt (copied into
- * test/fixtures/seed003.json): an RS256 token from Asgardeo whose header carries a `kid` that
+ * The REAL sample ID token and JWKS of Asgardeo's "Validate ID tokens" guide (copied verbatim into
+ * test/fixtures/asgardeo-sample.json): an RS256 token from Asgardeo whose header carries a `kid` that
  * matches the JWKS and an `x5t` that is not a SHA-1 thumbprint at all.
  */
 import { describe, test } from 'node:test';
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createVerifier, VerifyError, type ErrorCode, type Jwks, type VerifierOptions } from '../src/index.js';
 
-interface Seed {
+interface Sample {
   token: string;
   jwks: Jwks;
   issuer: string;
@@ -17,15 +17,15 @@ interface Seed {
   decodedPayload: Record<string, unknown>;
 }
 
-const seed = JSON.parse(readFileSync(new URL('./fixtures/seed003.json', import.meta.url), 'utf8')) as Seed;
+const sample = JSON.parse(readFileSync(new URL('./fixtures/asgardeo-sample.json', import.meta.url), 'utf8')) as Sample;
 const ISSUER = 'https://api.asgardeo.io/t/bifrost/oauth2/token';
 const AUDIENCE = 'Wsoq8t4nHW80gSnPfyDvRbiC__Ea';
 const NOW = 1629968400_000;
 const EXP = 1629971944;
-const [H, P, S] = seed.token.split('.') as [string, string, string];
+const [H, P, S] = sample.token.split('.') as [string, string, string];
 
 function verifier(extra: Partial<VerifierOptions> = {}) {
-  return createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: seed.jwks, now: () => NOW, ...extra });
+  return createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: sample.jwks, now: () => NOW, ...extra });
 }
 
 async function fails(options: Partial<VerifierOptions>, token: string, code: ErrorCode, message?: RegExp): Promise<void> {
@@ -47,57 +47,57 @@ function withPayload(change: (p: Record<string, unknown>) => void): string {
   return `${H}.${Buffer.from(JSON.stringify(p)).toString('base64url')}.${S}`;
 }
 
-describe('seed 003 sample token', () => {
-  test('the fixture is the seed pair (decoded payload as printed in the guide)', () => {
-    assert.equal(seed.issuer, ISSUER);
-    assert.equal(seed.audience, AUDIENCE);
-    assert.deepEqual(JSON.parse(Buffer.from(P, 'base64url').toString('utf8')), seed.decodedPayload);
+describe('Asgardeo sample sample token', () => {
+  test('the fixture is the published pair (decoded payload as printed in the guide)', () => {
+    assert.equal(sample.issuer, ISSUER);
+    assert.equal(sample.audience, AUDIENCE);
+    assert.deepEqual(JSON.parse(Buffer.from(P, 'base64url').toString('utf8')), sample.decodedPayload);
     const header = JSON.parse(Buffer.from(H, 'base64url').toString('utf8')) as Record<string, string>;
     assert.equal(header.alg, 'RS256');
-    assert.equal(header.kid, seed.jwks.keys[0]!.kid);
+    assert.equal(header.kid, sample.jwks.keys[0]!.kid);
     // The x5t is base64url of a 64-character hex string, not a 20-byte SHA-1 thumbprint.
     assert.equal(Buffer.from(header.x5t!, 'base64url').length, 64);
   });
 
   test('validates at 1629968400 s (async and sync)', async () => {
     const v = verifier();
-    const r = await v.verifyIdToken(seed.token);
+    const r = await v.verifyIdToken(sample.token);
     assert.equal(r.payload.sub, 'Alica@bifrost.com');
     assert.equal(r.payload.iss, ISSUER);
     assert.equal(r.payload.aud, AUDIENCE);
     assert.equal(r.header.alg, 'RS256');
-    assert.deepEqual(r.key, { kid: seed.jwks.keys[0]!.kid, alg: 'RS256' });
-    assert.deepEqual(v.verifyIdTokenSync(seed.token).payload, r.payload);
+    assert.deepEqual(r.key, { kid: sample.jwks.keys[0]!.kid, alg: 'RS256' });
+    assert.deepEqual(v.verifyIdTokenSync(sample.token).payload, r.payload);
   });
 
   test('validates with the clock at iat exactly, and with algorithms: ["RS256"]', async () => {
-    await verifier({ now: () => seed.iat * 1000 }).verifyIdToken(seed.token);
-    await verifier({ algorithms: ['RS256'] }).verifyIdToken(seed.token);
-    await verifier({ audience: ['other', AUDIENCE] }).verifyIdToken(seed.token);
+    await verifier({ now: () => sample.iat * 1000 }).verifyIdToken(sample.token);
+    await verifier({ algorithms: ['RS256'] }).verifyIdToken(sample.token);
+    await verifier({ audience: ['other', AUDIENCE] }).verifyIdToken(sample.token);
   });
 
   test('expired: clock at and after exp', async () => {
-    await fails({ now: () => EXP * 1000 }, seed.token, 'ERR_EXPIRED', /exp/);
-    await fails({ now: () => (EXP + 3600) * 1000 }, seed.token, 'ERR_EXPIRED');
-    await fails({ now: () => Date.now() }, seed.token, 'ERR_EXPIRED');
+    await fails({ now: () => EXP * 1000 }, sample.token, 'ERR_EXPIRED', /exp/);
+    await fails({ now: () => (EXP + 3600) * 1000 }, sample.token, 'ERR_EXPIRED');
+    await fails({ now: () => Date.now() }, sample.token, 'ERR_EXPIRED');
   });
 
   test('clockTolerance extends exp by exactly its seconds', async () => {
-    await verifier({ now: () => (EXP + 59) * 1000, clockTolerance: 60 }).verifyIdToken(seed.token);
-    await fails({ now: () => (EXP + 60) * 1000, clockTolerance: 60 }, seed.token, 'ERR_EXPIRED');
+    await verifier({ now: () => (EXP + 59) * 1000, clockTolerance: 60 }).verifyIdToken(sample.token);
+    await fails({ now: () => (EXP + 60) * 1000, clockTolerance: 60 }, sample.token, 'ERR_EXPIRED');
   });
 
   test('before nbf / iat', async () => {
-    await fails({ now: () => (seed.iat - 60) * 1000 }, seed.token, 'ERR_NOT_BEFORE');
+    await fails({ now: () => (sample.iat - 60) * 1000 }, sample.token, 'ERR_NOT_BEFORE');
   });
 
   test('maxTokenAge', async () => {
-    await fails({ maxTokenAge: 30 }, seed.token, 'ERR_IAT', /too old/);
-    await verifier({ maxTokenAge: 60 }).verifyIdToken(seed.token);
+    await fails({ maxTokenAge: 30 }, sample.token, 'ERR_IAT', /too old/);
+    await verifier({ maxTokenAge: 60 }).verifyIdToken(sample.token);
   });
 
   test('wrong audience', async () => {
-    await fails({ audience: 'another-client' }, seed.token, 'ERR_AUDIENCE', /Wsoq8t4nHW80gSnPfyDvRbiC__Ea/);
+    await fails({ audience: 'another-client' }, sample.token, 'ERR_AUDIENCE', /Wsoq8t4nHW80gSnPfyDvRbiC__Ea/);
   });
 
   test('wrong issuer (including near misses)', async () => {
@@ -108,14 +108,14 @@ describe('seed 003 sample token', () => {
       'http://api.asgardeo.io/t/bifrost/oauth2/token',
       'https://API.asgardeo.io/t/bifrost/oauth2/token',
     ]) {
-      await fails({ issuer }, seed.token, 'ERR_ISSUER', /iss/);
+      await fails({ issuer }, sample.token, 'ERR_ISSUER', /iss/);
     }
   });
 
   test('nonce expected but the token has none', async () => {
     const v = verifier();
     await assert.rejects(
-      v.verifyIdToken(seed.token, { nonce: 'n-0S6_WzA2Mj' }),
+      v.verifyIdToken(sample.token, { nonce: 'n-0S6_WzA2Mj' }),
       (e: unknown) => e instanceof VerifyError && e.code === 'ERR_NONCE',
     );
   });
@@ -167,11 +167,11 @@ describe('seed 003 sample token', () => {
   });
 
   test('not canonical: padding appended to the signature is ERR_MALFORMED, not a second valid spelling', async () => {
-    await fails({}, `${seed.token}=`, 'ERR_MALFORMED');
+    await fails({}, `${sample.token}=`, 'ERR_MALFORMED');
     await fails({}, `${H}.${P}.${S.replaceAll('-', '+').replaceAll('_', '/')}`, 'ERR_MALFORMED');
   });
 
-  test('the seed JWKS refuses other algorithms for its key (alg RS256 in the JWK)', async () => {
-    await fails({ algorithms: ['PS256'] }, seed.token, 'ERR_ALG_NOT_ALLOWED');
+  test('the published JWKS refuses other algorithms for its key (alg RS256 in the JWK)', async () => {
+    await fails({ algorithms: ['PS256'] }, sample.token, 'ERR_ALG_NOT_ALLOWED');
   });
 });
