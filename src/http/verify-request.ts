@@ -155,7 +155,9 @@ export function mergeRequestOptions(base: VerifyRequestOptions, route: VerifyReq
 /** A compact JWS has exactly two dots; anything else is treated as an opaque token. */
 function looksLikeJwt(token: string): boolean {
   const first = token.indexOf('.');
-  return first > 0 && token.indexOf('.', first + 1) > first && token.indexOf('.', token.indexOf('.', first + 1) + 1) < 0;
+  if (first <= 0) return false;
+  const second = token.indexOf('.', first + 1);
+  return second > first && token.indexOf('.', second + 1) === -1;
 }
 
 /** Granted scopes from `scope` (space-separated string) and `scp` (array or string, Azure AD / Okta). */

@@ -253,18 +253,15 @@ export interface ProcessOptions {
 /** Bytes of an error body read for its OAuth error code; the rest is discarded. */
 const ERROR_BODY_LIMIT = 4096;
 
-/**
- * An OAuth error response (RFC 6749 §5.2) names what went wrong (`invalid_client`, ...): read a
- * bounded prefix of a non-2xx body for it. Anything else about the body is ignored.
- */
-async function oauthErrorHint(response: Response, deadline: ProcessOptions['deadline']): Promise<string> {
+/** Reads at most about `limit` bytes of a body as text, within the deadline; never throws. */
+export async function readBodyPrefix(response: Response, limit: number, deadline?: ProcessOptions['deadline']): Promise<string> {
   const body = response.body;
-  if (body === null) return '';
+  if (body === null || typeof body?.getReader !== 'function') return '';
   const reader = (body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    while (total < ERROR_BODY_LIMIT) {
+    while (total < limit) {
       const step = await (deadline ? deadline.race(reader.read()) : reader.read());
       if (step.done) break;
       chunks.push(step.value);
@@ -275,7 +272,15 @@ async function oauthErrorHint(response: Response, deadline: ProcessOptions['dead
   } finally {
     reader.cancel().catch(() => undefined);
   }
-  const err = parseJsonObject(Buffer.concat(chunks, total).toString('utf8'));
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+/**
+ * An OAuth error response (RFC 6749 §5.2) names what went wrong (`invalid_client`, ...): read a
+ * bounded prefix of a non-2xx body for it. Anything else about the body is ignored.
+ */
+async function oauthErrorHint(response: Response, deadline: ProcessOptions['deadline']): Promise<string> {
+  const err = parseJsonObject(await readBodyPrefix(response, ERROR_BODY_LIMIT, deadline));
   if (typeof err?.error !== 'string') return '';
   const description = typeof err.error_description === 'string' ? ` (${describe(err.error_description, 120)})` : '';
   return `: error ${describe(err.error, 60)}${description}`;

@@ -3,7 +3,7 @@ import { ClaimError, FetchError, VerifyError, describe, type ErrorCode } from '.
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../jose/compact.js';
 import { parseJsonObject } from '../jose/json.js';
 import { discover, discoveryUrl } from './discovery.js';
-import { fetchFailure, fetchJson, type FetchLike, type HttpOptions, type JsonResponse } from './http.js';
+import { fetchFailure, fetchJson, readBodyPrefix, type FetchLike, type HttpOptions, type JsonResponse } from './http.js';
 import { checkUrl, redactUrl, requireUrl } from './url-policy.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 
@@ -345,28 +345,6 @@ function mark(e: Error): Error {
   return e;
 }
 
-/** Reads at most `limit` bytes of a body; never throws. */
-async function readPrefix(response: Response, limit: number): Promise<string> {
-  const body = response.body;
-  if (body === null || typeof body?.getReader !== 'function') return '';
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (total < limit) {
-      const step = await reader.read();
-      if (step.done) break;
-      chunks.push(step.value);
-      total += step.value.byteLength;
-    }
-  } catch {
-    return '';
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
-}
-
 /**
  * A `fetch` that hands the HTTP client an error response (4xx/5xx) cleared of secrets: only the
  * RFC 6749 §5.2 `error` and `error_description`, redacted in full before any message truncates
@@ -378,7 +356,7 @@ function redactingFetch(inner: FetchLike, forms: Secrets): FetchLike {
     const res = await inner(input, init);
     const status: unknown = (res as { status?: unknown } | null)?.status;
     if (typeof status !== 'number' || status < 400 || status > 599) return res;
-    const parsed = parseJsonObject(await readPrefix(res, ERROR_BODY_LIMIT));
+    const parsed = parseJsonObject(await readBodyPrefix(res, ERROR_BODY_LIMIT));
     const clean: Record<string, string> = {};
     if (typeof parsed?.error === 'string') {
       clean.error = forms.redact(parsed.error);
