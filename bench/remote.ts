@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { SignJWT, createRemoteJWKSet, jwtVerify, type JWK } from 'jose';
-import { freshKeyPair } from '../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from '../test/support/fresh-key-pair.js';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';

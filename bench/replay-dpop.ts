@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createClient } from 'redis';
 import { generateKeyPair, generateProof, calculateThumbprint } from 'dpop';
 import { createMemoryReplayStore, createRedisReplayStore, createVerifier, verifyDpopProof, type ReplayStore } from '../src/index.js';
-import { makeIssuer } from '../test/helpers/sign.js';
+import { makeIssuer } from '../test/support/sign.js';
 import { startRedis } from '../test/support/redis.js';
 
 interface Row {

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createVerifier, type Verifier } from '../src/index.js';
 import { STACKS } from '../test/adapters/apps.js';
-import { makeKey } from '../test/remote/helpers.js';
+import { makeKey } from '../test/support/jwks-server.js';
 
 export interface RequestBenchOptions {
   readonly quick?: boolean;

@@ -6,7 +6,7 @@
  * Node around each request, minus the median of an empty request.
  */
 import { createVerifier } from '../src/index.js';
-import { ASYMMETRIC_KINDS, issuerFor } from '../test/helpers/sign.js';
+import { ASYMMETRIC_KINDS, issuerFor } from '../test/support/sign.js';
 import { runSuite, type SuiteInput, type SuiteOutput } from '../test/runtimes/suite.js';
 import { bundle, runCli, startWorkerd } from '../test/runtimes/harness.js';
 

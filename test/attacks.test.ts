@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createVerifier, VerifyError, type ErrorCode, type Jwks, type Verifier, type VerifierOptions } from '../src/index.js';
 import { importJwk } from '../src/keys/jwk.js';
-import { freshKeyPair } from '../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from './support/fresh-key-pair.js';
 import {
   ASYMMETRIC_KINDS,
   AUDIENCE,
@@ -32,7 +32,7 @@ import {
   kindLabel,
   makeIssuer,
   type TestIssuer,
-} from './helpers/sign.js';
+} from './support/sign.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers

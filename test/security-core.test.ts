@@ -20,9 +20,9 @@ import {
 } from '../src/index.js';
 import { importJwk, isSmallOrderEdwardsKey } from '../src/keys/jwk.js';
 import { parseCompactJws } from '../src/jose/compact.js';
-import { freshKeyPair } from '../src/demo/fresh-key-pair.js';
-import { AUDIENCE, ISSUER, NOW_MS, NOW_S, b64u, compose, idTokenClaims, makeIssuer, type TestIssuer } from './helpers/sign.js';
-import { json, startServer } from './remote/helpers.js';
+import { freshKeyPair } from './support/fresh-key-pair.js';
+import { AUDIENCE, ISSUER, NOW_MS, NOW_S, b64u, compose, idTokenClaims, makeIssuer, type TestIssuer } from './support/sign.js';
+import { json, startServer } from './support/jwks-server.js';
 
 type J = Record<string, unknown>;
 

@@ -20,7 +20,7 @@ import {
   makeIssuer,
   tamperedVariants,
   type TestIssuer,
-} from './helpers/sign.js';
+} from './support/sign.js';
 
 function checkError(err: unknown, code: ErrorCode, token: string): VerifyError {
   assert.ok(err instanceof VerifyError, `expected VerifyError ${code}, got ${String(err)}`);

@@ -1,4 +1,4 @@
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from '../../test/support/fresh-key-pair.js';
 import { performance } from 'node:perf_hooks';
 import { createVerifier } from '../../src/index.js';
 import { AUDIENCE, ISSUER, signManyFast } from './tokens.js';

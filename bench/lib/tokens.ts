@@ -1,7 +1,7 @@
 import { constants, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { BenchAlg } from './options.js';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from '../../test/support/fresh-key-pair.js';
 
 /**
  * Keys and token pools for the benchmark. Every contender verifies the same tokens, signed by

@@ -6,8 +6,8 @@ import { VerifyError } from '../../src/errors.js';
 import { importJwk, type VerificationKey } from '../../src/keys/jwk.js';
 import type { KeySource } from '../../src/keys/key-source.js';
 import { SIGNATURE_CACHE_DEFAULTS, entryBytes } from '../../src/cache/verified-signature-cache.js';
-import { makeIssuer, type TestIssuer } from '../helpers/sign.js';
-import { clock, json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from '../remote/helpers.js';
+import { makeIssuer, type TestIssuer } from '../support/sign.js';
+import { clock, json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
 
 const ISS = 'https://issuer.example';
 const AUD = 'client-1';

@@ -1,7 +1,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerifier, VerifyError, BACKCHANNEL_LOGOUT_EVENT, type ErrorCode, type Verifier } from '../../src/index.js';
-import { ISSUER, NOW_MS, NOW_S, makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { ISSUER, NOW_MS, NOW_S, makeIssuer, type TestIssuer } from '../support/sign.js';
 
 const API = 'https://api.example.com';
 let es: TestIssuer;

@@ -1,7 +1,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerifier, ClaimError, VerifyError, hashClaimValue, type ErrorCode, type Verifier } from '../../src/index.js';
-import { AUDIENCE, ISSUER, NOW_MS, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { AUDIENCE, ISSUER, NOW_MS, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../support/sign.js';
 
 let es: TestIssuer;
 let verifier: Verifier;

@@ -12,7 +12,7 @@ import { describeTime, duration, parseInstant } from '../../src/report/time.js';
 import { normalizeToken } from '../../src/report/input-text.js';
 import { exitCodeFor } from '../../src/cli/errors.js';
 import { hashClaimValue } from '../../src/claims/hash-claim.js';
-import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../support/sign.js';
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 let rs: TestIssuer;

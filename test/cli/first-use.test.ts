@@ -12,7 +12,7 @@ import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../../src/report/claim-meanings
 import { buildChecklist } from '../../src/report/checklist.js';
 import { detectTokenType } from '../../src/report/detect-type.js';
 import { datesInText } from '../../src/report/time.js';
-import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../support/sign.js';
 import { assertBuilt, cli } from './run-cli.js';
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { newestSource } from '../helpers/newest-source.js';
+import { newestSource } from '../support/newest-source.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'dist/cli/main.js');

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { makeIssuer, type TestIssuer } from '../support/sign.js';
 
 export interface LocalIssuer {
   readonly issuer: string;

@@ -12,7 +12,7 @@ import {
   type ReplayStore,
   type Verifier,
 } from '../../src/index.js';
-import { ISSUER, makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { ISSUER, makeIssuer, type TestIssuer } from '../support/sign.js';
 
 const API = 'https://api.example.com';
 const URL_ = `${API}/orders`;

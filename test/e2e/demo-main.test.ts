@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { newestSource } from '../helpers/newest-source.js';
+import { newestSource } from '../support/newest-source.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const main = join(root, 'dist/demo/main.js');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 import { DpopError, errorResponse, RequestError, VerifyError, type ReplayStore } from '../../src/index.js';
-import { json, startServer } from '../remote/helpers.js';
+import { json, startServer } from '../support/jwks-server.js';
 import { bearer, DPOP_CHALLENGE, startFixture } from './helpers.js';
 
 async function failure(p: Promise<unknown>): Promise<RequestError> {

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createVerifier, type Verifier, type VerifierOptions, type VerifyRequestOptions } from '../../src/index.js';
-import { json, makeKey, startServer, type TestKey, type TestServer } from '../remote/helpers.js';
+import { json, makeKey, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
 
 export const ISSUER = 'https://as.test.example';
 export const RESOURCE = 'https://api.test.example';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bearerChallenge, createIntrospector, errorResponse, RequestError, VerifyError, type VerifiedRequest } from '../../src/index.js';
 import { quoteString, descriptionValue } from '../../src/http/challenge.js';
-import { json, startServer } from '../remote/helpers.js';
+import { json, startServer } from '../support/jwks-server.js';
 import { bearer, startFixture } from './helpers.js';
 
 async function failure(p: Promise<unknown>): Promise<RequestError> {

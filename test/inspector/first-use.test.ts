@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Jwks } from '../../src/jose/types.js';
 import { startInspector, type InspectorHandle } from '../../src/inspector/server.js';
-import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer } from '../helpers/sign.js';
+import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer } from '../support/sign.js';
 import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 
 const OUT = join(tmpdir(), 'oidc-verifier-inspector-screenshots');

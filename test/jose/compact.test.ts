@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { VerifyError } from '../../src/errors.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, parseCompactJws } from '../../src/jose/compact.js';
 import { decodeBase64url } from '../../src/jose/base64url.js';
-import { b64u, compose } from '../helpers/sign.js';
+import { b64u, compose } from '../support/sign.js';
 
 const HEADER = { alg: 'RS256', kid: 'k1', typ: 'JWT' };
 const PAYLOAD = { iss: 'https://issuer.example', sub: 'u1', aud: 'c1', exp: 2_000_000_000, iat: 1_700_000_000 };

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, verify as cryptoVerify, constants } from 'node:crypto';
 import { compactVerify, importJWK } from 'jose';
-import { ALL_KINDS, idTokenClaims, issuerFor, kindLabel, makeIssuer, tamperedVariants } from '../helpers/sign.js';
+import { ALL_KINDS, idTokenClaims, issuerFor, kindLabel, makeIssuer, tamperedVariants } from '../support/sign.js';
 
 function nodeVerify(alg: string, key: KeyObject, input: string, sig: Buffer): boolean {
   const bits = alg.slice(-3);

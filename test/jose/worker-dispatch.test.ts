@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createVerifier, VerifyError, type Verifier } from '../../src/index.js';
 import { dispatchInternals } from '../../src/jose/dispatch.js';
-import { AUDIENCE, ISSUER, NOW_MS, idTokenClaims, makeIssuer, type SigningAlgorithm, type TestIssuer } from '../helpers/sign.js';
+import { AUDIENCE, ISSUER, NOW_MS, idTokenClaims, makeIssuer, type SigningAlgorithm, type TestIssuer } from '../support/sign.js';
 
 /**
  * Verifications that pile up go to one worker thread (packed batches) and the main thread. These

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerifier, importVerificationKey, VerifyError, type KeySource } from '../../src/index.js';
-import { AUDIENCE, idTokenClaims, makeIssuer, ISSUER, NOW_S } from '../helpers/sign.js';
+import { AUDIENCE, idTokenClaims, makeIssuer, ISSUER, NOW_S } from '../support/sign.js';
 
 test('importVerificationKey + a two-line KeySource verify a token signed by jose', async () => {
   const es = await makeIssuer('ES256');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from '../support/fresh-key-pair.js';
 
 // In Node 20, `generateKeyPairSync(...).publicKey.export({ format: 'jwk' })` in a loop of 20,000
 // P-256 pairs deadlocked 3 times out of 3 (a GC collecting the generation job while the export

@@ -4,8 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../../src/keys/jwk.js';
-import { makeIssuer } from '../helpers/sign.js';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { makeIssuer } from '../support/sign.js';
+import { freshKeyPair } from '../support/fresh-key-pair.js';
 
 type J = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from '../support/fresh-key-pair.js';
 import { KeySet, MAX_SAME_ID_CANDIDATES, keyNotFound } from '../../src/keys/key-set.js';
 import type { JoseHeader } from '../../src/jose/types.js';
 

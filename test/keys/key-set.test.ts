@@ -8,8 +8,8 @@ import { KeyNotFoundError, VerifyError } from '../../src/errors.js';
 import { DEFAULT_MAX_KEYS, KeySet, MAX_UNNAMED_CANDIDATES, keyNotFound } from '../../src/keys/key-set.js';
 import { StaticKeySource } from '../../src/keys/key-source.js';
 import type { JoseHeader } from '../../src/jose/types.js';
-import { makeIssuer } from '../helpers/sign.js';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { makeIssuer } from '../support/sign.js';
+import { freshKeyPair } from '../support/fresh-key-pair.js';
 
 type J = Record<string, unknown>;
 

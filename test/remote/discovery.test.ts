@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FetchError } from '../../src/errors.js';
 import { discover, discoveryUrl, processDiscoveryDocument } from '../../src/remote/discovery.js';
-import { hang, json, rejectsWith, startServer, type TestServer } from './helpers.js';
+import { hang, json, rejectsWith, startServer, type TestServer } from '../support/jwks-server.js';
 
 let srv: TestServer;
 before(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FetchError } from '../../src/errors.js';
 import { fetchJson, processJsonResponse, type FetchLike } from '../../src/remote/http.js';
 import { checkUrl, isLoopbackHost } from '../../src/remote/url-policy.js';
-import { hang, json, rejectsWith, startServer, type TestServer } from './helpers.js';
+import { hang, json, rejectsWith, startServer, type TestServer } from '../support/jwks-server.js';
 
 let srv: TestServer;
 before(async () => {

@@ -17,7 +17,7 @@ import {
   type IntrospectorOptions,
 } from '../../src/remote/introspection.js';
 import { requireUrl } from '../../src/remote/url-policy.js';
-import { clock, hang, json, rejectsWith, startServer, type TestServer } from './helpers.js';
+import { clock, hang, json, rejectsWith, startServer, type TestServer } from '../support/jwks-server.js';
 
 let srv: TestServer;
 before(async () => {

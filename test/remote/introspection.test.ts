@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from '../support/fresh-key-pair.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -16,7 +16,7 @@ import {
   sendIntrospectionRequest,
   type IntrospectorOptions,
 } from '../../src/remote/introspection.js';
-import { clock, hang, json, rejectsWith, startServer, type Handler, type TestServer } from './helpers.js';
+import { clock, hang, json, rejectsWith, startServer, type Handler, type TestServer } from '../support/jwks-server.js';
 
 // ASCII-printable (all RFC 6749 allows) with every character a naive Basic header breaks on.
 const RS_SECRET = "p@ss:w rd+/%&=~*'()!";

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRemoteKeySource } from '../../src/remote/remote-key-source.js';
 import type { JwksStore, PersistedJwks } from '../../src/remote/jwks-store.js';
 import type { RemoteKeyEvent } from '../../src/remote/events.js';
-import { hang, json, jwks, makeKey, rejectsWith, startServer, verifyWith } from './helpers.js';
+import { hang, json, jwks, makeKey, rejectsWith, startServer, verifyWith } from '../support/jwks-server.js';
 
 /** A store over a shared Map: each call makes a new store object, so a new (cold) cache. */
 function storeOver(data: Map<string, PersistedJwks>, log: string[] = []): JwksStore {

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerifier } from '../../src/index.js';
-import { json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from './helpers.js';
+import { json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
 
 /** The per-issuer entries of `stats()` (without the verified-signature cache's `cache`). */
 function issuerStats(v: { stats(): Record<string, object> }): Record<string, object> {

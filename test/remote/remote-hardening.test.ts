@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from '../support/fresh-key-pair.js';
 import { FetchError, type FetchFailureReason } from '../../src/errors.js';
 import { parseCompactJws } from '../../src/jose/compact.js';
 import type { RemoteKeyEvent } from '../../src/remote/events.js';
@@ -29,7 +29,7 @@ import {
   verifyWith,
   type TestKey,
   type TestServer,
-} from './helpers.js';
+} from '../support/jwks-server.js';
 
 const WK = '/.well-known/openid-configuration';
 let srv: TestServer;

@@ -18,7 +18,7 @@ import {
   verifyWith,
   type TestKey,
   type TestServer,
-} from './helpers.js';
+} from '../support/jwks-server.js';
 
 const WK = '/.well-known/openid-configuration';
 let srv: TestServer;

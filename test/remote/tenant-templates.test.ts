@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createVerifier, VerifyError } from '../../src/index.js';
 import { parseTemplate, tenantSyntaxProblem, tenantUrlProblem } from '../../src/issuers.js';
 import { sharedJwksCache } from '../../src/remote/jwks-registry.js';
-import { clock, json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from './helpers.js';
+import { clock, json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
 
 /** The per-issuer entries of `stats()` (without the verified-signature cache's `cache`). */
 function issuerStats(v: { stats(): Record<string, object> }): Record<string, object> {

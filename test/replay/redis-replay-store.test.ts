@@ -13,7 +13,7 @@ import {
   type ReplayStore,
   type Verifier,
 } from '../../src/index.js';
-import { makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { makeIssuer, type TestIssuer } from '../support/sign.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const ISSUER = 'https://issuer.replay.example';

@@ -9,7 +9,7 @@ import {
   type ErrorCode,
   type ReplayStore,
 } from '../../src/index.js';
-import { ISSUER, NOW_MS, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../helpers/sign.js';
+import { ISSUER, NOW_MS, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../support/sign.js';
 
 const API = 'https://api.example.com';
 let es: TestIssuer;

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerifier } from '../../src/index.js';
-import { json, startServer, type TestServer } from '../remote/helpers.js';
+import { json, startServer, type TestServer } from '../support/jwks-server.js';
 import { runSuite, type Mode, type SuiteOutput } from './suite.js';
 import {
   assertNodeReference,

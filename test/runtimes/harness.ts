@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { ASYMMETRIC_KINDS, compose, issuerFor, kindLabel, type TestIssuer } from '../helpers/sign.js';
+import { ASYMMETRIC_KINDS, compose, issuerFor, kindLabel, type TestIssuer } from '../support/sign.js';
 import type { Outcome, SuiteInput, SuiteOutput, TokenCase, VectorFile, VectorResult, WycheproofGroup } from './suite.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;

@@ -6,7 +6,7 @@ import { createVerifier } from '../../src/index.js';
 import { signatureBackend, useNodeCrypto, useWebCrypto } from '../../src/jose/backend.js';
 import { ALGORITHMS } from '../../src/jose/algorithms.js';
 import { cryptoKeyFor, verifySignatureWebCrypto } from '../../src/jose/webcrypto.js';
-import { issuerFor } from '../helpers/sign.js';
+import { issuerFor } from '../support/sign.js';
 import { runSuite } from './suite.js';
 import { assertNodeReference, assertSameAsNode, assertVectors, describeVectors, loadVectors, verifyFixture } from './harness.js';
 

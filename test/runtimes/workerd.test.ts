@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { createVerifier } from '../../src/index.js';
-import { json, startServer, type TestServer } from '../remote/helpers.js';
+import { json, startServer, type TestServer } from '../support/jwks-server.js';
 import { ISSUER as AS_ISSUER, RESOURCE, startFixture, type Fixture } from '../http/helpers.js';
 import { runSuite, type SuiteOutput } from './suite.js';
 import {

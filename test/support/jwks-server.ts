@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, type JWK } from 'jose';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from './fresh-key-pair.js';
 import { VerifyError } from '../../src/errors.js';
 import { ALGORITHMS, type Algorithm } from '../../src/jose/algorithms.js';
 import { parseCompactJws } from '../../src/jose/compact.js';

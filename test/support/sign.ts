@@ -12,7 +12,7 @@
  */
 import { createHash, createHmac, sign as cryptoSign, webcrypto, type KeyObject } from 'node:crypto';
 import { CompactSign, type CryptoKey, type JWK } from 'jose';
-import { freshKeyPair } from '../../src/demo/fresh-key-pair.js';
+import { freshKeyPair } from './fresh-key-pair.js';
 
 export type SigningAlgorithm =
   | 'RS256'
