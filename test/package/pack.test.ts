@@ -135,7 +135,12 @@ const MARKER = /^<!-- example: (run|typecheck)(?: env=(\w+))? -->$/;
 
 /** Every ```ts block of README.md and docs/*.md, in page order. */
 function docExamples(): DocExample[] {
-  const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const pages = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   const out: DocExample[] = [];
   for (const page of pages) {
     const lines = readFileSync(join(root, page), 'utf8').split('\n');
@@ -293,7 +298,10 @@ test('every example marked "run" runs offline as printed and prints what its "//
       assert.equal(r.status, 0, `${e.where} failed:\n${r.stdout}\n${r.stderr}`);
       assert.equal(r.stderr, '', `${e.where} wrote to stderr`);
       const expected = [...e.code.matchAll(/\/\/ prints: (.*)$/gm)].map((m) => m[1]!.trim());
-      const printed = r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => l.trim());
+      const printed = r.stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => l.trim());
       assert.deepEqual(printed, expected, `${e.where}: its output differs from its "// prints:" comments`);
     });
   }
