@@ -236,7 +236,7 @@ process.on('exit', () => {
 `;
 
 /** Environment a runnable example reads (secrets it names, never real ones). */
-const exampleEnv = { INTROSPECTION_SECRET: 'example-introspection-secret', DPOP_NONCE_SECRET: 'example-dpop-nonce-secret-32-bytes!' };
+const exampleEnv = { INTROSPECTION_SECRET: 'example-introspection-secret' };
 
 test('every ```ts example of README.md and docs/*.md carries a marker and type-checks (strict) against the installed package', () => {
   const examples = docExamples();
