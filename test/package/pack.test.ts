@@ -145,11 +145,13 @@ function docExamples(): DocExample[] {
   for (const page of pages) {
     const lines = readFileSync(join(root, page), 'utf8').split('\n');
     for (let i = 0; i < lines.length; i++) {
-      const fence = /^```(\S*)/.exec(lines[i]!);
+      // A block may be indented (inside a list item): its lines lose that indentation.
+      const fence = /^( *)```(\S*)/.exec(lines[i]!);
       if (!fence) continue;
-      const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
+      const indent = fence[1]!.length;
+      const end = lines.findIndex((l, j) => j > i && l.trimStart().startsWith('```'));
       assert.ok(end > i, `${page}:${i + 1}: unclosed code block`);
-      const lang = fence[1]!;
+      const lang = fence[2]!;
       if (page.startsWith('docs/')) {
         assert.ok(
           !['js', 'javascript', 'mjs', 'cjs', 'tsx', 'typescript'].includes(lang),
@@ -165,7 +167,10 @@ function docExamples(): DocExample[] {
           name: `${page.replace(/[^a-z0-9]+/gi, '-')}-${i + 1}.mts`.toLowerCase(),
           mode: marker ? (marker[1] as 'run' | 'typecheck') : undefined,
           env: marker?.[2],
-          code: lines.slice(i + 1, end).join('\n'),
+          code: lines
+            .slice(i + 1, end)
+            .map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length)))
+            .join('\n'),
         });
       }
       i = end;
@@ -197,10 +202,13 @@ const readmeContext: Record<string, string> = {
 
 /**
  * A block that lists an interface the package exports (`interface ReplayStore { ... }`) must
- * list it as it is: the listing and the exported type must be assignable both ways.
+ * list it as it is: the listing and the exported type must be assignable both ways. `exports`
+ * is the text of the installed package's index.d.ts; a block's own interfaces are left alone.
  */
-function sameAsExported(code: string): string {
-  const names = [...code.matchAll(/^(?:export )?interface (\w+)/gm)].map((m) => m[1]!);
+function sameAsExported(code: string, exports: string): string {
+  const names = [...code.matchAll(/^(?:export )?interface (\w+)/gm)]
+    .map((m) => m[1]!)
+    .filter((n) => new RegExp(`\\b${n}\\b`).test(exports));
   if (names.length === 0) return '';
   return [
     "import type * as exported from 'oidc-verifier';",
@@ -241,12 +249,13 @@ const exampleEnv = { INTROSPECTION_SECRET: 'example-introspection-secret' };
 test('every ```ts example of README.md and docs/*.md carries a marker and type-checks (strict) against the installed package', () => {
   const examples = docExamples();
   const docs = examples.filter((e) => e.where.startsWith('docs/'));
-  assert.ok(docs.length >= 15, `docs/ has ${docs.length} ts blocks`);
+  assert.ok(docs.length >= 17, `docs/ has ${docs.length} ts blocks`);
   assert.ok(examples.length - docs.length >= 4, `README has ${examples.length - docs.length} ts blocks`);
   const unmarked = docs.filter((e) => e.mode === undefined).map((e) => e.where);
   assert.deepEqual(unmarked, [], 'every ```ts block in docs/ needs <!-- example: run --> or <!-- example: typecheck --> before it');
   for (const e of examples) assert.ok(e.env === undefined || e.env in platforms, `${e.where}: unknown env=${e.env}`);
   mkdirSync(join(app, 'examples'), { recursive: true });
+  const exports = readFileSync(join(app, 'node_modules', pkg.name, 'dist/index.d.ts'), 'utf8');
   for (const e of examples) {
     const readme = e.where.startsWith('README.md')
       ? Object.entries(readmeContext)
@@ -254,7 +263,7 @@ test('every ```ts example of README.md and docs/*.md carries a marker and type-c
           .map(([, d]) => d)
       : [];
     const prelude = [`// ${e.where}`, ...readme, e.env === undefined ? '' : platforms[e.env]!].join('\n');
-    writeFileSync(join(app, 'examples', e.name), `${prelude}\n${e.code}\n${sameAsExported(e.code)}\nexport {};\n`);
+    writeFileSync(join(app, 'examples', e.name), `${prelude}\n${e.code}\n${sameAsExported(e.code, exports)}\nexport {};\n`);
   }
   writeFileSync(
     join(app, 'tsconfig.examples.json'),
