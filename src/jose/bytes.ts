@@ -12,6 +12,7 @@ interface BufferStatic {
   from(data: Uint8Array): BufferLike;
   from(data: ArrayBufferLike, byteOffset: number, length: number): BufferLike;
   byteLength(data: string, encoding?: string): number;
+  isBuffer(data: unknown): boolean;
 }
 
 /** Node's Buffer where the runtime has one, else undefined. */
@@ -28,7 +29,11 @@ export function utf8Bytes(text: string): Uint8Array {
 
 /** Decodes UTF-8, replacing invalid sequences with U+FFFD (like `Buffer#toString('utf8')`). */
 export function utf8Text(bytes: Uint8Array): string {
-  if (NodeBuffer !== undefined) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (NodeBuffer !== undefined) {
+    return (
+      NodeBuffer.isBuffer(bytes) ? (bytes as BufferLike) : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    ).toString('utf8');
+  }
   return lenientDecoder.decode(bytes);
 }
 
