@@ -4,17 +4,23 @@
  * @packageDocumentation
  */
 import { installNodeCrypto } from './jose/node-platform.js';
-import { createVerifier as createApiVerifier } from './http/request-verifier.js';
+import { createVerifier as createApiVerifier, type Verifier } from './http/request-verifier.js';
+import type { VerifierOptions } from './options.js';
 
 installNodeCrypto();
 
 /**
- * {@link createApiVerifier | createVerifier} on node:crypto. It installs node:crypto itself too, so a
- * bundler that drops this module's top-level statement (`sideEffects`) cannot leave it out.
+ * Creates a verifier. Options are checked at once: bad ones throw {@link VerifyError} `ERR_CONFIG`.
+ * (It installs node:crypto itself too, so a bundler that drops this module's top-level statement
+ * through `sideEffects` cannot leave keys without their node:crypto `KeyObject`s.)
+ *
+ * @example
+ * const verifier = createVerifier({ issuer: 'https://login.example.com', audience: 'my-client-id' });
+ * const { payload } = await verifier.verifyIdToken(idToken, { nonce });
  */
-export const createVerifier: typeof createApiVerifier = (options) => {
+export function createVerifier(options: VerifierOptions): Verifier {
   installNodeCrypto();
   return createApiVerifier(options);
-};
+}
 
 export * from './api.js';
