@@ -18,7 +18,7 @@ const LAYERS = [
   ['adapters/report', '^src/(adapters|report)/'],
   ['cli/inspector/server', '^src/(cli|inspector|server)/'],
   // The public entry re-exports every layer, so it sits on top.
-  ['index', '^src/(index|edge)\\.ts$'],
+  ['index', '^src/(index|edge|api)\\.ts$'],
   // The demo uses the package as a user would, through its public entry.
   ['demo', '^src/demo/'],
 ];
@@ -46,6 +46,18 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/inspector/' },
       to: { path: '^src/cli/' },
+    },
+    {
+      name: 'edge-no-node',
+      comment:
+        'the workerd/worker/browser entries run where node: modules do not exist (browsers, workerd without nodejs_compat): only the listed Node-only modules, which src/edge.ts never reaches (test/runtimes/edge-bundle.test.ts), may import one; types excepted',
+      severity: 'error',
+      from: {
+        path: '^src/',
+        pathNot:
+          '^src/(index\\.ts|jose/(dispatch|worker-lane|signature|node-platform)\\.ts|adapters/(express|fastify)\\.ts|cli/|inspector/|server/|report/|demo/)',
+      },
+      to: { dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-cycles',

@@ -1,7 +1,8 @@
 /**
  * Verification throughput on each runtime as a ratio to jose on the same runtime (issue 17): the
  * same tokens and JWKS, oidc-verifier and jose in alternating rounds, on Node (in process), Deno
- * and Bun (the devDependency binaries) and workerd (miniflare, the edge entry). Deno, Bun and Node
+ * and Bun (the devDependency binaries), workerd (miniflare, the edge entry) and Chromium (the edge
+ * entry bundled for the `browser` condition, through playwright-core). Deno, Bun, Node and Chromium
  * time themselves; workerd's clock stands still while code runs, so its rounds are timed from
  * Node around each request, minus the median of an empty request.
  */
@@ -9,6 +10,10 @@ import { createVerifier } from '../src/index.js';
 import { ASYMMETRIC_KINDS, issuerFor } from '../test/support/sign.js';
 import { runSuite, type SuiteInput, type SuiteOutput } from '../test/runtimes/suite.js';
 import { bundle, runCli, startWorkerd } from '../test/runtimes/harness.js';
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium } from '../test/support/chromium.js';
+import { startServer } from '../test/support/jwks-server.js';
 
 const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 const ISSUER = 'https://issuer.bench.test';
@@ -83,6 +88,34 @@ async function workerdRows(input: SuiteInput, pool: number, rounds: number): Pro
   }
 }
 
+/** The same bench part in Chromium: the page loads the browser bundle from a 127.0.0.1 server and times itself. */
+async function browserRows(input: SuiteInput, pool: number): Promise<RuntimeRow[]> {
+  const script = readFileSync(await bundle('main-browser', ['browser']), 'utf8');
+  const site = await startServer();
+  site.route('/', (_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end('<!doctype html><script type="module" src="/bundle.mjs"></script>');
+  });
+  site.route('/bundle.mjs', (_req, res) => {
+    res.setHeader('content-type', 'text/javascript');
+    res.end(script);
+  });
+  const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${site.origin}/`);
+    await page.waitForFunction(() => (globalThis as unknown as { suiteReady?: boolean }).suiteReady === true);
+    const out = await page.evaluate(
+      (i) => (globalThis as unknown as { runSuite: (input: SuiteInput) => Promise<SuiteOutput> }).runSuite(i),
+      input,
+    );
+    return rows('Chromium', out, pool);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+}
+
 /** Runs the cross-runtime benchmark; returns the table (markdown or plain). */
 export async function runRuntimeBench(
   options: { quick?: boolean; markdown?: boolean } = {},
@@ -95,6 +128,7 @@ export async function runRuntimeBench(
   const cli = await bundle('main-cli', []);
   for (const bin of ['deno', 'bun'] as const) all.push(...rows(bin === 'deno' ? 'Deno' : 'Bun', await runCli(bin, cli, input), pool));
   all.push(...(await workerdRows(input, pool, rounds)));
+  all.push(...(await browserRows(input, pool)));
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   const head = ['runtime', 'alg', 'oidc-verifier ops/s', 'jose ops/s', 'ratio'];
   const body = all.map((r) => [r.runtime, r.alg, fmt(r.ours), fmt(r.jose), `${r.ratio.toFixed(2)}x`]);

@@ -1,7 +1,9 @@
 /**
  * The package entry for runtimes where node:crypto is missing or wrong (the `workerd`, `worker`
  * and `browser` export conditions): the same API as the main entry, with signatures verified by
- * WebCrypto (asynchronous only; the `*Sync` methods fail with `ERR_CONFIG`).
+ * WebCrypto (asynchronous only; the `*Sync` methods fail with `ERR_CONFIG`). Nothing it reaches
+ * imports a `node:` module: keys are held as their validated JWK members and imported into
+ * `CryptoKey`s per alg, hashes come from src/jose/sha2.ts.
  * @packageDocumentation
  */
 import { useWebCrypto } from './jose/backend.js';
@@ -19,4 +21,4 @@ export const createVerifier: typeof createNodeVerifier = (options) => {
   return createNodeVerifier(options);
 };
 
-export * from './index.js';
+export * from './api.js';

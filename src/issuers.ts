@@ -1,8 +1,8 @@
-import { createSecretKey } from 'node:crypto';
 import { ClaimError, FetchError, VerifyError, describe } from './errors.js';
 import type { ProfileRules } from './claims/rules.js';
 import type { Algorithm } from './jose/algorithms.js';
-import type { KeyHolder } from './jose/dispatch.js';
+import { secretKeyHolder, type KeyHolder } from './jose/backend.js';
+import { utf8Bytes } from './jose/bytes.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { fittingKeySource } from './keys/fitting-key-source.js';
@@ -414,7 +414,7 @@ export class IssuerRegistry {
       issuer,
       allowed: new Set(algorithms),
       keySource,
-      ...(o.clientSecret !== undefined ? { hmacKeys: [{ keyObject: createSecretKey(Buffer.from(o.clientSecret, 'utf8')) }] } : {}),
+      ...(o.clientSecret !== undefined ? { hmacKeys: [secretKeyHolder(utf8Bytes(o.clientSecret))] } : {}),
       rules,
       ...(verified !== undefined ? { verified } : {}),
     };

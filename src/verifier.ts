@@ -4,8 +4,9 @@ import { responseTypeProblem, type IdTokenCheckOptions } from './claims/id-token
 import { TOKEN_PROFILES, type TokenProfileName } from './claims/token-profiles.js';
 import { ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
-import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
-import { signatureBackend, unavailableReason } from './jose/backend.js';
+import { nodePlatform, signatureBackend, unavailableReason, type KeyHolder } from './jose/backend.js';
+import { decodeBase64url } from './jose/base64url.js';
+import { utf8Text } from './jose/bytes.js';
 import { verifyWithKeysWebCrypto } from './jose/webcrypto.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
@@ -476,18 +477,19 @@ export class OidcVerifier implements TokenVerifier {
     }
     const { signingInput, signature } = p.jws;
     const backend = signatureBackend();
-    if (!backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
+    const node = nodePlatform();
+    if (node === undefined || !backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
       return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options));
     }
-    if (runInline()) {
+    if (node.runInline()) {
       try {
-        return Promise.resolve(this.#checked(p, keys, verifyWithKeys(p.spec, keys, signingInput, signature), profile, options));
+        return Promise.resolve(this.#checked(p, keys, node.verifyWithKeys(p.spec, keys, signingInput, signature), profile, options));
       } catch (err) {
         return Promise.reject(err);
       }
     }
     return new Promise((resolve, reject) => {
-      verifyPiledUp(
+      node.verifyPiledUp(
         p.spec,
         keys,
         signingInput,
@@ -540,7 +542,8 @@ export class OidcVerifier implements TokenVerifier {
       throw new VerifyError('ERR_CONFIG', `synchronous verification needs static keys (jwks) for ${p.ctx.issuer}; use the async method`);
     }
     const backend = signatureBackend();
-    if (!backend.synchronous) {
+    const node = nodePlatform();
+    if (node === undefined || !backend.synchronous) {
       throw new VerifyError(
         'ERR_CONFIG',
         `synchronous verification is not available on ${backend.runtime}: its ${backend.name} verifies asynchronously only; use the async method`,
@@ -553,7 +556,7 @@ export class OidcVerifier implements TokenVerifier {
       if (c.i >= 0) v = this.#checked(c.p, keys, c.i, profile, options);
       else p = c.p;
     }
-    v ??= this.#checked(p, keys, verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
+    v ??= this.#checked(p, keys, node.verifyWithKeys(p.spec, keys, p.jws.signingInput, p.jws.signature), profile, options);
     if (profile === 'access' && options.scheme !== undefined) this.#checkScheme(v.payload, options);
     return v;
   }
@@ -621,11 +624,12 @@ function introspectorOf(o: VerifierOptions): Introspector | undefined {
   return createIntrospector({ ...inherited, ...(i as IntrospectorOptions) });
 }
 
-const NO_BYTES = Buffer.alloc(0);
+const NO_BYTES = new Uint8Array(0);
 
 /** The payload of a token that verified before, decoded again from its (canonical, UTF-8) segment. */
 function cachedPayload(token: string, entry: CacheEntry): JwtPayload | undefined {
-  return parseJsonObject(Buffer.from(token.slice(entry.payloadStart, entry.payloadEnd), 'base64url').toString('utf8'));
+  const bytes = decodeBase64url(token.slice(entry.payloadStart, entry.payloadEnd), true);
+  return bytes === undefined ? undefined : parseJsonObject(utf8Text(bytes));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { KeyHolder } from '../jose/dispatch.js';
+import { sameKey, type KeyHolder } from '../jose/backend.js';
 import type { JoseHeader } from '../jose/types.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 
@@ -104,7 +104,7 @@ export class VerifiedSignatureCache {
     if (now < entry.expiresAt) {
       let i = candidates.indexOf(entry.key);
       if (i < 0) {
-        i = candidates.findIndex((c) => c.keyObject.type === entry.key.keyObject.type && c.keyObject.equals(entry.key.keyObject));
+        i = candidates.findIndex((c) => sameKey(c, entry.key));
         // This entry only: a custom source may hand out new key objects on every call.
         if (i >= 0) entry.key = candidates[i]!;
       }
@@ -170,7 +170,7 @@ export class VerifiedSignatureCache {
       if (now.has(k)) continue;
       moves.set(
         k,
-        current.find((c) => c.keyObject.type === k.keyObject.type && c.keyObject.equals(k.keyObject)),
+        current.find((c) => sameKey(c, k)),
       );
     }
     if (moves.size > 0) this.#rekey(moves);

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { base64 } from '../jose/bytes.js';
+import { digest } from '../jose/digest.js';
 import type { ErrorCode } from '../errors.js';
 import { algorithmSpec } from '../jose/algorithms.js';
 import { fail, stringClaim } from './rules.js';
@@ -10,16 +11,15 @@ import { fail, stringClaim } from './rules.js';
  * curve-bound: Ed25519 uses SHA-512, Ed448 SHAKE256 with a 114-byte output.
  */
 export function hashClaimValue(value: string, alg: string, crv?: string): string | undefined {
-  let digest: Buffer;
+  let d: Uint8Array | undefined;
   if (alg === 'EdDSA' || alg === 'Ed25519') {
-    if (crv === 'Ed448' && alg === 'EdDSA') digest = createHash('shake256', { outputLength: 114 }).update(value, 'utf8').digest();
-    else digest = createHash('sha512').update(value, 'utf8').digest();
+    d = digest(crv === 'Ed448' && alg === 'EdDSA' ? 'shake256-114' : 'sha512', value);
   } else {
     const spec = algorithmSpec(alg);
     if (!spec?.digest) return undefined;
-    digest = createHash(spec.digest).update(value, 'utf8').digest();
+    d = digest(spec.digest, value);
   }
-  return digest.subarray(0, digest.length >> 1).toString('base64url');
+  return d === undefined ? undefined : base64(d.subarray(0, d.length >> 1), true);
 }
 
 const CODES = { at_hash: 'ERR_AT_HASH', c_hash: 'ERR_C_HASH', s_hash: 'ERR_S_HASH' } as const satisfies Record<string, ErrorCode>;

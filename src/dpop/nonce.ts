@@ -1,4 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { decodeBase64url } from '../jose/base64url.js';
+import { base64, bytesEqual, utf8Bytes } from '../jose/bytes.js';
+import { hmacSha256 } from '../jose/digest.js';
 import { checkNumber, configError } from '../option-checks.js';
 
 /** What {@link verifyDpopProof} needs of a server nonce source (RFC 9449 §8 and §9). */
@@ -32,9 +34,9 @@ export function createDpopNonceSource(options: DpopNonceSourceOptions): DpopNonc
   if (typeof options !== 'object' || options === null) throw configError('nonce source options must be an object');
   const secret =
     typeof options.secret === 'string'
-      ? Buffer.from(options.secret, 'utf8')
+      ? utf8Bytes(options.secret)
       : options.secret instanceof Uint8Array
-        ? Buffer.from(options.secret)
+        ? Uint8Array.from(options.secret)
         : undefined;
   if (secret === undefined || secret.length < 32) throw configError('nonce source secret must be a string or bytes of at least 32 bytes');
   checkNumber('window', options.window, 1);
@@ -42,23 +44,24 @@ export function createDpopNonceSource(options: DpopNonceSourceOptions): DpopNonc
   const windowMs = (options.window ?? 300) * 1000;
   const now = options.now ?? Date.now;
 
-  function mac(n: number): Buffer {
-    const counter = Buffer.alloc(8);
-    counter.writeBigUInt64BE(BigInt(n));
-    return Buffer.concat([counter, createHmac('sha256', secret!).update(counter).digest().subarray(0, MAC_BYTES)]);
+  function mac(n: number): Uint8Array {
+    const out = new Uint8Array(8 + MAC_BYTES);
+    new DataView(out.buffer).setBigUint64(0, BigInt(n));
+    out.set(hmacSha256(secret!, out.subarray(0, 8)).subarray(0, MAC_BYTES), 8);
+    return out;
   }
   const windowNow = (): number => Math.floor(now() / windowMs);
 
   return {
-    current: () => mac(windowNow()).toString('base64url'),
+    current: () => base64(mac(windowNow()), true),
     check(nonce: string): boolean {
       if (typeof nonce !== 'string' || nonce.length !== 32) return false;
-      const bytes = Buffer.from(nonce, 'base64url');
-      if (bytes.length !== 8 + MAC_BYTES || bytes.toString('base64url') !== nonce) return false;
-      const n = Number(bytes.readBigUInt64BE(0));
+      const bytes = decodeBase64url(nonce);
+      if (bytes === undefined || bytes.length !== 8 + MAC_BYTES) return false;
+      const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0));
       const w = windowNow();
       if (n !== w && n !== w - 1) return false;
-      return timingSafeEqual(bytes, mac(n));
+      return bytesEqual(bytes, mac(n));
     },
   };
 }

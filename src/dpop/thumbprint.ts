@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Base64url } from '../jose/digest.js';
 
 /** The members RFC 7638 §3.2 hashes for each key type, in lexicographic order. */
 const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
@@ -24,7 +24,5 @@ export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | 
     // JSON.stringify of a string is the canonical form RFC 7638 §3.3 asks for.
     parts.push(`${JSON.stringify(m)}:${JSON.stringify(v)}`);
   }
-  return createHash('sha256')
-    .update(`{${parts.join(',')}}`)
-    .digest('base64url');
+  return sha256Base64url(`{${parts.join(',')}}`);
 }

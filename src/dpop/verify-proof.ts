@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { DpopError, VerifyError, describe, type DpopErrorKind } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS, algorithmSpec, isAlgorithm, type AsymmetricAlgorithm } from '../jose/algorithms.js';
 import { parseCompactJws } from '../jose/compact.js';
-import { verifySignature } from '../jose/signature.js';
+import { nodePlatform } from '../jose/backend.js';
+import { sha256Base64url } from '../jose/digest.js';
+import { verifySignatureWebCrypto } from '../jose/webcrypto.js';
 import type { JoseHeader, Jwk, JwtPayload } from '../jose/types.js';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../keys/jwk.js';
 import { claimOnce, replayKey, type ReplayStore } from '../replay/replay-store.js';
@@ -77,7 +78,7 @@ function invalid(message: string, kind: DpopErrorKind = 'invalid_dpop_proof', no
 
 /** base64url SHA-256 of the access token's ASCII bytes: the `ath` value (RFC 9449 §4.2). */
 export function accessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'utf8').digest('base64url');
+  return sha256Base64url(accessToken);
 }
 
 /**
@@ -150,7 +151,13 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   if (typeof key === 'string') throw invalid(`jwk cannot be used: ${key}`);
   if (!keyFitsAlgorithm(key, alg))
     throw invalid(`jwk (kty ${String(jwkObj.kty)}${typeof jwkObj.crv === 'string' ? ` crv ${jwkObj.crv}` : ''}) cannot verify ${alg}`);
-  if (!verifySignature(spec, key.keyObject, jws.signingInput, jws.signature)) throw invalid('signature does not verify with its jwk');
+  // node:crypto where the Node entry installed it (the proof's key then has its KeyObject), else WebCrypto.
+  const node = nodePlatform();
+  const ok =
+    node !== undefined && key.keyObject !== undefined
+      ? node.verifyWithKeys(spec, [key], jws.signingInput, jws.signature) === 0
+      : await verifySignatureWebCrypto(spec, key, jws.signingInput, jws.signature);
+  if (!ok) throw invalid('signature does not verify with its jwk');
 
   // Check 3: required claims.
   const { jti, htm, htu, iat } = payload as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { concatBytes, utf8Text } from '../jose/bytes.js';
 import { VerifyError } from '../errors.js';
 
 /**
@@ -84,8 +85,7 @@ function parsedBodyTokens(body: unknown): string[] | undefined {
   let params: URLSearchParams | undefined;
   if (typeof body === 'string') params = new URLSearchParams(body);
   else if (body instanceof URLSearchParams) params = body;
-  else if (body instanceof Uint8Array)
-    params = new URLSearchParams(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  else if (body instanceof Uint8Array) params = new URLSearchParams(utf8Text(body));
   if (params !== undefined) return params.getAll('access_token');
   if (typeof body !== 'object') return undefined;
   if (!Object.prototype.hasOwnProperty.call(body, 'access_token')) return [];
@@ -116,7 +116,14 @@ async function readFetchForm(request: Request, limit: number): Promise<string[] 
     }
     chunks.push(value);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8')).getAll('access_token');
+  return new URLSearchParams(
+    utf8Text(
+      concatBytes(
+        chunks,
+        chunks.reduce((n, c) => n + c.length, 0),
+      ),
+    ),
+  ).getAll('access_token');
 }
 
 /** Builds the internal view of any accepted request shape; a shape it cannot read is ERR_CONFIG. */

@@ -1,5 +1,3 @@
-import { constants } from 'node:crypto';
-
 /**
  * The one table that maps a JWS `alg` to its key type, curve and crypto parameters
  * (RFC 7518 §3, RFC 8037, RFC 8812). Nothing below it switches on algorithm strings.
@@ -83,5 +81,8 @@ export function isAlgorithm(alg: unknown): alg is Algorithm {
   return typeof alg === 'string' && Object.hasOwn(ALGORITHMS, alg);
 }
 
-/** node:crypto padding constants used by the verify layer. */
-export const PSS_PADDING = constants.RSA_PKCS1_PSS_PADDING;
+/**
+ * node:crypto's `constants.RSA_PKCS1_PSS_PADDING` (OpenSSL's RSA_PKCS1_PSS_PADDING, 6), spelled
+ * out so this table imports no `node:` module (it is shared with the edge entry).
+ */
+export const PSS_PADDING = 6;

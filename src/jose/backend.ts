@@ -1,3 +1,6 @@
+import type { KeyObject } from 'node:crypto';
+import type { AlgorithmSpec } from './algorithms.js';
+
 /**
  * Which signature primitives this process uses, chosen once per runtime. On Node, Deno and Bun the
  * node:crypto backend (src/jose/signature.ts) verifies synchronously, on the threadpool and (Node
@@ -22,6 +25,86 @@ export interface SignatureBackend {
   readonly asyncViaWebCrypto: ReadonlySet<string>;
 }
 
+/**
+ * What only node:crypto gives, installed by the Node entry (src/jose/node-platform.ts, imported by
+ * src/index.ts) so that nothing the edge entry reaches imports a `node:` module: keys held as
+ * `KeyObject`s, `createHash`, and synchronous / threadpool / worker-lane signature checks. Without
+ * it (the `workerd` / `worker` / `browser` entry) keys are held as their validated JWK members
+ * with `CryptoKey`s imported per alg, hashes come from src/jose/sha2.ts, and signatures from
+ * WebCrypto.
+ */
+export interface NodePlatform {
+  /** A digest through node:crypto; `shake256-114` is SHAKE256 with a 114-octet output (Ed448). */
+  digest(name: 'sha256' | 'sha384' | 'sha512' | 'shake256-114', data: Uint8Array | string): Uint8Array;
+  /** HMAC-SHA-256 through node:crypto. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** Imports public key material (JWK members) as a KeyObject; throws when OpenSSL refuses it. */
+  importPublicKey(material: Readonly<Record<string, string>>): KeyObject;
+  /** A secret KeyObject (HMAC with a client secret). */
+  secretKey(bytes: Uint8Array): KeyObject;
+  /** Whether the next check should run on the calling thread (src/jose/dispatch.ts). */
+  runInline(): boolean;
+  /** Verifies on the calling thread, trying each key; the index that verified or -1. */
+  verifyWithKeys(spec: AlgorithmSpec, keys: readonly KeyHolder[], data: Uint8Array, signature: Uint8Array): number;
+  /** Verifies a check that arrived while others wait (worker lane or threadpool). */
+  verifyPiledUp(
+    spec: AlgorithmSpec,
+    keys: readonly KeyHolder[],
+    data: Uint8Array,
+    signature: Uint8Array,
+    done: (keyIndex: number) => void,
+    useWorker: boolean,
+  ): void;
+}
+
+/**
+ * Anything that carries a key for signature checks: a VerificationKey, or a wrapped HMAC secret.
+ * `keyObject` is there when the node:crypto platform is installed; `jwk` (public keys) or `secret`
+ * (HMAC) always.
+ */
+export interface KeyHolder {
+  readonly keyObject?: KeyObject;
+  readonly jwk?: Readonly<Record<string, unknown>>;
+  readonly secret?: Uint8Array;
+}
+
+let platform: NodePlatform | undefined;
+
+/** A key holder for an HMAC secret (a configured client secret): its octets, and its KeyObject on node:crypto. */
+export function secretKeyHolder(secret: Uint8Array): KeyHolder {
+  return platform !== undefined ? { secret, keyObject: platform.secretKey(secret) } : { secret };
+}
+
+const KEY_MEMBERS = ['kty', 'crv', 'n', 'e', 'x', 'y'] as const;
+
+/**
+ * Whether two holders hold the same key: equal KeyObjects on node:crypto, else equal public JWK
+ * members (kty, crv, n, e, x, y) or equal secret octets.
+ */
+export function sameKey(a: KeyHolder, b: KeyHolder): boolean {
+  if (a.keyObject !== undefined && b.keyObject !== undefined)
+    return a.keyObject.type === b.keyObject.type && a.keyObject.equals(b.keyObject);
+  if (a.secret !== undefined || b.secret !== undefined) {
+    if (a.secret === undefined || b.secret === undefined || a.secret.length !== b.secret.length) return false;
+    let diff = 0;
+    for (let i = 0; i < a.secret.length; i++) diff |= a.secret[i]! ^ b.secret[i]!;
+    return diff === 0;
+  }
+  if (a.jwk === undefined || b.jwk === undefined) return false;
+  return KEY_MEMBERS.every((m) => a.jwk![m] === b.jwk![m]);
+}
+
+/** The node:crypto platform, when the Node entry installed it. */
+export function nodePlatform(): NodePlatform | undefined {
+  return platform;
+}
+
+/** Installs the node:crypto platform and switches to the node:crypto backend (the Node entry). */
+export function installNodePlatform(p: NodePlatform): void {
+  platform = p;
+  current = nodeBackend();
+}
+
 /** The runtime this code runs on, told apart by what each one puts on the global object. */
 export function detectRuntime(): string {
   const g = globalThis as {
@@ -34,6 +117,7 @@ export function detectRuntime(): string {
   if (g.Bun !== undefined) return 'Bun';
   if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'workerd';
   if (typeof g.process?.versions?.node === 'string') return 'Node.js';
+  if (typeof g.navigator?.userAgent === 'string') return 'this browser';
   return 'this runtime';
 }
 
@@ -92,7 +176,12 @@ function nodeBackend(): SignatureBackend {
   };
 }
 
-let current: SignatureBackend = nodeBackend();
+function webCryptoBackend(runtime: string): SignatureBackend {
+  return { name: 'webcrypto', runtime, synchronous: false, unavailable: webCryptoGaps(runtime), asyncViaWebCrypto: new Set() };
+}
+
+// Until the Node entry installs node:crypto, WebCrypto (the edge entries never install it).
+let current: SignatureBackend = webCryptoBackend(detectRuntime());
 
 /** The backend in use. */
 export function signatureBackend(): SignatureBackend {
@@ -107,11 +196,12 @@ export function useWebCrypto(runtime: string = detectRuntime()): void {
   if ((globalThis as { crypto?: { subtle?: unknown } }).crypto?.subtle === undefined) {
     throw new Error(`WebCrypto (globalThis.crypto.subtle) is not available on ${runtime}`);
   }
-  current = { name: 'webcrypto', runtime, synchronous: false, unavailable: webCryptoGaps(runtime), asyncViaWebCrypto: new Set() };
+  current = webCryptoBackend(runtime);
 }
 
-/** Switches back to node:crypto with the gaps of this runtime (tests). */
+/** Switches back to node:crypto with the gaps of this runtime (tests). Needs the Node platform. */
 export function useNodeCrypto(): void {
+  if (platform === undefined) throw new Error('the node:crypto platform is not installed (import src/jose/node-platform.ts)');
   current = nodeBackend();
 }
 

@@ -5,6 +5,8 @@
  * the token text.
  */
 
+import { NodeBuffer, base64 } from './bytes.js';
+
 // Value of each base64url character, -1 for anything else.
 const VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
@@ -13,13 +15,14 @@ for (let i = 0; i < 64; i++) VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
  * Decodes canonical base64url, or returns undefined. `ascii`: the caller has already checked that
  * the text is ASCII (one check per token instead of one per segment).
  */
-export function decodeBase64url(segment: string, ascii = false): Buffer | undefined {
+export function decodeBase64url(segment: string, ascii = false): Uint8Array | undefined {
   const len = segment.length;
   const rem = len & 3;
   if (rem === 1) return undefined;
+  if (NodeBuffer === undefined) return decodePortable(segment, rem);
   // Non-ASCII code units are truncated to their low byte by Node's decoder ('Ł' reads as 'A').
-  if (!ascii && Buffer.byteLength(segment, 'utf8') !== len) return undefined;
-  const buf = Buffer.from(segment, 'base64url');
+  if (!ascii && NodeBuffer.byteLength(segment, 'utf8') !== len) return undefined;
+  const buf = NodeBuffer.from(segment, 'base64url');
   // Skipped characters (whitespace, '=', anything outside the alphabet) shorten the output.
   if (buf.length !== (len * 3) >> 2) return undefined;
   // '+' and '/' decode like '-' and '_' without shortening it.
@@ -33,6 +36,29 @@ export function decodeBase64url(segment: string, ascii = false): Buffer | undefi
   return buf;
 }
 
+/** Without Buffer (browsers, workerd without nodejs_compat): every character must be in the alphabet. Exported for tests. */
+export function decodePortable(segment: string, rem: number): Uint8Array | undefined {
+  const out = new Uint8Array((segment.length * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    const v = c < 128 ? VALUE[c]! : -1;
+    if (v < 0) return undefined;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  // The spare low bits of the last character must be zero: 4 bits when rem is 2, 2 when 3.
+  if (rem !== 0 && (acc & ((1 << bits) - 1)) !== 0) return undefined;
+  return out;
+}
+
+/** base64url (unpadded) of some octets, or of a string's UTF-8 octets. */
 export function encodeBase64url(data: Uint8Array | string): string {
-  return Buffer.from(data).toString('base64url');
+  return base64(data, true);
 }

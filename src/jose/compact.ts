@@ -1,6 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import { VerifyError } from '../errors.js';
 import { decodeBase64url } from './base64url.js';
+import { isUtf8, latin1Bytes, utf8Length, utf8Text } from './bytes.js';
 import { parseJsonObject } from './json.js';
 import type { JoseHeader, JwtPayload } from './types.js';
 
@@ -22,8 +22,8 @@ export interface ParsedJws {
   readonly header: JoseHeader;
   readonly payload: JwtPayload;
   /** ASCII bytes of `BASE64URL(header) || '.' || BASE64URL(payload)`. */
-  readonly signingInput: Buffer;
-  readonly signature: Buffer;
+  readonly signingInput: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 function malformed(message: string): VerifyError {
@@ -34,7 +34,7 @@ function decodeSegment(segment: string, part: 'header' | 'payload', ascii: boole
   if (segment.length === 0) throw malformed(`token ${part} is empty`);
   const bytes = decodeBase64url(segment, ascii);
   if (bytes === undefined) throw malformed(`token ${part} is not canonical base64url`);
-  const text = bytes.toString('utf8');
+  const text = utf8Text(bytes);
   // Decoding turns invalid UTF-8 into U+FFFD silently; RFC 7519 §7.2 step 6 requires UTF-8. Only
   // a text holding U+FFFD can hide invalid bytes, so only then are the bytes checked.
   if (text.includes('\uFFFD') && !isUtf8(bytes)) throw malformed(`token ${part} is not valid UTF-8`);
@@ -90,7 +90,7 @@ export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_
   }
   // One check for the whole token; segments of a non-ASCII token are checked one by one so the
   // error names the segment.
-  const ascii = Buffer.byteLength(token, 'utf8') === token.length;
+  const ascii = utf8Length(token) === token.length;
   let header: JoseHeader;
   // Most tokens repeat the previous one's header: a prefix compare skips slicing and hashing it.
   if (lastHeader !== undefined && d1 === lastSegment.length && token.startsWith(lastSegment)) header = lastHeader;
@@ -107,7 +107,7 @@ export function parseCompactJws(token: unknown, maxLength: number = DEFAULT_MAX_
   return {
     header,
     payload: payload,
-    signingInput: Buffer.from(token.slice(0, d2), 'latin1'),
+    signingInput: latin1Bytes(token.slice(0, d2)),
     signature,
   };
 }

@@ -1,5 +1,7 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { signatureBackend, unavailableReason } from '../jose/backend.js';
+import type { KeyObject } from 'node:crypto';
+import { nodePlatform, signatureBackend, unavailableReason } from '../jose/backend.js';
+import { decodeBase64url } from '../jose/base64url.js';
+import { hex } from '../jose/bytes.js';
 import { ALGORITHMS, MIN_RSA_BITS, algorithmSpec, type Algorithm, type AsymmetricAlgorithm } from '../jose/algorithms.js';
 import type { Jwk } from '../jose/types.js';
 
@@ -18,7 +20,12 @@ export interface VerificationKey {
   readonly bits?: number;
   /** Algorithms this key may verify, after kty, curve and the JWK's `alg`. */
   readonly algorithms: ReadonlySet<AsymmetricAlgorithm>;
-  readonly keyObject: KeyObject;
+  /**
+   * The key as a node:crypto `KeyObject`, on Node.js, Deno and Bun (the main entry). Absent on the
+   * `workerd` / `worker` / `browser` entry, where the key is held as its validated JWK members
+   * (`jwk`) and imported into WebCrypto `CryptoKey`s per alg on first use.
+   */
+  readonly keyObject?: KeyObject;
   /** The public JWK as given (a member with private key material is never imported). */
   readonly jwk: Jwk;
 }
@@ -60,10 +67,9 @@ const ED448_SMALL_ORDER = [
 /** Whether an Ed25519/Ed448 public key encoding (RFC 8032 §5.1.2, §5.2.2) is a small-order point. */
 export function isSmallOrderEdwardsKey(x: Uint8Array): boolean {
   if (x.length !== 32 && x.length !== 57) return false;
-  const y = Buffer.from(x);
+  const y = Uint8Array.from(x);
   y[y.length - 1]! &= 0x7f;
-  const hex = y.toString('hex');
-  return (x.length === 32 ? ED25519_SMALL_ORDER : ED448_SMALL_ORDER).includes(hex);
+  return (x.length === 32 ? ED25519_SMALL_ORDER : ED448_SMALL_ORDER).includes(hex(y));
 }
 const EC_CURVES = new Set(['P-256', 'P-384', 'P-521', 'secp256k1']);
 const OKP_CURVES = new Set(['Ed25519', 'Ed448']);
@@ -127,27 +133,43 @@ export function importJwk(input: unknown, index: number): ImportResult {
 
   const pub: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(jwk)) if (!PRIVATE_MEMBERS.includes(k)) pub[k] = v;
-  let keyObject: KeyObject;
-  try {
-    const material = kty === 'RSA' ? { kty, n: jwk.n, e: jwk.e } : kty === 'EC' ? { kty, crv, x: jwk.x, y: jwk.y } : { kty, crv, x: jwk.x };
-    for (const [k, v] of Object.entries(material)) if (!isString(v)) return { reason: `missing or invalid "${k}"` };
-    keyObject = createPublicKey({ key: material as JsonWebKey, format: 'jwk' });
-    // Node builds JWK RSA and EC keys as OpenSSL "legacy" keys, which OpenSSL 3 re-checks against
-    // its provider copy on every operation (1-2% of a verify, more with threads sharing the key);
-    // SPKI import yields a native key. OKP keys are native already.
-    if (kty !== 'OKP') keyObject = createPublicKey({ key: keyObject.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' });
-  } catch (err) {
-    return { reason: `cannot import: ${(err as Error).message}` };
+  const members: Record<string, unknown> =
+    kty === 'RSA' ? { kty, n: jwk.n, e: jwk.e } : kty === 'EC' ? { kty, crv, x: jwk.x, y: jwk.y } : { kty, crv, x: jwk.x };
+  for (const [k, v] of Object.entries(members)) if (!isString(v)) return { reason: `missing or invalid "${k}"` };
+  const material = members as Record<string, string>;
+  const node = nodePlatform();
+  let keyObject: KeyObject | undefined;
+  let bits: number | undefined;
+  let e: bigint | undefined;
+  if (node !== undefined) {
+    try {
+      keyObject = node.importPublicKey(material);
+    } catch (err) {
+      return { reason: `cannot import: ${(err as Error).message}` };
+    }
+    if (kty === 'RSA') {
+      bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+      e = keyObject.asymmetricKeyDetails?.publicExponent;
+    }
+  } else {
+    // No node:crypto (the edge entry): the same checks on the JWK members. EC points are checked
+    // on the curve by WebCrypto's importKey when the key is first used (a key it refuses verifies
+    // nothing).
+    const shape = memberShape(material);
+    if ('reason' in shape) return { reason: `cannot import: ${shape.reason}` };
+    bits = shape.bits;
+    e = shape.e;
   }
-  if (kty === 'OKP' && isSmallOrderEdwardsKey(Buffer.from(jwk.x as string, 'base64url'))) {
+  const okpX = kty === 'OKP' ? decodeBase64url(jwk.x as string) : undefined;
+  // A spelling the strict decoder refuses cannot be checked for small order: refused.
+  if (kty === 'OKP' && okpX === undefined) return { reason: `"x" of the ${crv as string} key is not canonical base64url` };
+  if (okpX !== undefined && isSmallOrderEdwardsKey(okpX)) {
     return { reason: `${crv as string} public key is a small-order point (the identity or a low-order point): any message would verify` };
   }
-  let bits: number | undefined;
   if (kty === 'RSA') {
-    bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+    bits ??= 0;
     if (bits < MIN_RSA_BITS) return { reason: `RSA key of ${bits} bits is below the ${MIN_RSA_BITS}-bit minimum` };
     // RFC 8017 §3.1: e is odd and at least 3. With e = 1 a "signature" is the padded message itself.
-    const e = keyObject.asymmetricKeyDetails?.publicExponent;
     if (e === undefined || e < 3n || e % 2n === 0n)
       return { reason: `RSA public exponent ${String(e)} is not an odd number of at least 3` };
   }
@@ -161,10 +183,38 @@ export function importJwk(input: unknown, index: number): ImportResult {
     ...(isString(jwk['x5t#S256']) ? { x5tS256: jwk['x5t#S256'] } : {}),
     ...(bits !== undefined ? { bits } : {}),
     algorithms: new Set(algorithms),
-    keyObject,
+    ...(keyObject !== undefined ? { keyObject } : {}),
     jwk: pub as unknown as Jwk,
   };
   return { key };
+}
+
+/** Octet lengths of EC coordinates (RFC 7518 §6.2.1.2-3: the full size of the curve's field). */
+const EC_COORDINATE_BYTES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, secp256k1: 32 };
+const OKP_KEY_BYTES: Readonly<Record<string, number>> = { Ed25519: 32, Ed448: 57 };
+
+/** The checks createPublicKey makes, on the JWK members alone (no node:crypto). */
+function memberShape(m: Readonly<Record<string, string>>): { bits?: number; e?: bigint } | { reason: string } {
+  const bytes = (name: string): Uint8Array | undefined => decodeBase64url(m[name]!);
+  if (m.kty === 'RSA') {
+    const n = bytes('n');
+    const e = bytes('e');
+    if (n === undefined || e === undefined) return { reason: `"${n === undefined ? 'n' : 'e'}" is not base64url` };
+    let i = 0;
+    while (i < n.length && n[i] === 0) i++;
+    const bits = i === n.length ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!));
+    let ev = 0n;
+    for (const b of e) ev = (ev << 8n) | BigInt(b);
+    return { bits, e: ev };
+  }
+  const crv = m.crv!;
+  const want = m.kty === 'EC' ? EC_COORDINATE_BYTES[crv] : OKP_KEY_BYTES[crv];
+  for (const name of m.kty === 'EC' ? ['x', 'y'] : ['x']) {
+    const v = bytes(name);
+    if (v === undefined) return { reason: `"${name}" is not base64url` };
+    if (v.length !== want) return { reason: `"${name}" of a ${crv} key has ${v.length} octets, not ${String(want)}` };
+  }
+  return {};
 }
 
 /** Whether `key` may verify `alg` (kty, curve and the JWK's own alg). */

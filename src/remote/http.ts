@@ -1,3 +1,4 @@
+import { concatBytes, utf8Text } from '../jose/bytes.js';
 import { FetchError, VerifyError, describe, type FetchFailureReason } from '../errors.js';
 import { parseJsonObject } from '../jose/json.js';
 import { checkUrl } from './url-policy.js';
@@ -272,7 +273,7 @@ export async function readBodyPrefix(response: Response, limit: number, deadline
   } finally {
     reader.cancel().catch(() => undefined);
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return utf8Text(concatBytes(chunks, total));
 }
 
 /**
@@ -317,10 +318,10 @@ export async function processJsonResponse(response: Response, options: ProcessOp
     throw fail(`response too large: Content-Length ${declared} exceeds the ${max}-byte limit`, 'too_large');
   }
 
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   const body = response.body;
   if (body === null) {
-    bytes = Buffer.alloc(0);
+    bytes = new Uint8Array(0);
   } else {
     const reader = (body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [];
@@ -343,7 +344,7 @@ export async function processJsonResponse(response: Response, options: ProcessOp
       if (deadline?.expired) throw fail(`timed out after ${deadline.ms} ms while reading the body`, 'timeout', err);
       throw fail(networkReason(err), 'network', err);
     }
-    bytes = Buffer.concat(chunks, total);
+    bytes = concatBytes(chunks, total);
   }
 
   let text: string;

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { ClaimError, FetchError, VerifyError, describe, type ErrorCode } from '../errors.js';
+import { base64 } from '../jose/bytes.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../jose/compact.js';
+import { sha256Base64url } from '../jose/digest.js';
 import { parseJsonObject } from '../jose/json.js';
 import { discover, discoveryUrl } from './discovery.js';
 import { fetchFailure, fetchJson, readBodyPrefix, type FetchLike, type HttpOptions, type JsonResponse } from './http.js';
@@ -211,11 +212,11 @@ function secretForms(clientId: string, clientSecret: string, token?: string): st
     `${clientId}:${clientSecret}`,
     `${uri(clientId)}:${uri(clientSecret)}`,
   ]) {
-    const b64 = Buffer.from(pair).toString('base64');
+    const b64 = base64(pair);
     add(pair);
     add(b64);
     add(b64.replace(/=+$/, ''));
-    add(Buffer.from(pair).toString('base64url'));
+    add(base64(pair, true));
   }
   return [...forms].sort((a, b) => b.length - a.length);
 }
@@ -424,7 +425,7 @@ export async function sendIntrospectionRequest(
     form.set('client_secret', options.clientSecret);
   } else {
     // RFC 6749 §2.3.1: id and secret are form-encoded before Basic, so ':' and non-ASCII survive.
-    const basic = Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64');
+    const basic = base64(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`);
     headers.authorization = `Basic ${basic}`;
   }
   const secrets = new Secrets(options.clientId, options.clientSecret, token);
@@ -778,7 +779,7 @@ class IntrospectorImpl implements Introspector {
 
     if (this.#cacheTtl === 0) return processIntrospectionResponse(await this.#send(token, options), checks);
 
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = sha256Base64url(token);
     const hit = this.#cache.get(key);
     if (hit !== undefined) {
       this.#cache.delete(key);

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { utf8Text } from '../jose/bytes.js';
+import { sha256Base64url } from '../jose/digest.js';
 import { checkNumber, configError } from '../option-checks.js';
 import { storeError, type ReplayStore } from './replay-store.js';
 
@@ -67,7 +68,7 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       if (typeof key !== 'string' || !Number.isFinite(expiresAtMs)) {
         return Promise.reject(storeError('replay store claim needs a string key and a finite expiry'));
       }
-      const k = prefix + (key.length > MAX_KEY_LENGTH ? `h:${createHash('sha256').update(key).digest('base64url')}` : key);
+      const k = prefix + (key.length > MAX_KEY_LENGTH ? `h:${sha256Base64url(key)}` : key);
       return new Promise<boolean>((resolve, reject) => {
         const timer = setTimeout(() => reject(storeError(`replay store (Redis) did not answer within ${timeout} ms`)), timeout);
         let pending: Promise<unknown>;
@@ -79,7 +80,7 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
         pending.then(
           (reply) => {
             clearTimeout(timer);
-            const text = typeof reply === 'string' ? reply : reply instanceof Uint8Array ? Buffer.from(reply).toString() : reply;
+            const text = typeof reply === 'string' ? reply : reply instanceof Uint8Array ? utf8Text(reply) : reply;
             if (text === 'OK') resolve(true);
             else if (text === null) resolve(false);
             else reject(storeError(`replay store (Redis) answered SET NX with ${typeof reply}, expected "OK" or null`));

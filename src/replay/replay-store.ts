@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Base64url } from '../jose/digest.js';
 import { VerifyError } from '../errors.js';
 
 /**
@@ -25,7 +25,7 @@ export interface ReplayStore {
  * JSON-encoded together so `("a:b", "c")` and `("a", "b:c")` never collide.
  */
 export function replayKey(scope: 'jti' | 'dpop', ...parts: readonly string[]): string {
-  return `${scope}:${createHash('sha256').update(JSON.stringify(parts)).digest('base64url')}`;
+  return `${scope}:${sha256Base64url(JSON.stringify(parts))}`;
 }
 
 /** `ERR_REPLAY_STORE`: the store failed, so the verification cannot prove the token is fresh. */

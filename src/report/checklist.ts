@@ -1,3 +1,4 @@
+import '../jose/node-platform.js';
 import { ClaimError, type VerifyError, type ErrorCode } from '../errors.js';
 import type { ProfileRules } from '../claims/rules.js';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm } from '../jose/algorithms.js';

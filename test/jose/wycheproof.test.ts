@@ -8,6 +8,8 @@
  * - The number of tests executed per file is asserted against the file's own `numberOfTests` and a
  *   pinned table, so a missing group or an emptied file can never pass silently.
  */
+// The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
+import '../../src/jose/node-platform.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, type KeyObject } from 'node:crypto';
@@ -286,8 +288,8 @@ function groupKey(group: WycheproofGroup, exp: Expected, file: string): { key: K
   assert.ok('key' in r, `${file}: importJwk refused the group's JWK: ${'reason' in r ? r.reason : ''}`);
   assert.ok(r.key.algorithms.has(exp.alg), `${file}: imported key cannot verify ${exp.alg}`);
   if (exp.crv !== undefined) assert.equal(r.key.crv, exp.crv);
-  assert.ok(spkiEqual(r.key.keyObject, pemKey), `${file}: JWK and PEM of a group differ`);
-  return { key: r.key.keyObject, via: 'jwk' };
+  assert.ok(spkiEqual(r.key.keyObject!, pemKey), `${file}: JWK and PEM of a group differ`);
+  return { key: r.key.keyObject!, via: 'jwk' };
 }
 
 test('the fixture directory holds exactly the mapped vector files (no file silently unmapped)', () => {

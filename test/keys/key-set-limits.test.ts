@@ -2,6 +2,8 @@
  * Bounds of key selection: several keys sharing one kid are tried at most MAX_SAME_ID_CANDIDATES
  * at a time, and the explanation of a miss is built once per key set, not once per token.
  */
+// The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
+import '../../src/jose/node-platform.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshKeyPair } from '../support/fresh-key-pair.js';

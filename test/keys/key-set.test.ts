@@ -2,6 +2,8 @@
  * KeySet / StaticKeySource / keyNotFound: how keys are picked for a token header and how a miss is
  * explained.
  */
+// The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
+import '../../src/jose/node-platform.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyNotFoundError, VerifyError } from '../../src/errors.js';

@@ -2,6 +2,8 @@
 // verifies without a JWKS request while the persisted response is fresh by its own headers; an
 // expired one is revalidated, and served under stale-if-error when the endpoint fails; a broken
 // store is ignored.
+// The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
+import '../../src/jose/node-platform.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteKeySource } from '../../src/remote/remote-key-source.js';

@@ -215,15 +215,17 @@ export function scratch(): string {
 }
 
 /** Bundles a test entry into one ESM file. */
-export async function bundle(entry: 'main-cli' | 'main-worker', conditions: string[]): Promise<string> {
+export async function bundle(entry: 'main-cli' | 'main-worker' | 'main-browser', conditions: string[]): Promise<string> {
   const outfile = join(scratch(), `${entry}-${conditions.join('-') || 'default'}.mjs`);
   await build({
     entryPoints: [join(ROOT, `test/runtimes/${entry}.ts`)],
     bundle: true,
     format: 'esm',
-    platform: entry === 'main-worker' ? 'browser' : 'node',
+    platform: entry === 'main-cli' ? 'node' : 'browser',
     conditions,
-    external: ['node:*'],
+    // Deno and Bun have node: modules; workerd without nodejs_compat and browsers have none, so
+    // their bundles keep nothing external (a node: import fails the build).
+    external: entry === 'main-cli' ? ['node:*'] : [],
     outfile,
     logLevel: 'silent',
     target: 'es2022',
@@ -255,7 +257,10 @@ export function runCli(runtime: 'deno' | 'bun', file: string, input: SuiteInput)
   });
 }
 
-/** A workerd isolate (miniflare) running the worker bundle, with nodejs_compat as the library needs. */
+/**
+ * A workerd isolate (miniflare) running the worker bundle, without `nodejs_compat` (no compatibility
+ * flags at all): the edge entry needs no node: module.
+ */
 export async function startWorkerd(
   script: string,
   bindings: Record<string, string>,
@@ -267,7 +272,7 @@ export async function startWorkerd(
     // The bundle's text, not its path: workerd refuses a module path outside its working directory.
     script: readFileSync(script, 'utf8'),
     compatibilityDate: '2026-04-01',
-    compatibilityFlags: ['nodejs_compat'],
+    compatibilityFlags: [],
     bindings,
     ...(cachePersist !== undefined ? { cachePersist } : {}),
   });

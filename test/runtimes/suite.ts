@@ -2,14 +2,14 @@
  * The runtime-independent part of the cross-runtime tests: bundled with esbuild and run inside
  * Deno, Bun and workerd (miniflare) by test/runtimes/*.test.ts, and on Node directly. It gets its
  * inputs (Wycheproof files, tokens signed on Node by `jose`, a JWKS URL on 127.0.0.1) as JSON and
- * answers with plain JSON: the Node side asserts. Nothing here may use Node-only APIs beyond what
- * the library itself uses (node:crypto KeyObjects, node:buffer).
+ * answers with plain JSON: the Node side asserts. It imports no `node:` module, so it also runs in
+ * workerd without nodejs_compat and in a browser; the node:crypto paths (modes `node` and
+ * `node-async`, PEM keys) come in as {@link NodeHooks} from suite-node.ts where node:crypto exists.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { ALGORITHMS, type AlgorithmSpec, type AsymmetricAlgorithm } from '../../src/jose/algorithms.js';
-import { verifySignature, verifySignatureAsync } from '../../src/jose/signature.js';
 import { verifySignatureWebCrypto } from '../../src/jose/webcrypto.js';
-import { detectRuntime, signatureBackend, useNodeCrypto, useWebCrypto } from '../../src/jose/backend.js';
+import { detectRuntime, signatureBackend, useNodeCrypto, useWebCrypto, type KeyHolder } from '../../src/jose/backend.js';
 import { importJwk } from '../../src/keys/jwk.js';
 import type { createVerifier as CreateVerifier } from '../../src/index.js';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -102,14 +102,59 @@ const hex = (s: string): Uint8Array => {
   return out;
 };
 
-function verifyAsync(spec: AlgorithmSpec, key: KeyObject, msg: Uint8Array, sig: Uint8Array): Promise<boolean> {
-  return new Promise((resolve) => verifySignatureAsync(spec, key, msg, sig, resolve));
+/** The node:crypto paths, where the runtime has node:crypto (test/runtimes/suite-node.ts). */
+export interface NodeHooks {
+  /** Verifies through src/jose/signature.ts: inline (`node`) or on the threadpool (`node-async`). */
+  verify(mode: 'node' | 'node-async', spec: AlgorithmSpec, key: KeyObject, msg: Uint8Array, sig: Uint8Array): Promise<boolean>;
+  /** A PEM public key as a KeyObject and its JWK; undefined when the runtime refuses it. */
+  pemKey(pem: string): { keyObject: KeyObject; jwk: Record<string, unknown> } | undefined;
 }
 
-async function verifyIn(mode: Mode, spec: AlgorithmSpec, key: KeyObject, msg: Uint8Array, sig: Uint8Array): Promise<boolean> {
-  if (mode === 'node') return verifySignature(spec, key, msg, sig);
-  if (mode === 'node-async') return verifyAsync(spec, key, msg, sig);
-  return verifySignatureWebCrypto(spec, key, msg, sig);
+async function verifyIn(
+  mode: Mode,
+  spec: AlgorithmSpec,
+  key: KeyHolder,
+  msg: Uint8Array,
+  sig: Uint8Array,
+  hooks: NodeHooks | undefined,
+): Promise<boolean> {
+  if (mode === 'webcrypto') return verifySignatureWebCrypto(spec, key, msg, sig);
+  if (hooks === undefined || key.keyObject === undefined) throw new Error(`mode ${mode} needs node:crypto`);
+  return hooks.verify(mode, spec, key.keyObject, msg, sig);
+}
+
+/** Without node:crypto: a PEM (SPKI) public key through WebCrypto's importKey / exportKey, as a JWK. */
+async function pemToJwkWebCrypto(pem: string, spec: AlgorithmSpec, crv: string | undefined): Promise<KeyHolder | undefined> {
+  const subtle = (
+    globalThis as unknown as {
+      crypto: {
+        subtle: {
+          importKey(f: 'spki', d: Uint8Array, a: object, e: boolean, u: string[]): Promise<unknown>;
+          exportKey(f: 'jwk', k: unknown): Promise<unknown>;
+        };
+      };
+    }
+  ).crypto.subtle;
+  const b64 = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  const der = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const algorithm =
+    spec.family === 'ecdsa'
+      ? { name: 'ECDSA', namedCurve: crv }
+      : spec.family === 'eddsa'
+        ? { name: crv ?? 'Ed25519' }
+        : { name: spec.family === 'pss' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: `SHA-${spec.digest!.slice(3)}` };
+  try {
+    const key = await subtle.importKey('spki', der, algorithm, true, ['verify']);
+    const { kty, crv: c, n, e, x, y } = (await subtle.exportKey('jwk', key)) as Record<string, unknown>;
+    return { jwk: { kty, crv: c, n, e, x, y } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The curve of an ECDSA alg (RFC 7518 §3.4). */
+function ecCurve(alg: AsymmetricAlgorithm): string | undefined {
+  return ALGORITHMS[alg].curves?.[0];
 }
 
 function select(mode: Mode): void {
@@ -122,7 +167,11 @@ function select(mode: Mode): void {
  * backend accepts it; otherwise (a narrowed algorithm) the PEM through createPublicKey, so a
  * runtime's broken path is still measured: an invalid vector must never verify on any path.
  */
-async function runVectors(files: Record<string, VectorFile>, modes: readonly Mode[]): Promise<VectorResult[]> {
+async function runVectors(
+  files: Record<string, VectorFile>,
+  modes: readonly Mode[],
+  hooks: NodeHooks | undefined,
+): Promise<VectorResult[]> {
   const results: VectorResult[] = [];
   for (const mode of modes) {
     select(mode);
@@ -145,24 +194,20 @@ async function runVectors(files: Record<string, VectorFile>, modes: readonly Mod
         examples: [],
       };
       for (const g of f.groups) {
-        let key: KeyObject | undefined;
+        let key: KeyHolder | undefined;
         if (g.publicKeyJwk !== undefined) {
           const imp = importJwk(g.publicKeyJwk, 0);
-          if ('key' in imp) key = imp.key.keyObject;
+          if ('key' in imp) key = imp.key;
           else if (r.jwkImport === 'ok') r.jwkImport = imp.reason;
         }
-        if (key === undefined) {
-          try {
-            key = createPublicKey(g.publicKeyPem);
-          } catch {
-            key = undefined;
-          }
-        }
+        // No JWK (some ECDSA groups), or a narrowed curve: the PEM, through node:crypto where it
+        // exists, else through WebCrypto's own SPKI import (the runtime's view of the key).
+        key ??= hooks !== undefined ? hooks.pemKey(g.publicKeyPem) : await pemToJwkWebCrypto(g.publicKeyPem, spec, f.crv ?? ecCurve(f.alg));
         for (const tc of g.tests) {
           r.tests++;
           let ok = false;
           if (key === undefined) r.keyRefused++;
-          else ok = await verifyIn(mode, spec, key, hex(tc.msg), hex(tc.sig));
+          else ok = await verifyIn(mode, spec, key, hex(tc.msg), hex(tc.sig), hooks);
           const field =
             tc.result === 'valid'
               ? ok
@@ -213,7 +258,7 @@ async function runTokens(verifier: ReturnType<typeof CreateVerifier>, tokens: re
  * Runs one part of the suite. `createVerifier` comes from the entry the runtime would load (the
  * edge entry on workerd), so the verification path runs on the backend that entry chose.
  */
-export async function runSuite(input: SuiteInput, createVerifier: typeof CreateVerifier): Promise<SuiteOutput> {
+export async function runSuite(input: SuiteInput, createVerifier: typeof CreateVerifier, hooks?: NodeHooks): Promise<SuiteOutput> {
   const started = Date.now();
   const entryBackend = signatureBackend();
   const out: SuiteOutput = {
@@ -230,7 +275,7 @@ export async function runSuite(input: SuiteInput, createVerifier: typeof CreateV
     out.bench = await runBench(input, createVerifier);
   } else if (input.part === 'wycheproof') {
     try {
-      out.vectors = await runVectors(input.files ?? {}, input.modes ?? []);
+      out.vectors = await runVectors(input.files ?? {}, input.modes ?? [], hooks);
     } finally {
       if (entryBackend.name === 'webcrypto') useWebCrypto(entryBackend.runtime);
       else useNodeCrypto();
@@ -284,7 +329,9 @@ async function benchRounds(
   b: NonNullable<SuiteInput['bench']>,
   createVerifier: typeof CreateVerifier,
 ): Promise<Record<string, Record<string, number[]>>> {
-  const verifier = createVerifier({ issuer: input.issuer!, audience: input.audience!, jwks: input.jwks as never });
+  // cache: false: every round re-verifies the same tokens, which the verified-signature cache (on by
+  // default) would answer without a signature check; jose has no such cache.
+  const verifier = createVerifier({ issuer: input.issuer!, audience: input.audience!, jwks: input.jwks as never, cache: false });
   const keys = createLocalJWKSet(input.jwks as never);
   const run = {
     'oidc-verifier': async (t: string) => void (await verifier.verifyIdToken(t)),

@@ -1,5 +1,7 @@
 // Shared fixtures for the remote-layer tests: a real node:http server on 127.0.0.1 that counts
 // requests per path, keys made with jose, and a minimal signature check over a KeySource.
+// The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
+import '../../src/jose/node-platform.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, type JWK } from 'jose';
@@ -102,7 +104,7 @@ export async function verifyWith(source: KeySource, token: string): Promise<stri
   const { header, signingInput, signature } = parseCompactJws(token);
   const spec = ALGORITHMS[header.alg as Algorithm];
   const keys = await source.getKeys(header, header.alg as Algorithm);
-  for (const k of keys) if (verifySignature(spec, k.keyObject, signingInput, signature)) return k.kid ?? '';
+  for (const k of keys) if (verifySignature(spec, k.keyObject!, signingInput, signature)) return k.kid ?? '';
   throw new VerifyError('ERR_SIGNATURE_INVALID', 'signature invalid');
 }
 
