@@ -138,8 +138,10 @@ export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, 
       k[status] = (k[status] ?? 0) + 1;
       if (status >= 500) status5xx++;
       let ok = status === KINDS[kind];
-      if (ok && status === 401 && !/^(Bearer|DPoP) /.test(headers['www-authenticate'] ?? '')) ok = false;
-      if (ok && status === 403 && !/insufficient_scope/.test(headers['www-authenticate'] ?? '')) ok = false;
+      // autocannon keeps the header names as the server wrote them
+      const challenge = Object.entries(headers).find(([name]) => name.toLowerCase() === 'www-authenticate')?.[1] ?? '';
+      if (ok && status === 401 && !/^(Bearer|DPoP)\b/.test(challenge)) ok = false;
+      if (ok && status === 403 && !/error="insufficient_scope"/.test(challenge)) ok = false;
       if (ok && expectSub !== undefined) {
         try {
           const echoed = JSON.parse(body) as { headers: Record<string, string> };
