@@ -93,6 +93,8 @@ export interface LoadResult {
   /** /metrics of each replica: after the run, or just before it was killed. */
   readonly replicaMetrics: Map<string, number>[];
   readonly jwksRequests: number;
+  /** Lines in nginx's error log about a validator replica failing (connection refused, reset, closed): retries. */
+  readonly nginxUpstreamErrors: number;
   readonly killedAtSec?: number;
 }
 
@@ -273,6 +275,10 @@ export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, 
     cpu,
     replicaMetrics,
     jwksRequests: stack.jwksServer.count('/jwks'),
+    nginxUpstreamErrors: stack.nginx
+      .errorLog()
+      .split('\n')
+      .filter((l) => l.includes('upstream: "http://') && l.includes('/check')).length,
     ...(killedAtSec === undefined ? {} : { killedAtSec }),
   };
 }
@@ -306,6 +312,7 @@ export function renderLoad(r: LoadResult, o: LoadOptions, replicas: number, mark
     ['wrong answers / 5xx / connection errors', `${r.wrongAnswers} / ${r.status5xx} / ${r.connectionErrors}`],
     ['forgeries reaching the API', `${r.forgeriesAccepted} (API received ${r.upstreamRequests} requests)`],
     ['JWKS fetches (random-kid flood included)', String(r.jwksRequests)],
+    ['replica failures nginx saw (each one retried)', String(r.nginxUpstreamErrors)],
     [
       'replica heap',
       r.replicaMetrics

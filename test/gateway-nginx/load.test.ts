@@ -31,6 +31,8 @@ test('10 s at 64 connections through nginx, a replica killed halfway: zero wrong
 
   assert.ok(r.killedAtSec !== undefined, 'the replica was killed during the run');
   assert.ok(stack.replicas[1]?.exited);
+  // After the kill, round-robin picks the dead replica again: nginx logs the failure and retries.
+  assert.ok(r.nginxUpstreamErrors > 0, 'nginx met the dead replica at least once (the retry path ran)');
   assert.ok(r.requests > 100, `enough load to mean something: ${r.requests} requests`);
   for (const kind of [
     'valid',
