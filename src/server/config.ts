@@ -503,9 +503,14 @@ export function resolveGatewayConfig(raw: unknown, src: ConfigSources = {}): Res
 
   let failClosedStatus: number = GATEWAY_DEFAULTS.failClosedStatus;
   if (c.failClosedStatus !== undefined) {
-    failClosedStatus = int('failClosedStatus', c.failClosedStatus, 401, 599);
-    if (failClosedStatus !== 401 && failClosedStatus !== 403 && failClosedStatus < 500) {
-      throw bad('failClosedStatus', `must be 401, 403 or a 5xx status, got ${failClosedStatus}`);
+    const v = c.failClosedStatus;
+    failClosedStatus = typeof v === 'number' ? v : NaN;
+    if (
+      failClosedStatus !== 401 &&
+      failClosedStatus !== 403 &&
+      !(Number.isInteger(failClosedStatus) && failClosedStatus >= 500 && failClosedStatus <= 599)
+    ) {
+      throw bad('failClosedStatus', `must be 401, 403 or a 5xx status, got ${kind(v)}`);
     }
   }
   const drainTimeout = c.drainTimeout === undefined ? GATEWAY_DEFAULTS.drainTimeout : int('drainTimeout', c.drainTimeout, 0, 3_600_000);

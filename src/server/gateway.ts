@@ -236,7 +236,14 @@ export async function startGateway(config: unknown, options: GatewayOptions = {}
   const onEvent = (e: RemoteKeyEvent): void => {
     if (e.type === 'fetch-error') {
       metrics.jwksFetchErrors.inc({ code: e.code });
-      safeLog({ level: 'warn', msg: 'key fetch failed', url: e.url, code: e.code, servingStale: e.servingStale, retryInMs: e.retryInMs });
+      safeLog({
+        level: 'warn',
+        msg: 'key fetch failed',
+        url: e.url,
+        code: e.code,
+        servingStale: e.servingStale,
+        retryInMs: Math.round(e.retryInMs),
+      });
     } else if (e.type === 'rotation')
       safeLog({ level: 'info', msg: 'key rotation', jwksUri: e.jwksUri, added: e.added, removed: e.removed });
   };
@@ -267,7 +274,6 @@ export async function startGateway(config: unknown, options: GatewayOptions = {}
     lastWarm = Date.now();
     verifier.warmUp().catch(() => undefined);
   };
-  warm();
 
   let inFlight = 0;
   let draining = false;
@@ -631,6 +637,7 @@ export async function startGateway(config: unknown, options: GatewayOptions = {}
   const bound = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   safeLog({ level: 'info', msg: 'listening', url });
+  warm();
 
   let drained: Promise<boolean> | undefined;
   function drain(): Promise<boolean> {
