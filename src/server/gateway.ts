@@ -531,6 +531,12 @@ export async function startGateway(config: unknown, options: GatewayOptions = {}
         type: 'gauge',
         samples: () => [{ labels: {}, value: inFlight }],
       },
+      {
+        name: 'oidc_verifier_heap_used_bytes',
+        help: 'V8 heap in use by this process (process.memoryUsage().heapUsed).',
+        type: 'gauge',
+        samples: () => [{ labels: {}, value: process.memoryUsage().heapUsed }],
+      },
     ];
     if (is !== undefined) {
       out.push(
