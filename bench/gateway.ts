@@ -283,13 +283,9 @@ export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, 
   };
 }
 
-/** Heap in use of a replica from its /metrics (the first gauge of these that it exposes). */
-export function heapBytes(m: Map<string, number>): { name: string; bytes: number } | undefined {
-  for (const name of ['oidc_verifier_heap_used_bytes', 'nodejs_heap_size_used_bytes', 'process_resident_memory_bytes']) {
-    const v = m.get(name);
-    if (v !== undefined) return { name, bytes: v };
-  }
-  return undefined;
+/** Heap in use of a replica, from its /metrics (`oidc_verifier_heap_used_bytes`). */
+export function heapBytes(m: Map<string, number>): number | undefined {
+  return m.get('oidc_verifier_heap_used_bytes');
 }
 
 export function renderLoad(r: LoadResult, o: LoadOptions, replicas: number, markdown = false): string {
@@ -318,7 +314,7 @@ export function renderLoad(r: LoadResult, o: LoadOptions, replicas: number, mark
       r.replicaMetrics
         .map((m, i) => {
           const h = heapBytes(m);
-          return `#${i} ${h === undefined ? '?' : `${(h.bytes / 2 ** 20).toFixed(1)} MB (${h.name})`}`;
+          return `#${i} ${h === undefined ? '?' : `${(h / 2 ** 20).toFixed(1)} MB`}`;
         })
         .join(', '),
     ],

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from 'dpop';
-import { AUDIENCE, ISSUER, startStack, type Stack } from '../support/gateway-stack.js';
+import { AUDIENCE, ISSUER, metrics, startStack, type Stack } from '../support/gateway-stack.js';
 
 let stack: Stack;
 const sent: string[] = []; // every token and proof sent, to check none reaches a log line
@@ -190,6 +190,16 @@ test('logs: one JSON object per line, and no token or proof in any of them', () 
         assert.ok(!line.includes(s.split('.')[2] ?? s), `${r.name} logged a signature or token: ${line.slice(0, 200)}`);
       }
     }
+  }
+});
+
+test('/metrics of each replica: the heap gauge, and the checks this file made', async () => {
+  for (const r of stack.replicas) {
+    const m = await metrics(r);
+    const heap = m.get('oidc_verifier_heap_used_bytes');
+    assert.ok(heap !== undefined && heap > 1_000_000 && heap < 1e9, `${r.name}: heap ${heap}`);
+    const checks = [...m].filter(([k]) => k.startsWith('oidc_verifier_requests_total{')).reduce((n, [, v]) => n + v, 0);
+    assert.ok(checks > 0, `${r.name} answered checks`);
   }
 });
 
