@@ -5,7 +5,8 @@
  * a random-kid flood, no token) and a missing scope; every answer is checked against what that
  * request deserves, and the API upstream counts the forgeries it received (must stay 0).
  *
- * `npm run bench` runs it as one section; alone: `node --import tsx bench/gateway.ts [--quick]`.
+ * `npm run bench` runs it as one section; alone (after `npm run build`):
+ * `node --import tsx bench/gateway.ts [--quick] [--kill] [--valid-only] [--pool N] [--markdown]`.
  * test/gateway-nginx/load.test.ts runs `runGatewayLoad` with a replica killed in the middle.
  */
 import { randomUUID } from 'node:crypto';
@@ -68,6 +69,10 @@ export interface LoadOptions {
   readonly connections: number;
   /** SIGKILL this replica (index) halfway through the run. */
   readonly killReplica?: number;
+  /** `mixed` (default): valid, forged and public requests; `valid`: valid GETs only (the CPU-heavy path, for sizing). */
+  readonly mix?: 'mixed' | 'valid';
+  /** Distinct valid tokens cycled (default 64; more means fewer verified-signature cache hits). */
+  readonly pool?: number;
 }
 
 export interface LoadResult {
@@ -121,7 +126,7 @@ function randomKidToken(): string {
 }
 
 export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, o: LoadOptions): Promise<LoadResult> {
-  const POOL = 64;
+  const POOL = o.pool ?? 64;
   const valid = await Promise.all(Array.from({ length: POOL }, (_, i) => stack.token({ sub: `user-${i}` })));
   const admin = await Promise.all(Array.from({ length: 8 }, (_, i) => stack.token({ sub: `admin-${i}`, scope: 'read admin' })));
   const now = Math.floor(Date.now() / 1000);
@@ -161,7 +166,7 @@ export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, 
   let n = 0;
   const pick = <T>(list: readonly T[]): T => list[n++ % list.length]!;
   const bearer = (t: string, kind: Kind): Record<string, string> => ({ authorization: `Bearer ${t}`, 'x-load-kind': kind });
-  const requests: AutocannonRequest[] = [
+  const mixed: AutocannonRequest[] = [
     {
       method: 'GET',
       setupRequest: (req, ctx) => {
@@ -206,6 +211,7 @@ export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, 
     { method: 'GET', path: '/orders/6', headers: { 'x-load-kind': 'no-token' }, onResponse: check('no-token') },
     { method: 'POST', path: '/admin/items', headers: bearer(pick(valid), 'missing-scope'), onResponse: check('missing-scope') },
   ];
+  const requests = o.mix === 'valid' ? [mixed[0]!] : mixed;
 
   const nginxPids = stack.nginx.pids();
   const cpu0 = {
@@ -295,7 +301,7 @@ export function renderLoad(r: LoadResult, o: LoadOptions, replicas: number, mark
   const rows: [string, string][] = [
     [
       'requests',
-      `${r.requests} in ${dur} s at ${o.connections} connections, ${replicas} replica(s)${r.killedAtSec === undefined ? '' : `, one SIGKILLed at ${r.killedAtSec.toFixed(1)} s`}`,
+      `${r.requests} (${o.mix === 'valid' ? 'valid tokens only' : 'mixed'}, ${o.pool ?? 64} distinct valid tokens) in ${dur} s at ${o.connections} connections, ${replicas} replica(s)${r.killedAtSec === undefined ? '' : `, one SIGKILLed at ${r.killedAtSec.toFixed(1)} s`}`,
     ],
     ['req/s (through nginx)', r.reqPerSec.toFixed(0)],
     ['latency p50 / p99 / max', `${r.p50Ms} / ${r.p99Ms} / ${r.maxMs} ms`],
@@ -345,7 +351,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { onRequest, counts } = upstreamCounter();
   const stack = await startStack({ replicas: 2, onUpstream: onRequest });
   try {
-    const o: LoadOptions = { durationSec: quick ? 3 : 10, connections: 64, ...(kill ? { killReplica: 1 } : {}) };
+    const at = process.argv.indexOf('--pool');
+    const o: LoadOptions = {
+      durationSec: quick ? 3 : 10,
+      connections: 64,
+      ...(kill ? { killReplica: 1 } : {}),
+      ...(process.argv.includes('--valid-only') ? { mix: 'valid' as const } : {}),
+      ...(at > 0 ? { pool: Number(process.argv[at + 1]) } : {}),
+    };
     const r = await runGatewayLoad(stack, counts, o);
     console.log(renderLoad(r, o, stack.replicas.length, markdown));
     if (r.wrongAnswers + r.forgeriesAccepted + r.status5xx > 0) {
