@@ -179,6 +179,28 @@ test('DPoP: a POST is checked against htm POST (not the GET subrequest); a proof
   assert.equal(stack.api.received.length, before);
 });
 
+test('DPoP: the client cannot choose the host of htu: X-Forwarded-Host / X-Original-Host it sends are replaced by nginx', async () => {
+  const h = await holder();
+  const token = await stack.token({ cnf: { jkt: h.jkt } });
+  const url = `${stack.nginx.origin}/orders/9`;
+  const spoof = { 'x-forwarded-host': 'evil.example', 'x-original-host': 'evil.example', 'x-forwarded-proto': 'https' };
+  // A proof made for another host (e.g. captured there) is refused here, whatever the client claims.
+  const foreign = await send(url, {
+    headers: {
+      authorization: `DPoP ${token}`,
+      dpop: await generateProof(h.key, 'https://evil.example/orders/9', 'GET', undefined, token),
+      ...spoof,
+    },
+  });
+  assert.equal(foreign.status, 401, foreign.body);
+  assert.match(String(foreign.headers['www-authenticate']), /error="invalid_dpop_proof"/);
+  // The proof for the host the client really used passes despite the spoofed headers.
+  const own = await send(url, {
+    headers: { authorization: `DPoP ${token}`, dpop: await generateProof(h.key, url, 'GET', undefined, token), ...spoof },
+  });
+  assert.equal(own.status, 200, own.body);
+});
+
 test('logs: one JSON object per line, and no token or proof in any of them', () => {
   const secrets = sent.filter((s) => s.length > 40).map((s) => s.replace(/^(Bearer|DPoP) /, ''));
   assert.ok(secrets.length > 5);
