@@ -47,7 +47,7 @@ async function serve(config: unknown, name: string): Promise<Served> {
   const lines: Record<string, unknown>[] = [];
   const waiters: { msg: string; resolve: () => void }[] = [];
   let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
@@ -58,7 +58,7 @@ async function serve(config: unknown, name: string): Promise<Served> {
     }
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waitFor = (msg: string): Promise<void> =>
     lines.some((l) => l.msg === msg) ? Promise.resolve() : new Promise((resolve) => waiters.push({ msg, resolve }));
