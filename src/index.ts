@@ -62,6 +62,9 @@ export type {
   ClientAuthMethod,
   TokenTypeHint,
 } from './remote/introspection.js';
+export type { IntrospectionCacheStore, IntrospectionCacheEntry } from './remote/introspection-cache-store.js';
+export { createRedisIntrospectionCache } from './replay/redis-introspection-cache.js';
+export type { RedisIntrospectionCacheOptions, NodeRedisCacheClient } from './replay/redis-introspection-cache.js';
 export { RequestError, toRequestError } from './http/request-error.js';
 export type { ChallengeContext } from './http/request-error.js';
 export { errorResponse } from './http/error-response.js';

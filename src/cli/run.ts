@@ -13,7 +13,15 @@ import { classify } from './errors.js';
 import { colourWanted, painter } from './style.js';
 import { safeText, terminalSafe } from './render-json.js';
 
-const COMMANDS: readonly Command[] = [decodeCommand, verifyCommand, jwksCommand, discoverCommand, introspectCommand, inspectCommand, serveCommand];
+const COMMANDS: readonly Command[] = [
+  decodeCommand,
+  verifyCommand,
+  jwksCommand,
+  discoverCommand,
+  introspectCommand,
+  inspectCommand,
+  serveCommand,
+];
 
 function version(): string {
   try {
