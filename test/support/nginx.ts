@@ -167,8 +167,16 @@ export async function startNginx(site: string, options: { workers?: number } = {
       for (const p of childrenOf(child.pid ?? -1)) process.kill(p, 'SIGKILL');
       child.kill('SIGKILL');
     };
+    const reapAndExit = (): void => {
+      reap();
+      process.exit(143);
+    };
     process.once('exit', reap);
-    child.once('exit', () => process.removeListener('exit', reap));
+    process.once('SIGTERM', reapAndExit);
+    child.once('exit', () => {
+      process.removeListener('exit', reap);
+      process.removeListener('SIGTERM', reapAndExit);
+    });
     let up = false;
     for (let i = 0; i < 200 && !up; i++) {
       if (spawnError !== undefined) {
