@@ -7,6 +7,7 @@ import type { PlainRequest } from '../http/http-request.js';
 import type { RequestClaims, VerifiedRequest, VerifyRequestOptions } from '../http/verify-request.js';
 import { createIntrospector, type Introspector } from '../remote/introspection.js';
 import type { RemoteKeyEvent } from '../remote/events.js';
+import { redactUrl } from '../remote/url-policy.js';
 import { createMemoryReplayStore } from '../replay/memory-replay-store.js';
 import { createRedisReplayStore } from '../replay/redis-replay-store.js';
 import { createRedisIntrospectionCache } from '../replay/redis-introspection-cache.js';
@@ -239,7 +240,7 @@ export async function startGateway(config: unknown, options: GatewayOptions = {}
       safeLog({
         level: 'warn',
         msg: 'key fetch failed',
-        url: e.url,
+        url: redactUrl(e.url),
         code: e.code,
         servingStale: e.servingStale,
         retryInMs: Math.round(e.retryInMs),
@@ -660,7 +661,12 @@ export async function startGateway(config: unknown, options: GatewayOptions = {}
               timer = setTimeout(() => resolve(false), cfg.drainTimeout);
             });
       clearTimeout(timer);
-      // Keep-alive connections that are idle now, or checks cut at the deadline.
+      if (finished) {
+        // Answered connections close after their last response (Connection: close) or are idle now;
+        // give them a moment to flush before anything left is cut.
+        server.closeIdleConnections();
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
+      }
       for (const s of sockets) s.destroy();
       await closed;
       verifier.close();

@@ -5,16 +5,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { assertBuilt, BIN, ROOT } from '../cli/run-cli.js';
+import { newestSource } from '../support/newest-source.js';
 import { ISSUER, RESOURCE, parseMetrics, send, startIssuer, type IssuerFixture } from './helpers.js';
 
-let dir: string;
+let dir = '';
 let issuer: IssuerFixture;
 /** JWKS requests waiting for the test to release them. */
 const held: (() => void)[] = [];
 
 before(async () => {
   assertBuilt();
+  if (newestSource(join(ROOT, 'src/server')) > statSync(BIN).mtimeMs + 1000)
+    throw new Error('dist/ is older than src/server: run "npm run build" first');
   dir = mkdtempSync(join(tmpdir(), 'oidc-verifier-serve-'));
   issuer = await startIssuer();
   issuer.server.route('/slow-jwks', (_req, res) => {
@@ -28,7 +32,7 @@ before(async () => {
 after(async () => {
   for (const release of held.splice(0)) release();
   await issuer?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
 interface Served {
@@ -151,6 +155,28 @@ describe('oidc-verifier serve (child process): SIGTERM drains', () => {
     assert.equal(code, 2);
     assert.match(stderr, /ERR_CONFIG: issuers\[0\]\.audience: must be a string or an array of strings/);
     assert.equal(stdout, '');
+  });
+
+  it('redis configured but the optional "redis" package cannot be loaded: ERR_CONFIG, exit 2', async () => {
+    const file = join(dir, 'redis.json');
+    writeFileSync(file, JSON.stringify(config({ redis: { url: 'redis://127.0.0.1:9' } })));
+    // A module hook that makes "redis" unresolvable, as when the peer is not installed.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      'export async function resolve(s, c, next) { if (s === "redis") { const e = new Error("Cannot find package \'redis\'"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } return next(s, c); }',
+    )}`;
+    const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
+    const child = spawn(process.execPath, ['--import', register, BIN, 'serve', '--config', file, '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /ERR_CONFIG: redis is configured but the optional "redis" package is not installed \(npm install redis\)/);
+    assert.ok(!stdout.includes('listening'));
   });
 
   it('/healthz answers while up', async () => {
