@@ -12,6 +12,7 @@ import { runRequestBench } from './request.js';
 import { runReplayDpopBench } from './replay-dpop.js';
 import { runCacheBench } from './cache.js';
 import { runRuntimeBench } from './runtimes.js';
+import { runGatewayBench } from './gateway.js';
 
 /**
  * `npm run bench`: oidc-verifier against raw node:crypto and the Node.js peers, in one process,
@@ -145,7 +146,13 @@ async function main(): Promise<void> {
     console.log(table);
   }
 
-  const failed = verdicts.filter((t) => !t.pass).length + cacheFailed;
+  progress('gateway: autocannon through nginx to two serve replicas (bench/gateway.ts)');
+  const gateway = await runGatewayBench({ quick: o.quick, markdown: o.markdown });
+  done();
+  console.log(`\n${h(3, 'Gateway mode through nginx (bench/gateway.ts)')}\n`);
+  console.log(gateway.table);
+
+  const failed = verdicts.filter((t) => !t.pass).length + cacheFailed + gateway.failed;
   console.log(
     `\n${failed === 0 ? 'all targets met' : `${failed} target(s) not met`}; took ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );

@@ -50,6 +50,9 @@ export type { ProviderMetadata } from './remote/discovery.js';
 export type { FetchLike, JsonResponse, HttpOptions, RemoteErrorCode } from './remote/http.js';
 export type { Freshness } from './remote/cache-control.js';
 export { createIntrospector, processIntrospectionResponse, sendIntrospectionRequest } from './remote/introspection.js';
+export type { IntrospectionCacheStore, IntrospectionCacheEntry } from './remote/introspection-cache-store.js';
+export { createRedisIntrospectionCache } from './replay/redis-introspection-cache.js';
+export type { RedisIntrospectionCacheOptions, NodeRedisCacheClient } from './replay/redis-introspection-cache.js';
 export type {
   Introspector,
   IntrospectorOptions,

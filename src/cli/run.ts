@@ -8,11 +8,20 @@ import { jwksCommand } from './jwks.js';
 import { discoverCommand } from './discover.js';
 import { introspectCommand } from './introspect.js';
 import { inspectCommand } from './inspect.js';
+import { serveCommand } from './serve.js';
 import { classify } from './errors.js';
 import { colourWanted, painter } from './style.js';
 import { safeText, terminalSafe } from './render-json.js';
 
-const COMMANDS: readonly Command[] = [decodeCommand, verifyCommand, jwksCommand, discoverCommand, introspectCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [
+  decodeCommand,
+  verifyCommand,
+  jwksCommand,
+  discoverCommand,
+  introspectCommand,
+  inspectCommand,
+  serveCommand,
+];
 
 function version(): string {
   try {

@@ -7,6 +7,7 @@ import { discover, discoveryUrl } from './discovery.js';
 import { fetchFailure, fetchJson, readBodyPrefix, type FetchLike, type HttpOptions, type JsonResponse } from './http.js';
 import { checkUrl, redactUrl, requireUrl } from './url-policy.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
+import { isIntrospectionCacheStore, type IntrospectionCacheStore } from './introspection-cache-store.js';
 
 /**
  * OAuth 2.0 Token Introspection client (RFC 7662): asks the authorization server whether a token
@@ -91,9 +92,11 @@ export interface IntrospectorOptions extends HttpOptions {
   /**
    * Cache of active results. Default off: every call asks the server, so a revocation counts at
    * once. When on, a result is reused for at most `ttl` ms and never past the token's `exp`;
-   * entries are keyed by the token's SHA-256, so tokens themselves are never kept.
+   * entries are keyed by the token's SHA-256, so tokens themselves are never kept. `store` adds a
+   * second level shared by several processes (e.g. Redis), asked on a miss and written after every
+   * active response with the same rules; its failures only cost a miss.
    */
-  readonly cache?: { readonly ttl: number; readonly maxEntries?: number };
+  readonly cache?: { readonly ttl: number; readonly maxEntries?: number; readonly store?: IntrospectionCacheStore };
 }
 
 /** Per-call options of {@link Introspector.introspect}. */
@@ -162,7 +165,7 @@ const INTROSPECTOR_OPTIONS = [
   'allowHttp',
   'maxRedirects',
 ] as const;
-const CACHE_OPTIONS = ['ttl', 'maxEntries'] as const;
+const CACHE_OPTIONS = ['ttl', 'maxEntries', 'store'] as const;
 const INTROSPECT_OPTIONS = ['tokenTypeHint', 'requiredScopes'] as const;
 
 // ---- secrets out of errors ----------------------------------------------------------------
@@ -597,6 +600,9 @@ function checkStrings(name: string, v: unknown, allowSingle: boolean, noSpaces =
   }
 }
 
+/** An introspection answer: sent now, or read from the shared cache (then with its expiry). */
+type SharedOrSent = Pick<JsonResponse, 'url' | 'body'> & { readonly sharedUntil?: number };
+
 interface CacheEntry {
   readonly body: Record<string, unknown>;
   readonly url: string;
@@ -611,7 +617,7 @@ class IntrospectorImpl implements Introspector {
   readonly #cacheMax: number;
   readonly #cache = new Map<string, CacheEntry>();
   /** In-flight requests by token hash; only used with the cache on, which already allows reuse. */
-  readonly #inflight = new Map<string, Promise<JsonResponse>>();
+  readonly #inflight = new Map<string, Promise<SharedOrSent>>();
   #endpoint: string | undefined;
   #discovering: Promise<string> | undefined;
   /** Discovery failures in a row, when the next attempt may start, and the last failure. */
@@ -654,6 +660,8 @@ class IntrospectorImpl implements Introspector {
       if (o.cache.ttl === undefined) throw configError('cache.ttl (ms) is required when the cache is on');
       checkNumber('cache.ttl', o.cache.ttl, 1);
       checkNumber('cache.maxEntries', o.cache.maxEntries, 1, true);
+      if (o.cache.store !== undefined && !isIntrospectionCacheStore(o.cache.store))
+        throw configError('cache.store must have get(key) and set(key, entry) methods');
     }
     this.#options = o;
     this.#now = o.now ?? Date.now;
@@ -791,13 +799,38 @@ class IntrospectorImpl implements Introspector {
     }
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
-      pending = this.#send(token, options).finally(() => this.#inflight.delete(key));
+      pending = this.#sharedOrSend(key, token, options).finally(() => this.#inflight.delete(key));
       this.#inflight.set(key, pending);
     }
     const res = await pending;
     const result = processIntrospectionResponse(res, checks);
-    this.#remember(key, res);
+    // A shared entry keeps its own expiry and is not written back.
+    this.#remember(key, res, res.sharedUntil ?? Infinity, res.sharedUntil === undefined);
     return result;
+  }
+
+  /** The shared cache's entry (a cache hit), else a request. The store failing counts as a miss. */
+  async #sharedOrSend(key: string, token: string, options: IntrospectOptions): Promise<SharedOrSent> {
+    const store = this.#options.cache?.store;
+    if (store !== undefined) {
+      const entry = await Promise.resolve()
+        .then(() => store.get(key))
+        .catch(() => undefined);
+      const now = this.#now();
+      if (
+        typeof entry === 'object' &&
+        entry !== null &&
+        typeof entry.body === 'object' &&
+        entry.body !== null &&
+        typeof entry.url === 'string' &&
+        typeof entry.expiresAt === 'number' &&
+        entry.expiresAt > now
+      ) {
+        this.#cacheHits++;
+        return { url: entry.url, body: structuredClone(entry.body), sharedUntil: entry.expiresAt };
+      }
+    }
+    return this.#send(token, options);
   }
 
   async #send(token: string, options: IntrospectOptions): Promise<JsonResponse> {
@@ -814,17 +847,25 @@ class IntrospectorImpl implements Introspector {
   }
 
   /** Keeps an active result for at most the TTL and never past the token's `exp`. */
-  #remember(key: string, res: JsonResponse): void {
+  #remember(key: string, res: Pick<JsonResponse, 'url' | 'body'>, until = Infinity, share = true): void {
     if (this.#cache.has(key)) return; // a concurrent call of the same flight stored it
     const now = this.#now();
     const exp = typeof res.body.exp === 'number' ? res.body.exp * 1000 : Infinity;
-    const expiresAt = Math.min(now + this.#cacheTtl, exp);
+    const expiresAt = Math.min(now + this.#cacheTtl, exp, until);
     if (expiresAt <= now) return;
     for (const [k, e] of this.#cache) {
       if (this.#cache.size < this.#cacheMax && e.expiresAt > now) break;
       this.#cache.delete(k); // expired, or the least recently used over the bound
     }
     this.#cache.set(key, { body: structuredClone(res.body), url: res.url, expiresAt });
+    const store = this.#options.cache?.store;
+    if (share && store !== undefined) {
+      try {
+        store.set(key, { body: structuredClone(res.body), url: res.url, expiresAt }).catch(() => undefined);
+      } catch {
+        // a store that throws synchronously only loses the shared entry
+      }
+    }
   }
 
   stats(): IntrospectorStats {
