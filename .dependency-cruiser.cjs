@@ -13,7 +13,7 @@ const LAYERS = [
   ['replay', '^src/replay/'],
   ['dpop', '^src/dpop/'],
   ['options/issuers', '^src/(options|issuers)\\.ts$'],
-  ['verifier', '^src/verifier\\.ts$'],
+  ['verifier', '^src/verifier(\\.ts$|/)'],
   ['http', '^src/http/'],
   ['adapters/report', '^src/(adapters|report)/'],
   ['cli/inspector/server', '^src/(cli|inspector|server)/'],

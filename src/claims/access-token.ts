@@ -13,6 +13,18 @@ import {
   type ProfileRules,
 } from './rules.js';
 
+/** Claims of a verified JWT access token (RFC 9068 §2.2). */
+export interface AccessTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly jti: string;
+  readonly client_id: string;
+  readonly scope?: string;
+}
+
 /** Per-call expectations of a JWT access token. */
 export interface AccessTokenCheckOptions {
   /** Scopes the request needs; every one must be in the token's `scope` (space-separated). */

@@ -15,6 +15,24 @@ import {
   type ProfileRules,
 } from './rules.js';
 
+/** Claims of a verified ID token (OIDC Core §2). */
+export interface IdTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly auth_time?: number;
+  readonly nonce?: string;
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  readonly azp?: string;
+  readonly at_hash?: string;
+  readonly c_hash?: string;
+  readonly s_hash?: string;
+  readonly sid?: string;
+}
+
 /** Per-call expectations of an ID token, from the authentication request and response. */
 export interface IdTokenCheckOptions {
   /** The `nonce` sent in the authentication request; the token must carry exactly this value. */
