@@ -1,6 +1,7 @@
 import { FetchError, VerifyError, describe, type FetchFailureReason } from '../errors.js';
 import { parseJsonObject } from '../jose/json.js';
 import { checkUrl } from './url-policy.js';
+import { checkNumber, configError } from '../option-checks.js';
 
 /**
  * The one HTTP client of the library: GET (or POST for introspection) of a JSON object over the
@@ -29,6 +30,15 @@ export interface HttpOptions {
   /** Maximum redirects followed. Default 3. */
   readonly maxRedirects?: number;
 }
+
+/** Every member of {@link HttpOptions}. */
+export const HTTP_OPTION_NAMES: readonly (keyof HttpOptions)[] = Object.keys({
+  fetch: true,
+  timeout: true,
+  maxResponseSize: true,
+  allowHttp: true,
+  maxRedirects: true,
+} satisfies Record<keyof HttpOptions, true>) as (keyof HttpOptions)[];
 
 export interface RequestOptions extends HttpOptions {
   /** The code every failure of this request carries. */
@@ -67,6 +77,32 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Largest delay `setTimeout` honours (a longer one fires at once). */
 export const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/**
+ * Checks transport options (ERR_CONFIG): `timeout` 1..2^31-1 ms, `maxResponseSize` an integer
+ * >= 1, `maxRedirects` an integer >= 0, `allowHttp` a boolean, `fetch` a function.
+ */
+export function checkHttpOptions(o: HttpOptions): void {
+  checkNumber('timeout', o.timeout, 1);
+  if (o.timeout !== undefined && o.timeout > MAX_TIMEOUT) {
+    throw configError(`timeout must be at most ${MAX_TIMEOUT} ms (setTimeout's limit), got ${o.timeout}`);
+  }
+  checkNumber('maxResponseSize', o.maxResponseSize, 1, true);
+  checkNumber('maxRedirects', o.maxRedirects, 0, true);
+  if (o.allowHttp !== undefined && typeof o.allowHttp !== 'boolean') throw configError('allowHttp must be a boolean');
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') throw configError('fetch must be a function');
+}
+
+/** The members of {@link HttpOptions} that `o` sets (undefined ones mean "default" and are left out). */
+export function pickHttpOptions(o: HttpOptions): HttpOptions {
+  return {
+    ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
+    ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
+    ...(o.maxResponseSize !== undefined ? { maxResponseSize: o.maxResponseSize } : {}),
+    ...(o.allowHttp !== undefined ? { allowHttp: o.allowHttp } : {}),
+    ...(o.maxRedirects !== undefined ? { maxRedirects: o.maxRedirects } : {}),
+  };
+}
 
 /**
  * Builds the error of a failed request: the code, the URL asked for, the reason in words and, in

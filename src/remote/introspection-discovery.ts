@@ -1,4 +1,5 @@
 import { FetchError, VerifyError, describe } from '../errors.js';
+import { backoffDelay } from './backoff.js';
 import { discover, discoveryUrl } from './discovery.js';
 import { fetchFailure, type HttpOptions } from './http.js';
 import { INTROSPECTION_DEFAULTS } from './introspection-request.js';
@@ -47,7 +48,7 @@ export class IntrospectionEndpointDiscovery {
               : fetchFailure('ERR_DISCOVERY', this.#discoveryUrl(), `discovery failed: ${describe(String(err))}`, { cause: err });
           this.#failures++;
           const d = INTROSPECTION_DEFAULTS;
-          this.#retryAt = this.now() + Math.min(d.discoveryBackoff * 2 ** Math.min(this.#failures - 1, 20), d.maxDiscoveryBackoff);
+          this.#retryAt = this.now() + backoffDelay(this.#failures, d.discoveryBackoff, d.maxDiscoveryBackoff);
           this.#error = e;
           throw e;
         },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { VerifyError, describe } from '../errors.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 import { discoveryUrl } from './discovery.js';
-import type { HttpOptions, JsonResponse } from './http.js';
+import { HTTP_OPTION_NAMES, checkHttpOptions, pickHttpOptions, type HttpOptions, type JsonResponse } from './http.js';
 import { createMemoryIntrospectionCache, type IntrospectionCacheStore } from './introspection-cache.js';
 import { IntrospectionEndpointDiscovery } from './introspection-discovery.js';
 import { INTROSPECTION_DEFAULTS, sendIntrospectionRequest, type ClientAuthMethod, type TokenTypeHint } from './introspection-request.js';
@@ -102,12 +102,8 @@ const INTROSPECTOR_OPTIONS = [
   'now',
   'maxTokenLength',
   'cache',
-  'fetch',
-  'timeout',
-  'maxResponseSize',
-  'allowHttp',
-  'maxRedirects',
-] as const;
+  ...HTTP_OPTION_NAMES,
+];
 const CACHE_OPTIONS = ['ttl', 'maxEntries'] as const;
 const INTROSPECT_OPTIONS = ['tokenTypeHint', 'requiredScopes'] as const;
 
@@ -145,14 +141,10 @@ function validateIntrospectorOptions(o: IntrospectorOptions): string | undefined
   }
   checkStrings('audience', o.audience, true);
   checkStrings('requiredScopes', o.requiredScopes, false, true);
-  checkNumber('timeout', o.timeout, 1);
-  checkNumber('maxResponseSize', o.maxResponseSize, 1, true);
+  checkHttpOptions(o);
   checkNumber('clockTolerance', o.clockTolerance, 0);
   checkNumber('maxTokenLength', o.maxTokenLength, 1, true);
-  checkNumber('maxRedirects', o.maxRedirects, 0, true);
-  if (o.allowHttp !== undefined && typeof o.allowHttp !== 'boolean') throw configError('allowHttp must be a boolean');
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
-  if (o.fetch !== undefined && typeof o.fetch !== 'function') throw configError('fetch must be a function');
   if (o.cache !== undefined) {
     if (typeof o.cache !== 'object' || o.cache === null) throw configError('cache must be an object { ttl, maxEntries? }');
     rejectUnknownOptions('createIntrospector cache', o.cache, CACHE_OPTIONS);
@@ -193,14 +185,7 @@ class IntrospectorImpl implements Introspector {
   }
 
   #http(): HttpOptions {
-    const o = this.#options;
-    return {
-      ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
-      ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
-      ...(o.maxResponseSize !== undefined ? { maxResponseSize: o.maxResponseSize } : {}),
-      ...(o.allowHttp !== undefined ? { allowHttp: o.allowHttp } : {}),
-      ...(o.maxRedirects !== undefined ? { maxRedirects: o.maxRedirects } : {}),
-    };
+    return pickHttpOptions(this.#options);
   }
 
   async introspect(token: string, options: IntrospectOptions = {}): Promise<IntrospectionResponse> {

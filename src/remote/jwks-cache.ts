@@ -5,11 +5,11 @@ import type { VerificationKey } from '../keys/jwk.js';
 import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyListener } from './events.js';
-import { fetchFailure, fetchJson } from './http.js';
+import { fetchFailure, fetchJson, pickHttpOptions, type HttpOptions } from './http.js';
 import { expiredError, fetchErrorEvent, installEvents, seconds, type JwksCacheStats } from './jwks-cache-events.js';
 import { CacheLifecycle } from './jwks-lifecycle.js';
 import { COLD, FIRST_BACKOFF, failed, installed, mayFetch, phase, type JwksFreshness } from './jwks-freshness.js';
-import { REMOTE_DEFAULTS, httpOptions, monotonic, type JwksCacheOptions, type JwksHttpOptions } from './jwks-options.js';
+import { normalizeJwksOptions, type JwksCacheOptions, type JwksSettings } from './jwks-options.js';
 import { persist, readPersisted, type JwksStore } from './jwks-store.js';
 import { AbsentKeys, missKey } from './jwks-unknown-kid.js';
 
@@ -30,7 +30,8 @@ const noop = (): void => undefined;
 
 export class JwksCache {
   readonly uri: string;
-  readonly #http: JwksHttpOptions;
+  readonly #http: HttpOptions;
+  readonly #timeout: number;
   readonly #now: () => number;
   readonly #cooldown: number;
   readonly #maxStale: number;
@@ -61,16 +62,19 @@ export class JwksCache {
   readonly #n = { fetches: 0, hits: 0, errors: 0, staleServed: 0, cooldownRejections: 0 };
   #lastRefresh: number | undefined;
 
-  constructor(uri: string, options: JwksCacheOptions = {}, onIdle: () => void = noop) {
+  /** `options` are checked and defaulted by {@link normalizeJwksOptions} (ERR_CONFIG). */
+  constructor(uri: string, options: JwksCacheOptions | JwksSettings = {}, onIdle: () => void = noop) {
+    const s = normalizeJwksOptions(options);
     this.uri = uri;
-    this.#http = httpOptions(options);
-    this.#now = options.monotonicClock ?? monotonic;
-    this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
-    this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
-    this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
+    this.#http = pickHttpOptions(s);
+    this.#timeout = s.timeout;
+    this.#now = s.monotonicClock;
+    this.#cooldown = s.cooldown;
+    this.#maxStale = s.maxStale;
+    this.#maxKeys = s.maxKeys;
     this.#life = new CacheLifecycle(onIdle);
     this.#absent = new AbsentKeys(this.#cooldown);
-    this.#store = options.jwksStore;
+    this.#store = s.jwksStore;
   }
 
   /** The current key set, if one was ever fetched. */
@@ -293,7 +297,7 @@ export class JwksCache {
     const store = this.#store;
     if (store === undefined || this.#storeRead) return undefined;
     this.#storeRead = true;
-    const stored = await readPersisted(store, this.uri, this.#http.timeout, this.#maxKeys);
+    const stored = await readPersisted(store, this.uri, this.#timeout, this.#maxKeys);
     if (stored === undefined) return undefined;
     try {
       this.#install(stored.set, stored.headers, 'persisted', id, 0, stored.ageMs);

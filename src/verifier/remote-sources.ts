@@ -3,6 +3,8 @@ import type { VerificationKey } from '../keys/jwk.js';
 import type { RemoteSourceFactory } from '../issuers.js';
 import type { VerifierOptions } from '../options.js';
 import type { RemoteKeyListener } from '../remote/events.js';
+import { pickHttpOptions } from '../remote/http.js';
+import { pickJwksOptions } from '../remote/jwks-options.js';
 import { createIntrospector, type Introspector, type IntrospectorOptions } from '../remote/introspection.js';
 import { createRemoteKeySource, type RemoteKeySource } from '../remote/remote-key-source.js';
 import type { VerifiedSignatureCache } from '../cache/verified-signature-cache.js';
@@ -17,10 +19,7 @@ function introspectorOf(o: VerifierOptions): Introspector | undefined {
     throw new VerifyError('ERR_CONFIG', 'introspection must be introspector options or an introspector');
   if (typeof (i as Introspector).introspect === 'function') return i as Introspector;
   const inherited = {
-    ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
-    ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
-    ...(o.maxResponseSize !== undefined ? { maxResponseSize: o.maxResponseSize } : {}),
-    ...(o.allowHttp !== undefined ? { allowHttp: o.allowHttp } : {}),
+    ...pickHttpOptions(o),
     ...(o.now !== undefined ? { now: o.now } : {}),
     ...(o.clockTolerance !== undefined ? { clockTolerance: o.clockTolerance } : {}),
   };
@@ -67,16 +66,7 @@ function cacheAwareFactory(remote: RemoteSourceFactory, cache: VerifiedSignature
 export const remoteFactory: RemoteSourceFactory = (issuer, o, v) =>
   createRemoteKeySource({
     ...(o.jwksUri !== undefined ? { jwksUri: o.jwksUri } : { issuer }),
-    // Undefined members mean "default" to the remote source.
-    fetch: v.fetch,
-    timeout: v.timeout,
-    maxResponseSize: v.maxResponseSize,
-    allowHttp: v.allowHttp,
-    cooldown: v.cooldown,
-    maxStale: v.maxStale,
-    maxKeys: v.maxKeys,
-    onEvent: v.onEvent,
-    // Network timing runs on the monotonic clock; `now` is only the instant claims are judged at.
-    monotonicClock: v.monotonicClock,
-    jwksStore: v.jwksStore,
+    ...pickJwksOptions(v),
+    ...(v.onEvent !== undefined ? { onEvent: v.onEvent } : {}),
+    // Network timing runs on the monotonic clock (`monotonicClock`); `now` is only the instant claims are judged at.
   });
