@@ -12,7 +12,7 @@ const LAYERS = [
   ['remote', '^src/remote/'],
   ['replay', '^src/replay/'],
   ['dpop', '^src/dpop/'],
-  ['options/issuers', '^src/(options|issuers)\\.ts$'],
+  ['options/issuers', '^src/(options|issuers|issuer-templates)\\.ts$'],
   ['verifier', '^src/verifier(\\.ts$|/)'],
   ['http', '^src/http/'],
   ['adapters/report', '^src/(adapters|report)/'],
