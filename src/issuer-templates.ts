@@ -2,7 +2,7 @@ import { describe } from './errors.js';
 import type { Algorithm } from './jose/algorithms.js';
 import type { JoseHeader } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
-import type { KeySource } from './keys/key-source.js';
+import type { KeySource, KeySourceStats } from './keys/key-source.js';
 import { configError } from './option-checks.js';
 
 /**
@@ -140,7 +140,7 @@ export class UnprovenKeySource implements KeySource {
     await this.#inner.warmUp?.();
   }
 
-  stats(): object {
+  stats(): KeySourceStats {
     return this.#inner.stats?.() ?? {};
   }
 

@@ -7,12 +7,18 @@ import { signatureBackend } from './jose/backend.js';
 import { verifyWithKeysWebCrypto } from './jose/webcrypto.js';
 import type { JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
+import type { KeySourceStats } from './keys/key-source.js';
 import { IssuerRegistry, type RemoteSourceFactory } from './issuers.js';
 import { commonConfig, replayConfig, type CommonConfig, type ReplayConfig, type VerifierOptions } from './options.js';
 import type { Introspector } from './remote/introspection.js';
 import { createMemoryReplayStore } from './replay/memory-replay-store.js';
 import type { ReplayStore } from './replay/replay-store.js';
-import { signatureCacheOf, type CacheEntry, type VerifiedSignatureCache } from './cache/verified-signature-cache.js';
+import {
+  signatureCacheOf,
+  type CacheEntry,
+  type SignatureCacheStats,
+  type VerifiedSignatureCache,
+} from './cache/verified-signature-cache.js';
 import { NO_OPTIONS, checkCallOptions, type CallOptions } from './verifier/call-options.js';
 import { checkDpop, checkScheme, claimJti, wantsReplay } from './verifier/dpop-and-replay.js';
 import { prepareToken, signatureError, type Prepared } from './verifier/prepared-token.js';
@@ -25,6 +31,7 @@ import type {
   VerifiedIdToken,
   VerifiedLogoutToken,
   VerifiedToken,
+  VerifierStats,
 } from './verifier/types.js';
 
 /**
@@ -47,6 +54,7 @@ export type {
   VerifiedIdToken,
   VerifiedLogoutToken,
   VerifiedToken,
+  VerifierStats,
 } from './verifier/types.js';
 
 type Profile = TokenProfileName;
@@ -300,8 +308,8 @@ export class OidcVerifier implements TokenVerifier {
     this.#cache?.clear();
   }
 
-  stats(): Record<string, object> {
-    const out: Record<string, object> = {};
+  stats(): VerifierStats {
+    const out: Record<string, KeySourceStats | SignatureCacheStats> = {};
     for (const c of this.#issuers.contexts()) {
       const s = c.keySource.stats?.();
       if (s !== undefined) out[c.issuer] = s;

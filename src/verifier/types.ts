@@ -3,6 +3,8 @@ import type { IdTokenCheckOptions, IdTokenClaims } from '../claims/id-token.js';
 import type { LogoutTokenClaims } from '../claims/logout-token.js';
 import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
+import type { KeySourceStats } from '../keys/key-source.js';
+import type { SignatureCacheStats } from '../cache/verified-signature-cache.js';
 
 /** The public types of the token verifier: results, per-call options, and the verifier itself. */
 
@@ -14,6 +16,18 @@ export interface VerifiedToken<C extends JwtPayload> {
   readonly issuer: string;
   /** The key that verified the signature. */
   readonly key: { readonly kid?: string; readonly alg: Algorithm };
+}
+
+/**
+ * What {@link TokenVerifier.stats} returns: the counters of each issuer's key source under its
+ * issuer identifier (the concrete one for a template's tenants; a source without counters is
+ * left out), and `cache`.
+ */
+export interface VerifierStats {
+  /** The verified-signature cache's counters; absent with `cache: false`. */
+  readonly cache?: SignatureCacheStats;
+  /** An issuer's key-source counters, by issuer identifier. */
+  readonly [issuer: string]: KeySourceStats | SignatureCacheStats | undefined;
 }
 
 /** Per-call replay option of ID and access token verification. */
@@ -89,10 +103,10 @@ export interface TokenVerifier {
   /** Loads remote keys (discovery and JWKS) ahead of the first token. */
   warmUp(): Promise<void>;
   /**
-   * Counters of the remote key sources, per issuer; with the verified-signature cache on (the
-   * default), also `cache`: its `hits`, `misses`, `evictions`, `entries` and `bytes`.
+   * Counters of the key sources, per issuer; with the verified-signature cache on (the default),
+   * also `cache`: its `hits`, `misses`, `evictions`, `entries` and `bytes`.
    */
-  stats(): Record<string, object>;
+  stats(): VerifierStats;
   /**
    * Detaches from shared JWKS caches (stops their refresh timers when no one else uses them) and
    * empties the verified-signature cache.
