@@ -12,6 +12,7 @@ import {
   type ClaimClock,
   type ProfileRules,
 } from './rules.js';
+import { missingScopes, parseScope } from './scopes.js';
 
 /** Claims of a verified JWT access token (RFC 9068 §2.2). */
 export interface AccessTokenClaims extends JwtPayload {
@@ -54,8 +55,7 @@ export function checkAccessTokenClaims(
   stringClaim(payload.jti, 'jti', true);
   const scope = stringClaim(payload.scope, 'scope', opts.requiredScopes !== undefined && opts.requiredScopes.length > 0, 'ERR_SCOPE');
   if (opts.requiredScopes !== undefined && opts.requiredScopes.length > 0) {
-    const granted = new Set(scope!.split(' '));
-    const missing = opts.requiredScopes.filter((s) => !granted.has(s));
+    const missing = missingScopes(parseScope(scope!), opts.requiredScopes);
     if (missing.length > 0) {
       throw fail(
         'ERR_SCOPE',

@@ -1,5 +1,6 @@
 import { ClaimError, DpopError, VerifyError, describe } from '../errors.js';
 import type { JwtPayload } from '../jose/types.js';
+import { missingScopes, parseScope } from '../claims/scopes.js';
 import type { Introspector, IntrospectionResponse } from '../remote/introspection.js';
 import type { AccessTokenVerifyOptions, VerifiedAccessToken } from '../verifier.js';
 import { checkRealm, isScopeToken } from './challenge.js';
@@ -167,13 +168,10 @@ function grantedScopes(payload: JwtPayload): string[] {
   if (scope !== undefined) {
     if (typeof scope !== 'string')
       throw new VerifyError('ERR_CLAIM_INVALID', `"scope" must be a space-separated string, got ${describe(scope, 40)}`);
-    for (const s of scope.split(' ')) if (s.length > 0) out.add(s);
+    for (const s of parseScope(scope)) out.add(s);
   }
   if (scp !== undefined) {
-    if (typeof scp === 'string')
-      for (const s of scp.split(' ')) {
-        if (s.length > 0) out.add(s);
-      }
+    if (typeof scp === 'string') for (const s of parseScope(scp)) out.add(s);
     else if (Array.isArray(scp) && scp.every((s) => typeof s === 'string')) for (const s of scp) out.add(s);
     else throw new VerifyError('ERR_CLAIM_INVALID', `"scp" must be a string or an array of strings, got ${describe(scp, 40)}`);
   }
@@ -182,7 +180,7 @@ function grantedScopes(payload: JwtPayload): string[] {
 
 function authorize(payload: RequestClaims, scopes: readonly string[], o: VerifyRequestOptions): void {
   const granted = new Set(scopes);
-  const missing = (o.requiredScopes ?? []).filter((s) => !granted.has(s));
+  const missing = missingScopes(granted, o.requiredScopes ?? []);
   if (missing.length > 0)
     throw new VerifyError(
       'ERR_SCOPE',

@@ -1,4 +1,5 @@
 import { ClaimError, type FetchError, VerifyError, describe, type ErrorCode } from '../errors.js';
+import { missingScopes, parseScope } from '../claims/scopes.js';
 import { fetchFailure, type JsonResponse } from './http.js';
 
 /**
@@ -145,8 +146,7 @@ function checkAudience(aud: string | readonly string[] | undefined, expected: st
 function checkScopes(scope: string | undefined, required: readonly string[]): void {
   if (scope === undefined)
     throw claimFail('ERR_SCOPE', 'scope', 'missing', `"scope" is missing: expected ${describe(required.join(' '))}`, required, undefined);
-  const granted = new Set(scope.split(' '));
-  const missing = required.filter((s) => !granted.has(s));
+  const missing = missingScopes(parseScope(scope), required);
   if (missing.length > 0) {
     throw claimFail(
       'ERR_SCOPE',
