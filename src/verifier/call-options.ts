@@ -2,7 +2,7 @@ import { VerifyError, describe } from '../errors.js';
 import { responseTypeProblem } from '../claims/id-token.js';
 import type { TokenProfileName } from '../claims/token-profiles.js';
 import { rejectUnknownOptions } from '../option-checks.js';
-import type { AccessTokenVerifyOptions, DpopRequest, IdTokenVerifyOptions } from './types.js';
+import type { AccessTokenVerifyOptions, IdTokenVerifyOptions } from './types.js';
 
 /** The per-call options of the verify methods and their checks (ERR_CONFIG). */
 
@@ -34,51 +34,80 @@ const ACCESS_OPTION_NAMES = Object.keys({
   scheme: true,
 } satisfies Record<keyof AccessTokenVerifyOptions, true>);
 const CALL_OPTION_NAMES: Record<Profile, readonly string[]> = { id: ID_OPTION_NAMES, access: ACCESS_OPTION_NAMES, logout: [] };
+/** The same names as sets: the per-call check runs on every verification, so it costs one lookup per given option. */
+const KNOWN_CALL_OPTIONS: Record<Profile, ReadonlySet<string>> = {
+  id: new Set(ID_OPTION_NAMES),
+  access: new Set(ACCESS_OPTION_NAMES),
+  logout: new Set(),
+};
 const METHOD_NAMES: Record<Profile, string> = { id: 'verifyIdToken', access: 'verifyAccessToken', logout: 'verifyLogoutToken' };
 
-/** Checks a call's options object for `profile`: known names only, each of the right type. */
+/**
+ * Checks a call's options object for `profile`: known names only, each of the right type. It runs
+ * on every verification with options, so it looks only at the options given: one set lookup per
+ * name, then one type check per value (an unknown name is reported first, with a did-you-mean hint).
+ */
 export function checkCallOptions(o: CallOptions, profile: Profile): void {
   if (typeof o !== 'object' || o === null) throw new VerifyError('ERR_CONFIG', 'verify options must be an object');
-  rejectUnknownOptions(METHOD_NAMES[profile], o, CALL_OPTION_NAMES[profile]);
-  for (const name of ['nonce', 'accessToken', 'code', 'state', 'responseType'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'string') throw new VerifyError('ERR_CONFIG', `option ${name} must be a string`);
+  const names = Object.keys(o);
+  const known = KNOWN_CALL_OPTIONS[profile];
+  for (let i = 0; i < names.length; i++) {
+    if (!known.has(names[i]!)) rejectUnknownOptions(METHOD_NAMES[profile], o, CALL_OPTION_NAMES[profile]);
   }
-  if (o.responseType !== undefined) {
-    const problem = responseTypeProblem(o.responseType);
-    if (problem !== undefined)
-      throw new VerifyError(
-        'ERR_CONFIG',
-        `option responseType must be a space-separated set of code, id_token, token (or none alone): ${problem}`,
-      );
-  }
-  for (const name of ['requireAtHash', 'requireCHash', 'requireSHash'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'boolean')
-      throw new VerifyError('ERR_CONFIG', `option ${name} must be a boolean, got ${describe(o[name])}`);
-  }
-  if (o.maxAge !== undefined && (typeof o.maxAge !== 'number' || !(o.maxAge >= 0))) {
-    throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');
-  }
-  if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean')
-    throw new VerifyError('ERR_CONFIG', 'option preventReplay must be a boolean');
-  if (o.scheme !== undefined && o.scheme !== 'Bearer' && o.scheme !== 'DPoP')
-    throw new VerifyError('ERR_CONFIG', 'option scheme must be "Bearer" or "DPoP"');
-  if (o.dpop !== undefined) {
-    const d = o.dpop as Partial<DpopRequest> | null;
-    if (
-      typeof d !== 'object' ||
-      d === null ||
-      typeof d.proof !== 'string' ||
-      typeof d.method !== 'string' ||
-      (typeof d.url !== 'string' && !(d.url instanceof URL))
-    ) {
-      throw new VerifyError('ERR_CONFIG', 'option dpop must be { proof: string, method: string, url: string | URL }');
+  for (let i = 0; i < names.length; i++) checkCallOption(o, names[i]! as keyof CallOptions);
+}
+
+function checkCallOption(o: CallOptions, name: keyof CallOptions): void {
+  const v: unknown = o[name];
+  if (v === undefined) return;
+  switch (name) {
+    case 'nonce':
+    case 'accessToken':
+    case 'code':
+    case 'state':
+      if (typeof v !== 'string') throw new VerifyError('ERR_CONFIG', `option ${name} must be a string`);
+      return;
+    case 'responseType': {
+      if (typeof v !== 'string') throw new VerifyError('ERR_CONFIG', `option ${name} must be a string`);
+      const problem = responseTypeProblem(v);
+      if (problem !== undefined)
+        throw new VerifyError(
+          'ERR_CONFIG',
+          `option responseType must be a space-separated set of code, id_token, token (or none alone): ${problem}`,
+        );
+      return;
     }
-    if (o.scheme === 'Bearer') throw new VerifyError('ERR_CONFIG', 'option dpop contradicts scheme "Bearer"');
-  }
-  for (const name of ['acrValues', 'requiredScopes'] as const) {
-    const v = o[name];
-    if (v !== undefined && (!Array.isArray(v) || v.some((a) => typeof a !== 'string'))) {
-      throw new VerifyError('ERR_CONFIG', `option ${name} must be an array of strings`);
+    case 'requireAtHash':
+    case 'requireCHash':
+    case 'requireSHash':
+      if (typeof v !== 'boolean') throw new VerifyError('ERR_CONFIG', `option ${name} must be a boolean, got ${describe(v)}`);
+      return;
+    case 'maxAge':
+      if (typeof v !== 'number' || !(v >= 0)) throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');
+      return;
+    case 'preventReplay':
+      if (typeof v !== 'boolean') throw new VerifyError('ERR_CONFIG', 'option preventReplay must be a boolean');
+      return;
+    case 'scheme':
+      if (v !== 'Bearer' && v !== 'DPoP') throw new VerifyError('ERR_CONFIG', 'option scheme must be "Bearer" or "DPoP"');
+      return;
+    case 'dpop': {
+      if (!isDpopRequest(v))
+        throw new VerifyError('ERR_CONFIG', 'option dpop must be { proof: string, method: string, url: string | URL }');
+      if (o.scheme === 'Bearer') throw new VerifyError('ERR_CONFIG', 'option dpop contradicts scheme "Bearer"');
+      return;
     }
+    case 'acrValues':
+    case 'requiredScopes':
+      if (!Array.isArray(v) || v.some((a) => typeof a !== 'string')) {
+        throw new VerifyError('ERR_CONFIG', `option ${name} must be an array of strings`);
+      }
+      return;
   }
+}
+
+function isDpopRequest(d: unknown): boolean {
+  if (typeof d !== 'object' || d === null) return false;
+  const r = d as Record<string, unknown>;
+  return typeof r.proof === 'string' && typeof r.method === 'string' && (typeof r.url === 'string' || r.url instanceof URL);
 }
