@@ -1,4 +1,4 @@
-import { describe } from './errors.js';
+import { describeValue } from './errors.js';
 import type { Algorithm } from './jose/algorithms.js';
 import type { JoseHeader } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
@@ -86,18 +86,18 @@ export function tenantUrlProblem(shape: TemplateShape, iss: string, tenant: stri
   } catch {
     return 'the issuer is not a URL';
   }
-  if (u.protocol !== shape.url.protocol) return `scheme ${describe(u.protocol)} is not the template's ${shape.url.protocol}`;
-  if (u.port !== shape.url.port) return `port ${describe(u.port)} is not the template's ${describe(shape.url.port)}`;
+  if (u.protocol !== shape.url.protocol) return `scheme ${describeValue(u.protocol)} is not the template's ${shape.url.protocol}`;
+  if (u.port !== shape.url.port) return `port ${describeValue(u.port)} is not the template's ${describeValue(shape.url.port)}`;
   if (shape.position === 'host') {
     const labels = u.hostname.split('.');
     if (labels.length !== shape.labels.length || labels.some((l, i) => l !== (i === shape.labelIndex ? tenant : shape.labels[i]))) {
-      return `host ${describe(u.hostname)} is not the template's host with the tenant as one label`;
+      return `host ${describeValue(u.hostname)} is not the template's host with the tenant as one label`;
     }
   } else if (u.hostname !== shape.url.hostname) {
-    return `host ${describe(u.hostname)} is not the template's host ${shape.url.hostname}`;
+    return `host ${describeValue(u.hostname)} is not the template's host ${shape.url.hostname}`;
   }
   const expected = shape.before + tenant + shape.after;
-  if (u.href !== expected) return `the URL parses as ${describe(u.href)}, not ${describe(expected)}`;
+  if (u.href !== expected) return `the URL parses as ${describeValue(u.href)}, not ${describeValue(expected)}`;
   return undefined;
 }
 

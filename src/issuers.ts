@@ -1,5 +1,5 @@
 import { createSecretKey } from 'node:crypto';
-import { ClaimError, FetchError, VerifyError, describe } from './errors.js';
+import { ClaimError, FetchError, VerifyError, describeValue } from './errors.js';
 import type { ProfileRules } from './claims/rules.js';
 import type { KeyHolder } from './jose/dispatch.js';
 import type { JwtPayload } from './jose/types.js';
@@ -56,8 +56,8 @@ interface Template {
 }
 
 function issuerMismatch(expected: readonly string[], actual: unknown, why = ''): ClaimError {
-  const want = expected.length === 1 ? describe(expected[0]) : `one of ${describe(expected)}`;
-  return new ClaimError('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${want}, got ${describe(actual)}${why}`, {
+  const want = expected.length === 1 ? describeValue(expected[0]) : `one of ${describeValue(expected)}`;
+  return new ClaimError('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${want}, got ${describeValue(actual)}${why}`, {
     expected: expected.length === 1 ? expected[0] : expected,
     actual,
   });
@@ -107,7 +107,7 @@ export class IssuerRegistry {
         if (Array.isArray(o.tenants)) {
           for (const id of o.tenants) {
             const bad = typeof id === 'string' ? tenantSyntaxProblem(shape.position, id) : 'not a string';
-            if (bad !== undefined) throw configError(`tenant ${describe(id)} of ${o.issuer} cannot be used: ${bad}`);
+            if (bad !== undefined) throw configError(`tenant ${describeValue(id)} of ${o.issuer} cannot be used: ${bad}`);
           }
         }
         const owns = o.jwks === undefined && o.keySource === undefined;
@@ -145,7 +145,7 @@ export class IssuerRegistry {
     const iss = payload.iss;
     if (typeof iss !== 'string') {
       if (iss === undefined) throw new ClaimError('ERR_CLAIM_MISSING', 'iss', 'missing', '"iss" claim is required but missing');
-      throw new ClaimError('ERR_CLAIM_INVALID', 'iss', 'type', `"iss" claim must be a string, got ${describe(iss)}`, { actual: iss });
+      throw new ClaimError('ERR_CLAIM_INVALID', 'iss', 'type', `"iss" claim must be a string, got ${describeValue(iss)}`, { actual: iss });
     }
     if (this.#last !== undefined && iss === this.#last.issuer) return this.#last;
     const exact = this.#exact.get(iss);
@@ -169,16 +169,16 @@ export class IssuerRegistry {
     const cached = t.contexts.get(tenant) ?? t.unproven.get(tenant);
     if (cached === undefined) {
       const bad = tenantSyntaxProblem(t.shape.position, tenant);
-      if (bad !== undefined) return `: tenant ${describe(tenant)} refused: ${bad}`;
+      if (bad !== undefined) return `: tenant ${describeValue(tenant)} refused: ${bad}`;
     }
     const tid = payload.tid;
     if (tid !== tenant) {
-      throw issuerMismatch([t.options.issuer], iss, `: the tenant in "iss" must equal the "tid" claim (${describe(tid)})`);
+      throw issuerMismatch([t.options.issuer], iss, `: the tenant in "iss" must equal the "tid" claim (${describeValue(tid)})`);
     }
     if (cached !== undefined) return cached;
     // Independent of the character rule: the concrete issuer must keep the template's scheme, host and port.
     const off = tenantUrlProblem(t.shape, iss, tenant);
-    if (off !== undefined) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describe(tenant)} refused: ${off}`);
+    if (off !== undefined) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describeValue(tenant)} refused: ${off}`);
     const tenants = t.options.tenants!;
     const listed = typeof tenants !== 'function';
     let ok: boolean;
@@ -188,10 +188,10 @@ export class IssuerRegistry {
       throw issuerMismatch(
         [t.options.issuer],
         iss,
-        `: the tenants predicate threw for tenant ${describe(tenant)}: ${describe(String(err))}`,
+        `: the tenants predicate threw for tenant ${describeValue(tenant)}: ${describeValue(String(err))}`,
       );
     }
-    if (!ok) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describe(tenant)} is not accepted`);
+    if (!ok) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describeValue(tenant)} is not accepted`);
     if (listed || !t.discovers) {
       const ctx = this.#tenantContext(t, iss);
       this.#keep(t, tenant, ctx);
@@ -204,7 +204,7 @@ export class IssuerRegistry {
       throw new FetchError(
         'ERR_DISCOVERY',
         url,
-        `discovery for new tenant ${describe(tenant)} of ${t.options.issuer} not attempted: the new-tenant budget ` +
+        `discovery for new tenant ${describeValue(tenant)} of ${t.options.issuer} not attempted: the new-tenant budget ` +
           `(${t.limits.newTenants} tenants not yet seen to verify a token per ${t.limits.window} ms) is spent; next in ${Math.ceil(wait / 1000)} s`,
       );
     }

@@ -1,4 +1,4 @@
-import { VerifyError, describe } from './errors.js';
+import { VerifyError, describeValue } from './errors.js';
 import type { AccessTokenCheckOptions } from './claims/access-token.js';
 import type { IdTokenCheckOptions } from './claims/id-token.js';
 import { TOKEN_PROFILES, type TokenProfileName } from './claims/token-profiles.js';
@@ -174,7 +174,7 @@ export class OidcVerifier implements TokenVerifier {
     if (typeof t !== 'number' || !Number.isFinite(t)) {
       throw new VerifyError(
         'ERR_CONFIG',
-        `the now option must return a finite number of milliseconds, got ${typeof t === 'number' ? String(t) : describe(t)}`,
+        `the now option must return a finite number of milliseconds, got ${typeof t === 'number' ? String(t) : describeValue(t)}`,
       );
     }
     return t;

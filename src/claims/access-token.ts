@@ -1,4 +1,4 @@
-import { describe } from '../errors.js';
+import { describeValue } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import {
   checkAudience,
@@ -61,7 +61,7 @@ export function checkAccessTokenClaims(
         'ERR_SCOPE',
         'scope',
         'insufficient',
-        `"scope" lacks ${describe(missing)}: expected ${describe(opts.requiredScopes.join(' '))}, got ${describe(scope)}`,
+        `"scope" lacks ${describeValue(missing)}: expected ${describeValue(opts.requiredScopes.join(' '))}, got ${describeValue(scope)}`,
         opts.requiredScopes,
         scope,
       );

@@ -1,4 +1,4 @@
-import { FetchError, VerifyError, describe } from '../errors.js';
+import { FetchError, VerifyError, describeValue } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import { discover, discoveryUrl } from './discovery.js';
 import { fetchFailure, type HttpOptions } from './http.js';
@@ -45,7 +45,7 @@ export class IntrospectionEndpointDiscovery {
           const e =
             err instanceof VerifyError
               ? err
-              : fetchFailure('ERR_DISCOVERY', this.#discoveryUrl(), `discovery failed: ${describe(String(err))}`, { cause: err });
+              : fetchFailure('ERR_DISCOVERY', this.#discoveryUrl(), `discovery failed: ${describeValue(String(err))}`, { cause: err });
           this.#failures++;
           const d = INTROSPECTION_DEFAULTS;
           this.#retryAt = this.now() + backoffDelay(this.#failures, d.discoveryBackoff, d.maxDiscoveryBackoff);
@@ -88,12 +88,12 @@ export class IntrospectionEndpointDiscovery {
       throw fetchFailure(
         'ERR_DISCOVERY',
         url,
-        `introspection_endpoint is missing or not a string (${describe(typeof ep === 'string' ? redactUrl(ep) : ep)})`,
+        `introspection_endpoint is missing or not a string (${describeValue(typeof ep === 'string' ? redactUrl(ep) : ep)})`,
       );
     }
     const checked = checkUrl(ep, allowHttp);
     if (typeof checked === 'string')
-      throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint ${describe(redactUrl(ep))} refused: ${checked}`);
+      throw fetchFailure('ERR_DISCOVERY', url, `introspection_endpoint ${describeValue(redactUrl(ep))} refused: ${checked}`);
     this.#endpoint = checked.href;
     return checked.href;
   }

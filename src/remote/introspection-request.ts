@@ -1,4 +1,4 @@
-import { FetchError, VerifyError, describe } from '../errors.js';
+import { FetchError, VerifyError, describeValue } from '../errors.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../jose/compact.js';
 import { configError } from '../option-checks.js';
 import { fetchFailure, fetchJson, type FetchLike, type HttpOptions, type JsonResponse } from './http.js';
@@ -104,10 +104,15 @@ export async function sendIntrospectionRequest(
     if (err instanceof FetchError && (err.status === 401 || err.status === 403)) {
       // RFC 7662 §2.1: the endpoint answers 401 when the client (not the token) is refused.
       throw scrub(
-        new FetchError(err.code, err.url, `${err.message} (the server refused the client credentials of ${describe(options.clientId)})`, {
-          cause: err,
-          status: err.status,
-        }),
+        new FetchError(
+          err.code,
+          err.url,
+          `${err.message} (the server refused the client credentials of ${describeValue(options.clientId)})`,
+          {
+            cause: err,
+            status: err.status,
+          },
+        ),
         secrets,
       );
     }

@@ -1,4 +1,4 @@
-import { ClaimError, type FetchError, VerifyError, describe, type ErrorCode } from '../errors.js';
+import { ClaimError, type FetchError, VerifyError, describeValue, type ErrorCode } from '../errors.js';
 import { missingScopes, parseScope } from '../claims/scopes.js';
 import { fetchFailure, type JsonResponse } from './http.js';
 
@@ -66,23 +66,23 @@ export function processIntrospectionResponse(
   const broken = (reason: string): FetchError =>
     fetchFailure('ERR_INTROSPECTION', url, reason, response.status !== undefined ? { status: response.status } : undefined);
   if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw broken(`response must be a JSON object, got ${describe(body, 40)}`);
+    throw broken(`response must be a JSON object, got ${describeValue(body, 40)}`);
 
   if (body.active === false)
     throw new VerifyError('ERR_INACTIVE', `token is not active (the introspection endpoint ${url} answered active: false)`);
-  if (body.active !== true) throw broken(`response member "active" must be a boolean, got ${describe(body.active, 40)}`);
+  if (body.active !== true) throw broken(`response member "active" must be a boolean, got ${describeValue(body.active, 40)}`);
   for (const m of STRING_MEMBERS) {
     if (body[m] !== undefined && typeof body[m] !== 'string')
-      throw broken(`response member "${m}" must be a string, got ${describe(body[m], 40)}`);
+      throw broken(`response member "${m}" must be a string, got ${describeValue(body[m], 40)}`);
   }
   for (const m of TIME_MEMBERS) {
     const v = body[m];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
-      throw broken(`response member "${m}" must be a number of seconds, got ${describe(v, 40)}`);
+      throw broken(`response member "${m}" must be a number of seconds, got ${describeValue(v, 40)}`);
   }
   const aud = body.aud;
   if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
-    throw broken(`response member "aud" must be a string or an array of strings, got ${describe(aud, 40)}`);
+    throw broken(`response member "aud" must be a string or an array of strings, got ${describeValue(aud, 40)}`);
   }
 
   if (checks.issuer !== undefined && body.iss !== undefined && body.iss !== checks.issuer) {
@@ -90,7 +90,7 @@ export function processIntrospectionResponse(
       'ERR_ISSUER',
       'iss',
       'mismatch',
-      `"iss" mismatch: expected ${describe(checks.issuer)}, got ${describe(body.iss)}`,
+      `"iss" mismatch: expected ${describeValue(checks.issuer)}, got ${describeValue(body.iss)}`,
       checks.issuer,
       body.iss,
     );
@@ -137,7 +137,7 @@ function checkAudience(aud: string | readonly string[] | undefined, expected: st
     'ERR_AUDIENCE',
     'aud',
     'mismatch',
-    `"aud" mismatch: expected ${accepted.length === 1 ? describe(want) : `one of ${describe(want)}`}, got ${describe(aud)}`,
+    `"aud" mismatch: expected ${accepted.length === 1 ? describeValue(want) : `one of ${describeValue(want)}`}, got ${describeValue(aud)}`,
     want,
     aud,
   );
@@ -145,14 +145,21 @@ function checkAudience(aud: string | readonly string[] | undefined, expected: st
 
 function checkScopes(scope: string | undefined, required: readonly string[]): void {
   if (scope === undefined)
-    throw claimFail('ERR_SCOPE', 'scope', 'missing', `"scope" is missing: expected ${describe(required.join(' '))}`, required, undefined);
+    throw claimFail(
+      'ERR_SCOPE',
+      'scope',
+      'missing',
+      `"scope" is missing: expected ${describeValue(required.join(' '))}`,
+      required,
+      undefined,
+    );
   const missing = missingScopes(parseScope(scope), required);
   if (missing.length > 0) {
     throw claimFail(
       'ERR_SCOPE',
       'scope',
       'insufficient',
-      `"scope" lacks ${describe(missing)}: expected ${describe(required.join(' '))}, got ${describe(scope)}`,
+      `"scope" lacks ${describeValue(missing)}: expected ${describeValue(required.join(' '))}, got ${describeValue(scope)}`,
       required,
       scope,
     );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { VerifyError, describe } from '../errors.js';
+import { VerifyError, describeValue } from '../errors.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 import { discoveryUrl } from './discovery.js';
 import { HTTP_OPTION_NAMES, checkHttpOptions, pickHttpOptions, type HttpOptions, type JsonResponse } from './http.js';
@@ -129,7 +129,7 @@ function validateIntrospectorOptions(o: IntrospectorOptions): string | undefined
   if (typeof o.clientId !== 'string' || o.clientId.length === 0) throw configError('clientId must be a non-empty string');
   if (typeof o.clientSecret !== 'string' || o.clientSecret.length === 0) throw configError('clientSecret must be a non-empty string');
   if (o.clientAuthMethod !== undefined && o.clientAuthMethod !== 'client_secret_basic' && o.clientAuthMethod !== 'client_secret_post') {
-    throw configError(`clientAuthMethod must be "client_secret_basic" or "client_secret_post", got ${describe(o.clientAuthMethod)}`);
+    throw configError(`clientAuthMethod must be "client_secret_basic" or "client_secret_post", got ${describeValue(o.clientAuthMethod)}`);
   }
   if (o.endpoint === undefined && o.issuer === undefined)
     throw configError('introspection needs an endpoint or an issuer to discover it from');

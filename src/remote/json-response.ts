@@ -1,4 +1,4 @@
-import { FetchError, describe, type FetchFailureReason } from '../errors.js';
+import { FetchError, describeValue, type FetchFailureReason } from '../errors.js';
 import { parseJsonObject } from '../jose/json.js';
 import type { Deadline } from './deadline.js';
 import { HTTP_DEFAULTS, type JsonResponse, type RemoteErrorCode } from './http-options.js';
@@ -103,8 +103,8 @@ export async function readBodyPrefix(response: Response, limit: number, deadline
 async function oauthErrorHint(response: Response, deadline: ProcessOptions['deadline']): Promise<string> {
   const err = parseJsonObject(await readBodyPrefix(response, ERROR_BODY_LIMIT, deadline));
   if (typeof err?.error !== 'string') return '';
-  const description = typeof err.error_description === 'string' ? ` (${describe(err.error_description, 120)})` : '';
-  return `: error ${describe(err.error, 60)}${description}`;
+  const description = typeof err.error_description === 'string' ? ` (${describeValue(err.error_description, 120)})` : '';
+  return `: error ${describeValue(err.error, 60)}${description}`;
 }
 
 /**
@@ -127,7 +127,7 @@ export async function processJsonResponse(response: Response, options: ProcessOp
     discardBody(response);
     deadline?.cancel();
     throw fail(
-      `expected a JSON response (application/json or a +json type), got ${type === null ? 'no Content-Type' : `Content-Type ${describe(type, 60)}`}`,
+      `expected a JSON response (application/json or a +json type), got ${type === null ? 'no Content-Type' : `Content-Type ${describeValue(type, 60)}`}`,
       'content_type',
     );
   }

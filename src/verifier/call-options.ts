@@ -1,4 +1,4 @@
-import { VerifyError, describe } from '../errors.js';
+import { VerifyError, describeValue } from '../errors.js';
 import { responseTypeProblem } from '../claims/id-token.js';
 import type { TokenProfileName } from '../claims/token-profiles.js';
 import { rejectUnknownOptions } from '../option-checks.js';
@@ -80,7 +80,7 @@ function checkCallOption(o: CallOptions, name: keyof CallOptions): void {
     case 'requireAtHash':
     case 'requireCHash':
     case 'requireSHash':
-      if (typeof v !== 'boolean') throw new VerifyError('ERR_CONFIG', `option ${name} must be a boolean, got ${describe(v)}`);
+      if (typeof v !== 'boolean') throw new VerifyError('ERR_CONFIG', `option ${name} must be a boolean, got ${describeValue(v)}`);
       return;
     case 'maxAge':
       if (typeof v !== 'number' || !(v >= 0)) throw new VerifyError('ERR_CONFIG', 'option maxAge must be a non-negative number of seconds');

@@ -1,4 +1,4 @@
-import { ClaimError, DpopError, VerifyError, describe } from '../errors.js';
+import { ClaimError, DpopError, VerifyError, describeValue } from '../errors.js';
 import type { JwtPayload } from '../jose/types.js';
 import type { CommonConfig, ReplayConfig } from '../options.js';
 import { verifyDpopProof } from '../dpop/verify-proof.js';
@@ -41,7 +41,7 @@ export async function checkDpop(
   if (jkt === undefined)
     throw new ClaimError('ERR_CLAIM_MISSING', 'cnf', 'missing', 'a DPoP proof was sent but the access token has no "cnf.jkt" binding');
   if (typeof jkt !== 'string' || jkt.length === 0) {
-    throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'type', `"cnf.jkt" must be a non-empty string, got ${describe(jkt)}`);
+    throw new ClaimError('ERR_CLAIM_INVALID', 'cnf', 'type', `"cnf.jkt" must be a non-empty string, got ${describeValue(jkt)}`);
   }
   const d = replay.dpop;
   await verifyDpopProof({
@@ -67,14 +67,19 @@ export async function claimJti(payload: JwtPayload, common: CommonConfig, replay
   const jti = payload.jti;
   if (jti === undefined) throw new ClaimError('ERR_CLAIM_MISSING', 'jti', 'missing', '"jti" is required for the replay check');
   if (typeof jti !== 'string' || jti.length === 0) {
-    throw new ClaimError('ERR_CLAIM_INVALID', 'jti', 'type', `"jti" must be a non-empty string, got ${describe(jti)}`);
+    throw new ClaimError('ERR_CLAIM_INVALID', 'jti', 'type', `"jti" must be a non-empty string, got ${describeValue(jti)}`);
   }
   const iss = payload.iss as string;
   const nowMs = common.now();
   const exp = typeof payload.exp === 'number' ? payload.exp : Infinity;
   const expiresAtMs = Math.min(Math.ceil((exp + common.clockTolerance) * 1000), nowMs + replay.maxReplayWindow * 1000);
   if (!(await claimOnce(store, replayKey('jti', iss, jti), expiresAtMs))) {
-    throw new ClaimError('ERR_REPLAY', 'jti', 'replayed', `a token from ${describe(iss)} with this "jti" was already accepted (replay)`);
+    throw new ClaimError(
+      'ERR_REPLAY',
+      'jti',
+      'replayed',
+      `a token from ${describeValue(iss)} with this "jti" was already accepted (replay)`,
+    );
   }
 }
 

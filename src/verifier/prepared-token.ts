@@ -1,4 +1,4 @@
-import { VerifyError, describe } from '../errors.js';
+import { VerifyError, describeValue } from '../errors.js';
 import { TOKEN_PROFILES, type TokenProfileName } from '../claims/token-profiles.js';
 import { ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm, type AlgorithmSpec } from '../jose/algorithms.js';
 import { signatureBackend, unavailableReason } from '../jose/backend.js';
@@ -24,7 +24,7 @@ export interface Prepared {
 }
 
 function describeKid(header: JoseHeader): string {
-  return typeof header.kid === 'string' ? ` with kid ${describe(header.kid)}` : '';
+  return typeof header.kid === 'string' ? ` with kid ${describeValue(header.kid)}` : '';
 }
 
 /** The error of a signature no candidate key verified. */
