@@ -17,6 +17,7 @@ export type {
   AccessTokenVerifyOptions,
   ReplayCheckOptions,
   DpopRequest,
+  VerifierStats,
 } from './verifier.js';
 export type { IdTokenCheckOptions } from './claims/id-token.js';
 export type { AccessTokenCheckOptions } from './claims/access-token.js';
@@ -37,7 +38,7 @@ export { jwkThumbprint } from './dpop/thumbprint.js';
 export type { SignatureCacheOptions, SignatureCacheStats } from './cache/verified-signature-cache.js';
 export type { Algorithm, AsymmetricAlgorithm, SymmetricAlgorithm } from './jose/algorithms.js';
 export type { JoseHeader, JwtPayload, Jwk, Jwks } from './jose/types.js';
-export type { KeySource } from './keys/key-source.js';
+export type { KeySource, KeySourceStats } from './keys/key-source.js';
 export type { VerificationKey } from './keys/jwk.js';
 export { importVerificationKey } from './keys/import-verification-key.js';
 export { hashClaimValue } from './claims/hash-claim.js';

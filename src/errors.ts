@@ -146,7 +146,7 @@ export class DpopError extends VerifyError {
 }
 
 /** Shortens untrusted values for messages so a hostile token cannot flood logs. */
-export function describe(value: unknown, max = 80): string {
+export function describeValue(value: unknown, max = 80): string {
   let s: string;
   if (typeof value === 'string') s = JSON.stringify(value);
   else if (value === undefined) s = 'undefined';

@@ -1,10 +1,8 @@
-import { ClaimError, FetchError, VerifyError, describe } from './errors.js';
+import { ClaimError, FetchError, VerifyError, describeValue } from './errors.js';
 import type { ProfileRules } from './claims/rules.js';
-import type { Algorithm } from './jose/algorithms.js';
 import { secretKeyHolder, type KeyHolder } from './jose/backend.js';
 import { utf8Bytes } from './jose/bytes.js';
-import type { JoseHeader, JwtPayload } from './jose/types.js';
-import type { VerificationKey } from './keys/jwk.js';
+import type { JwtPayload } from './jose/types.js';
 import { fittingKeySource } from './keys/fitting-key-source.js';
 import { StaticKeySource, type KeySource } from './keys/key-source.js';
 import { TENANT_LIMITS, checkIssuerOptions, type CommonConfig, type IssuerOptions, type VerifierOptions } from './options.js';
@@ -25,143 +23,18 @@ export interface IssuerContext {
 /** Builds a key source for an issuer without static keys (discovery or jwksUri). */
 export type RemoteSourceFactory = (issuer: string, options: IssuerOptions, verifierOptions: VerifierOptions) => KeySource;
 
-const PLACEHOLDER = '{tenantid}';
-/** Stands for the tenant while a template is parsed: a lowercase label that URL parsing keeps as is. */
-const SENTINEL = 'tenantid0sentinel0x7';
+import {
+  PLACEHOLDER,
+  SENTINEL,
+  UnprovenKeySource,
+  parseTemplate,
+  tenantSyntaxProblem,
+  tenantUrlProblem,
+  type TemplateShape,
+} from './issuer-templates.js';
 
-/** Where `{tenantid}` stands in an issuer template. */
-export type TenantPosition = 'host' | 'path';
-
-/** One DNS label (RFC 1035 §2.3.1, RFC 1123 §2.1), lowercase: URL parsing would lowercase it anyway. */
-const HOST_TENANT = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-/** RFC 3986 §2.3 unreserved characters only (no delimiters, no percent-encoding); no dot segment. */
-const PATH_TENANT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}$/;
-
-/** Why `tenant` may not stand at `position` of an issuer template, or undefined when it may. */
-export function tenantSyntaxProblem(position: TenantPosition, tenant: string): string | undefined {
-  if (position === 'host') {
-    return HOST_TENANT.test(tenant)
-      ? undefined
-      : 'a tenant in the host must be one DNS label of a-z, 0-9 and inner "-", at most 63 characters';
-  }
-  return PATH_TENANT.test(tenant)
-    ? undefined
-    : 'a tenant in the path must be 1-128 characters of A-Z a-z 0-9 . _ ~ - not starting with "."';
-}
-
-/** An issuer template, parsed once: the URL with {@link SENTINEL} where the tenant goes. */
-export interface TemplateShape {
-  readonly position: TenantPosition;
-  readonly url: URL;
-  /** `url.href` split at the sentinel. */
-  readonly before: string;
-  readonly after: string;
-  /** Host labels of the template and the index of the tenant's label (host templates). */
-  readonly labels: readonly string[];
-  readonly labelIndex: number;
-}
-
-/** Parses an issuer template; ERR_CONFIG unless `{tenantid}` is one host label or inside the path. */
-export function parseTemplate(issuer: string): TemplateShape {
-  if (issuer.includes(SENTINEL)) throw configError(`issuer template ${issuer} must not contain ${SENTINEL}`);
-  if (issuer.includes('?') || issuer.includes('#')) throw configError(`issuer template ${issuer} must not contain a query or fragment`);
-  let url: URL;
-  try {
-    url = new URL(issuer.replace(PLACEHOLDER, SENTINEL));
-  } catch {
-    throw configError(`issuer template ${issuer} must be an absolute URL with ${PLACEHOLDER} in the host or the path`);
-  }
-  const parts = url.href.split(SENTINEL);
-  const labels = url.hostname.split('.');
-  const labelIndex = labels.indexOf(SENTINEL);
-  let position: TenantPosition;
-  if (url.hostname.includes(SENTINEL)) {
-    if (labelIndex === -1)
-      throw configError(
-        `${PLACEHOLDER} in the host of issuer template ${issuer} must be a whole label, e.g. https://${PLACEHOLDER}.example.com/`,
-      );
-    position = 'host';
-  } else if (url.pathname.includes(SENTINEL)) position = 'path';
-  else throw configError(`${PLACEHOLDER} in issuer template ${issuer} must stand in the host (as one label) or in the path`);
-  if (parts.length !== 2) throw configError(`issuer template ${issuer} has more than one ${PLACEHOLDER}`);
-  return { position, url, before: parts[0]!, after: parts[1]!, labels, labelIndex };
-}
-
-/**
- * Why the concrete issuer `iss` (the template with `tenant` put in) leaves the template's form, or
- * undefined when it keeps it: the same scheme and port, the template's host (with the tenant as
- * exactly one label for host templates), and a URL that parses back to the template with the
- * tenant in place (nothing normalised away: no backslash, dot segment, percent-encoding or case change).
- */
-export function tenantUrlProblem(shape: TemplateShape, iss: string, tenant: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(iss);
-  } catch {
-    return 'the issuer is not a URL';
-  }
-  if (u.protocol !== shape.url.protocol) return `scheme ${describe(u.protocol)} is not the template's ${shape.url.protocol}`;
-  if (u.port !== shape.url.port) return `port ${describe(u.port)} is not the template's ${describe(shape.url.port)}`;
-  if (shape.position === 'host') {
-    const labels = u.hostname.split('.');
-    if (labels.length !== shape.labels.length || labels.some((l, i) => l !== (i === shape.labelIndex ? tenant : shape.labels[i]))) {
-      return `host ${describe(u.hostname)} is not the template's host with the tenant as one label`;
-    }
-  } else if (u.hostname !== shape.url.hostname) {
-    return `host ${describe(u.hostname)} is not the template's host ${shape.url.hostname}`;
-  }
-  const expected = shape.before + tenant + shape.after;
-  if (u.href !== expected) return `the URL parses as ${describe(u.href)}, not ${describe(expected)}`;
-  return undefined;
-}
-
-/**
- * The key source of a tenant not yet seen to verify a token: a failed lookup (discovery or JWKS
- * failure, no fitting key) calls `failed`, which drops the tenant's context, so asking the issuer
- * about this tenant again spends the new-tenant budget again.
- */
-class UnprovenKeySource implements KeySource {
-  readonly synchronous: boolean;
-  readonly #inner: KeySource;
-  readonly #failed: () => void;
-
-  constructor(inner: KeySource, failed: () => void) {
-    this.#inner = inner;
-    this.#failed = failed;
-    this.synchronous = inner.synchronous;
-  }
-
-  getKeys(header: JoseHeader, alg: Algorithm): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
-    let keys: readonly VerificationKey[] | Promise<readonly VerificationKey[]>;
-    try {
-      keys = this.#inner.getKeys(header, alg);
-    } catch (err) {
-      this.#failed();
-      throw err;
-    }
-    if (!(keys instanceof Promise)) return keys;
-    return keys.catch((err: unknown) => {
-      this.#failed();
-      throw err;
-    });
-  }
-
-  advertisedAlgorithms(): readonly string[] | undefined {
-    return this.#inner.advertisedAlgorithms?.();
-  }
-
-  async warmUp(): Promise<void> {
-    await this.#inner.warmUp?.();
-  }
-
-  stats(): object {
-    return this.#inner.stats?.() ?? {};
-  }
-
-  close(): void {
-    this.#inner.close?.();
-  }
-}
+export { parseTemplate, tenantSyntaxProblem, tenantUrlProblem } from './issuer-templates.js';
+export type { TemplateShape, TenantPosition } from './issuer-templates.js';
 
 interface Template {
   readonly options: IssuerOptions;
@@ -183,8 +56,8 @@ interface Template {
 }
 
 function issuerMismatch(expected: readonly string[], actual: unknown, why = ''): ClaimError {
-  const want = expected.length === 1 ? describe(expected[0]) : `one of ${describe(expected)}`;
-  return new ClaimError('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${want}, got ${describe(actual)}${why}`, {
+  const want = expected.length === 1 ? describeValue(expected[0]) : `one of ${describeValue(expected)}`;
+  return new ClaimError('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${want}, got ${describeValue(actual)}${why}`, {
     expected: expected.length === 1 ? expected[0] : expected,
     actual,
   });
@@ -234,7 +107,7 @@ export class IssuerRegistry {
         if (Array.isArray(o.tenants)) {
           for (const id of o.tenants) {
             const bad = typeof id === 'string' ? tenantSyntaxProblem(shape.position, id) : 'not a string';
-            if (bad !== undefined) throw configError(`tenant ${describe(id)} of ${o.issuer} cannot be used: ${bad}`);
+            if (bad !== undefined) throw configError(`tenant ${describeValue(id)} of ${o.issuer} cannot be used: ${bad}`);
           }
         }
         const owns = o.jwks === undefined && o.keySource === undefined;
@@ -272,7 +145,7 @@ export class IssuerRegistry {
     const iss = payload.iss;
     if (typeof iss !== 'string') {
       if (iss === undefined) throw new ClaimError('ERR_CLAIM_MISSING', 'iss', 'missing', '"iss" claim is required but missing');
-      throw new ClaimError('ERR_CLAIM_INVALID', 'iss', 'type', `"iss" claim must be a string, got ${describe(iss)}`, { actual: iss });
+      throw new ClaimError('ERR_CLAIM_INVALID', 'iss', 'type', `"iss" claim must be a string, got ${describeValue(iss)}`, { actual: iss });
     }
     if (this.#last !== undefined && iss === this.#last.issuer) return this.#last;
     const exact = this.#exact.get(iss);
@@ -296,16 +169,16 @@ export class IssuerRegistry {
     const cached = t.contexts.get(tenant) ?? t.unproven.get(tenant);
     if (cached === undefined) {
       const bad = tenantSyntaxProblem(t.shape.position, tenant);
-      if (bad !== undefined) return `: tenant ${describe(tenant)} refused: ${bad}`;
+      if (bad !== undefined) return `: tenant ${describeValue(tenant)} refused: ${bad}`;
     }
     const tid = payload.tid;
     if (tid !== tenant) {
-      throw issuerMismatch([t.options.issuer], iss, `: the tenant in "iss" must equal the "tid" claim (${describe(tid)})`);
+      throw issuerMismatch([t.options.issuer], iss, `: the tenant in "iss" must equal the "tid" claim (${describeValue(tid)})`);
     }
     if (cached !== undefined) return cached;
     // Independent of the character rule: the concrete issuer must keep the template's scheme, host and port.
     const off = tenantUrlProblem(t.shape, iss, tenant);
-    if (off !== undefined) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describe(tenant)} refused: ${off}`);
+    if (off !== undefined) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describeValue(tenant)} refused: ${off}`);
     const tenants = t.options.tenants!;
     const listed = typeof tenants !== 'function';
     let ok: boolean;
@@ -315,10 +188,10 @@ export class IssuerRegistry {
       throw issuerMismatch(
         [t.options.issuer],
         iss,
-        `: the tenants predicate threw for tenant ${describe(tenant)}: ${describe(String(err))}`,
+        `: the tenants predicate threw for tenant ${describeValue(tenant)}: ${describeValue(String(err))}`,
       );
     }
-    if (!ok) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describe(tenant)} is not accepted`);
+    if (!ok) throw issuerMismatch([t.options.issuer], iss, `: tenant ${describeValue(tenant)} is not accepted`);
     if (listed || !t.discovers) {
       const ctx = this.#tenantContext(t, iss);
       this.#keep(t, tenant, ctx);
@@ -331,7 +204,7 @@ export class IssuerRegistry {
       throw new FetchError(
         'ERR_DISCOVERY',
         url,
-        `discovery for new tenant ${describe(tenant)} of ${t.options.issuer} not attempted: the new-tenant budget ` +
+        `discovery for new tenant ${describeValue(tenant)} of ${t.options.issuer} not attempted: the new-tenant budget ` +
           `(${t.limits.newTenants} tenants not yet seen to verify a token per ${t.limits.window} ms) is spent; next in ${Math.ceil(wait / 1000)} s`,
       );
     }

@@ -1,4 +1,4 @@
-import { VerifyError, describe } from './errors.js';
+import { VerifyError, describeValue } from './errors.js';
 
 /**
  * Validation helpers for options, shared by every layer that takes them (verifier, remote key
@@ -13,7 +13,7 @@ export function configError(message: string): VerifyError {
 export function checkNumber(name: string, v: unknown, min: number, integer = false): void {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-    throw configError(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describe(v)}`);
+    throw configError(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describeValue(v)}`);
   }
 }
 
@@ -48,7 +48,7 @@ export function rejectUnknownOptions(where: string, options: object, known: read
         best = k;
       }
     }
-    const shown = describe(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+    const shown = describeValue(name.length > 64 ? `${name.slice(0, 64)}…` : name);
     const hint = best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean "${best}"?` : '';
     throw configError(`${where}: unknown option ${shown}${hint}`);
   }

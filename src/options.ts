@@ -4,6 +4,7 @@ import { redactUrl } from './remote/url-policy.js';
 import type { Jwks, JoseHeader, JwtPayload } from './jose/types.js';
 import type { KeySource } from './keys/key-source.js';
 import type { RemoteKeySourceOptions } from './remote/remote-key-source.js';
+import { normalizeJwksOptions } from './remote/jwks-options.js';
 import { checkNumber, configError, rejectUnknownOptions } from './option-checks.js';
 import type { Introspector, IntrospectorOptions } from './remote/introspection.js';
 import type { ReplayStore } from './replay/replay-store.js';
@@ -62,10 +63,7 @@ export const TENANT_LIMITS = {
 } as const;
 
 /** Remote-key options passed through to {@link createRemoteKeySource}; see its docs for defaults. */
-export type RemoteOptions = Pick<
-  RemoteKeySourceOptions,
-  'fetch' | 'timeout' | 'maxResponseSize' | 'allowHttp' | 'cooldown' | 'maxStale' | 'maxKeys' | 'onEvent' | 'monotonicClock' | 'jwksStore'
->;
+export type RemoteOptions = Omit<RemoteKeySourceOptions, 'issuer' | 'jwksUri'>;
 
 /** Options of a verifier: one issuer inline, or several in `issuers`. */
 export interface VerifierOptions extends Partial<IssuerOptions>, RemoteOptions {
@@ -233,6 +231,7 @@ const VERIFIER_OPTION_NAMES = [
     timeout: true,
     maxResponseSize: true,
     allowHttp: true,
+    maxRedirects: true,
     cooldown: true,
     maxStale: true,
     maxKeys: true,
@@ -306,17 +305,13 @@ export function commonConfig(o: VerifierOptions): CommonConfig {
   }
   checkNumber('clockTolerance', o.clockTolerance, 0);
   checkNumber('maxTokenAge', o.maxTokenAge, 0);
-  checkNumber('timeout', o.timeout, 0);
-  if (typeof o.timeout === 'number' && o.timeout > 2 ** 31 - 1)
-    throw configError(`timeout must be at most ${2 ** 31 - 1} ms, got ${o.timeout}`);
-  checkNumber('cooldown', o.cooldown, 0);
-  checkNumber('maxStale', o.maxStale, 0);
+  // The remote key options are checked here once, by the same function as every remote key source's.
+  normalizeJwksOptions(o);
+  if (o.onEvent !== undefined && typeof o.onEvent !== 'function') throw configError('onEvent must be a function');
   if (o.maxTokenLength !== undefined && (!Number.isInteger(o.maxTokenLength) || o.maxTokenLength < 16)) {
     throw configError('maxTokenLength must be an integer >= 16');
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('now must be a function returning ms');
-  if (o.monotonicClock !== undefined && typeof o.monotonicClock !== 'function')
-    throw configError('monotonicClock must be a function returning ms');
   if (o.validate !== undefined && typeof o.validate !== 'function') throw configError('validate must be a function');
   if (o.worker !== undefined && typeof o.worker !== 'boolean') throw configError('worker must be a boolean');
   if (o.requiredClaims !== undefined && (!Array.isArray(o.requiredClaims) || o.requiredClaims.some((c) => typeof c !== 'string'))) {

@@ -1,4 +1,4 @@
-import { describe } from '../errors.js';
+import { describeValue } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import {
   checkAudience,
@@ -12,6 +12,19 @@ import {
   type ClaimClock,
   type ProfileRules,
 } from './rules.js';
+import { missingScopes, parseScope } from './scopes.js';
+
+/** Claims of a verified JWT access token (RFC 9068 §2.2). */
+export interface AccessTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly jti: string;
+  readonly client_id: string;
+  readonly scope?: string;
+}
 
 /** Per-call expectations of a JWT access token. */
 export interface AccessTokenCheckOptions {
@@ -42,14 +55,13 @@ export function checkAccessTokenClaims(
   stringClaim(payload.jti, 'jti', true);
   const scope = stringClaim(payload.scope, 'scope', opts.requiredScopes !== undefined && opts.requiredScopes.length > 0, 'ERR_SCOPE');
   if (opts.requiredScopes !== undefined && opts.requiredScopes.length > 0) {
-    const granted = new Set(scope!.split(' '));
-    const missing = opts.requiredScopes.filter((s) => !granted.has(s));
+    const missing = missingScopes(parseScope(scope!), opts.requiredScopes);
     if (missing.length > 0) {
       throw fail(
         'ERR_SCOPE',
         'scope',
         'insufficient',
-        `"scope" lacks ${describe(missing)}: expected ${describe(opts.requiredScopes.join(' '))}, got ${describe(scope)}`,
+        `"scope" lacks ${describeValue(missing)}: expected ${describeValue(opts.requiredScopes.join(' '))}, got ${describeValue(scope)}`,
         opts.requiredScopes,
         scope,
       );

@@ -1,4 +1,4 @@
-import { describe } from '../errors.js';
+import { describeValue } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import { checkHashClaim } from './hash-claim.js';
 import {
@@ -14,6 +14,24 @@ import {
   type ClaimClock,
   type ProfileRules,
 } from './rules.js';
+
+/** Claims of a verified ID token (OIDC Core §2). */
+export interface IdTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly auth_time?: number;
+  readonly nonce?: string;
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  readonly azp?: string;
+  readonly at_hash?: string;
+  readonly c_hash?: string;
+  readonly s_hash?: string;
+  readonly sid?: string;
+}
 
 /** Per-call expectations of an ID token, from the authentication request and response. */
 export interface IdTokenCheckOptions {
@@ -60,7 +78,7 @@ export function responseTypeProblem(rt: string): string | undefined {
   const words = rt.split(' ');
   for (const w of words) {
     if (!RESPONSE_TYPE_VALUES.includes(w)) {
-      return `${describe(w)} is not one of ${RESPONSE_TYPE_VALUES.join(', ')} (exact case, separated by single spaces)`;
+      return `${describeValue(w)} is not one of ${RESPONSE_TYPE_VALUES.join(', ')} (exact case, separated by single spaces)`;
     }
   }
   if (new Set(words).size !== words.length) return 'a value is repeated';
@@ -92,7 +110,7 @@ export function checkIdTokenClaims(
       'ERR_AZP',
       'azp',
       'mismatch',
-      `"azp" mismatch: expected one of ${describe([...rules.audiences])}, got ${describe(azp)}`,
+      `"azp" mismatch: expected one of ${describeValue([...rules.audiences])}, got ${describeValue(azp)}`,
       [...rules.audiences],
       azp,
     );
@@ -106,7 +124,7 @@ export function checkIdTokenClaims(
       'ERR_NONCE',
       'nonce',
       'mismatch',
-      `"nonce" mismatch: expected ${describe(opts.nonce)}, got ${describe(nonce)}`,
+      `"nonce" mismatch: expected ${describeValue(opts.nonce)}, got ${describeValue(nonce)}`,
       opts.nonce,
       nonce,
     );
@@ -117,7 +135,7 @@ export function checkIdTokenClaims(
       'ERR_ACR',
       'acr',
       'mismatch',
-      `"acr" mismatch: expected one of ${describe(opts.acrValues)}, got ${describe(acr)}`,
+      `"acr" mismatch: expected one of ${describeValue(opts.acrValues)}, got ${describeValue(acr)}`,
       opts.acrValues,
       acr,
     );

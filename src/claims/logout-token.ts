@@ -11,6 +11,18 @@ import {
   type ProfileRules,
 } from './rules.js';
 
+/** Claims of a verified logout token (Back-Channel Logout §2.4). */
+export interface LogoutTokenClaims extends JwtPayload {
+  readonly iss: string;
+  readonly aud: string | readonly string[];
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly events: { readonly 'http://schemas.openid.net/event/backchannel-logout': object };
+  readonly sub?: string;
+  readonly sid?: string;
+}
+
 /** The member of a logout token's `events` claim (Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 

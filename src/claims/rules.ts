@@ -1,4 +1,4 @@
-import { ClaimError, describe, type ErrorCode } from '../errors.js';
+import { ClaimError, describeValue, type ErrorCode } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 
 /**
@@ -23,7 +23,7 @@ function missing(claim: string, code: ErrorCode = 'ERR_CLAIM_MISSING'): ClaimErr
 }
 
 function wrongType(claim: string, want: string, value: unknown): ClaimError {
-  return fail('ERR_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be ${want}, got ${describe(value)}`, want, value);
+  return fail('ERR_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be ${want}, got ${describeValue(value)}`, want, value);
 }
 
 /*
@@ -81,7 +81,14 @@ export function numericDate(v: unknown, claim: string, required: boolean, missin
 export function checkIssuer(payload: JwtPayload, expected: string): void {
   const iss = stringClaim(payload.iss, 'iss', true);
   if (iss !== expected)
-    throw fail('ERR_ISSUER', 'iss', 'mismatch', `"iss" mismatch: expected ${describe(expected)}, got ${describe(iss)}`, expected, iss);
+    throw fail(
+      'ERR_ISSUER',
+      'iss',
+      'mismatch',
+      `"iss" mismatch: expected ${describeValue(expected)}, got ${describeValue(iss)}`,
+      expected,
+      iss,
+    );
 }
 
 /**
@@ -104,7 +111,7 @@ export function checkAudience(payload: JwtPayload, accepted: ReadonlySet<string>
     'ERR_AUDIENCE',
     'aud',
     'mismatch',
-    `"aud" mismatch: expected ${want.length === 1 ? describe(want[0]) : `one of ${describe(want)}`}, got ${describe(aud)}`,
+    `"aud" mismatch: expected ${want.length === 1 ? describeValue(want[0]) : `one of ${describeValue(want)}`}, got ${describeValue(aud)}`,
     want.length === 1 ? want[0] : want,
     aud,
   );
@@ -197,7 +204,7 @@ export function checkTyp(header: JoseHeader, accepted: readonly string[], requir
   const typ = header.typ;
   if (typ === undefined) {
     if (!required) return;
-    throw fail('ERR_TYP', 'typ', 'missing', `header "typ" is required: expected ${describe(accepted[0])}`, accepted[0], undefined);
+    throw fail('ERR_TYP', 'typ', 'missing', `header "typ" is required: expected ${describeValue(accepted[0])}`, accepted[0], undefined);
   }
   if (typeof typ === 'string') {
     const t = normalizedTyp(typ);
@@ -207,7 +214,7 @@ export function checkTyp(header: JoseHeader, accepted: readonly string[], requir
     'ERR_TYP',
     'typ',
     'mismatch',
-    `header "typ" mismatch: expected ${accepted.length ? accepted.map((a) => describe(a)).join(' or ') : 'none'}${required ? '' : ' or absent'}, got ${describe(typ)}`,
+    `header "typ" mismatch: expected ${accepted.length ? accepted.map((a) => describeValue(a)).join(' or ') : 'none'}${required ? '' : ' or absent'}, got ${describeValue(typ)}`,
     accepted,
     typ,
   );

@@ -1,4 +1,4 @@
-import type { Checklist, ChecklistRow, RowStatus } from '../report/checklist.js';
+import type { Checklist, ChecklistRow, RowStatus } from '../report/checklist-builder.js';
 import type { Painter, Style } from './style.js';
 import { claimMeaning, headerMeaning } from '../report/claim-meanings.js';
 import { datesInText, describeTime, isTimeClaim, isoSeconds } from '../report/time.js';

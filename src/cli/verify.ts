@@ -1,5 +1,5 @@
 import { UsageError, intOption, list, str, type Parsed } from './args.js';
-import { buildChecklist, type ChecklistRequest, type TokenType } from '../report/checklist.js';
+import { buildChecklist, type ChecklistRequest, type TokenType } from '../report/checklist-builder.js';
 import type { Command } from './command.js';
 import { EXIT, type Context } from './context.js';
 import { clockFrom } from './decode.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startInspector, type InspectorPrefill, type InspectorSample } from '../inspector/server.js';
-import { runDemoChecks, type DemoRun } from './checklist.js';
+import { runDemoChecks, type DemoRun } from './demo-checks.js';
 import { DEMO_ALGORITHMS, hiddenNotices, startDemoProvider, type DemoAlgorithm, type DemoProvider } from './provider.js';
 
 /**

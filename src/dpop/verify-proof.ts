@@ -1,4 +1,4 @@
-import { DpopError, VerifyError, describe, type DpopErrorKind } from '../errors.js';
+import { DpopError, VerifyError, describeValue, type DpopErrorKind } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS, algorithmSpec, isAlgorithm, type AsymmetricAlgorithm } from '../jose/algorithms.js';
 import { parseCompactJws } from '../jose/compact.js';
 import { nodePlatform } from '../jose/backend.js';
@@ -131,11 +131,11 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
 
   // Checks 4-5: typ, then an asymmetric allowlisted alg.
   if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') {
-    throw invalid(`typ must be "dpop+jwt", got ${describe(header.typ)}`);
+    throw invalid(`typ must be "dpop+jwt", got ${describeValue(header.typ)}`);
   }
   const spec = algorithmSpec(header.alg);
   if (spec === undefined || spec.family === 'hmac' || !isAlgorithm(header.alg) || !allowed.includes(header.alg)) {
-    throw invalid(`alg ${describe(header.alg)} is not allowed: expected one of ${allowed.join(', ')}`);
+    throw invalid(`alg ${describeValue(header.alg)} is not allowed: expected one of ${allowed.join(', ')}`);
   }
   const alg = header.alg as AsymmetricAlgorithm;
 
@@ -146,7 +146,7 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   const priv = PRIVATE_MEMBERS.filter((m) => Object.hasOwn(jwkObj, m));
   if (priv.length > 0) throw invalid(`jwk holds private key members (${priv.join(', ')}): only a public key may be sent`);
   const jkt = jwkThumbprint(jwkObj);
-  if (jkt === undefined) throw invalid(`jwk is not a usable RSA, EC or OKP public key (kty ${describe(jwkObj.kty)})`);
+  if (jkt === undefined) throw invalid(`jwk is not a usable RSA, EC or OKP public key (kty ${describeValue(jwkObj.kty)})`);
   const key = importProofKey(jwkObj, jkt);
   if (typeof key === 'string') throw invalid(`jwk cannot be used: ${key}`);
   if (!keyFitsAlgorithm(key, alg))
@@ -167,10 +167,10 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('"iat" must be a number');
 
   // Check 8: method (case-sensitive, RFC 9110 §9.1).
-  if (htm !== o.method) throw invalid(`"htm" ${describe(htm, 16)} does not match the request method ${describe(o.method, 16)}`);
+  if (htm !== o.method) throw invalid(`"htm" ${describeValue(htm, 16)} does not match the request method ${describeValue(o.method, 16)}`);
   // Check 9: URI without query and fragment, normalised. A proof htu that carries them never matches.
   const proofHtu = /[?#]/.test(htu) ? undefined : normalizeHtu(htu);
-  if (proofHtu !== target) throw invalid(`"htu" ${describe(htu)} does not match the request URL ${describe(target)}`);
+  if (proofHtu !== target) throw invalid(`"htu" ${describeValue(htu)} does not match the request URL ${describeValue(target)}`);
 
   // Check 11: creation time within the window.
   const nowS = (o.now ?? Date.now)() / 1000;
@@ -186,7 +186,7 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
     if (ath !== accessTokenHash(o.accessToken)) throw invalid('"ath" does not match the hash of the access token');
   }
   if (o.expectedJkt !== undefined && jkt !== o.expectedJkt) {
-    throw invalid(`key thumbprint ${describe(jkt)} does not match the access token's cnf.jkt ${describe(o.expectedJkt)}`);
+    throw invalid(`key thumbprint ${describeValue(jkt)} does not match the access token's cnf.jkt ${describeValue(o.expectedJkt)}`);
   }
 
   // Check 10: server nonce (§8 at the authorization server, §9 at the resource server).

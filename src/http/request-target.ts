@@ -1,4 +1,4 @@
-import { VerifyError, describe } from '../errors.js';
+import { VerifyError, describeValue } from '../errors.js';
 import type { RequestView } from './http-request.js';
 
 /**
@@ -60,7 +60,7 @@ export function checkTargetOptions(o: TargetOptions): void {
     if (bad || /[?#]/.test(o.origin)) {
       throw new VerifyError(
         'ERR_CONFIG',
-        `origin must be an http(s) origin such as "https://api.example.com" (no path, query or user info), got ${describe(o.origin)}`,
+        `origin must be an http(s) origin such as "https://api.example.com" (no path, query or user info), got ${describeValue(o.origin)}`,
       );
     }
   }
@@ -173,7 +173,7 @@ export function requestTarget(view: RequestView, o: TargetOptions): { method: st
   if (trusted.has('x-original-method')) {
     const m = singleValue(view, 'x-original-method');
     if (m !== undefined) {
-      if (!METHOD.test(m)) throw invalid(`the X-Original-Method header is not an HTTP method: ${describe(m, 20)}`);
+      if (!METHOD.test(m)) throw invalid(`the X-Original-Method header is not an HTTP method: ${describeValue(m, 20)}`);
       method = m;
     }
   }
@@ -196,14 +196,14 @@ export function requestTarget(view: RequestView, o: TargetOptions): { method: st
     if (trusted.has('x-forwarded-host')) host = lastListValue(view, 'x-forwarded-host') ?? host;
   }
   if (host === undefined || proto === undefined) throw invalid('the request has no Host header: the DPoP proof URL cannot be checked');
-  if (!PROTO.test(proto)) throw invalid(`the forwarded scheme is not http or https: ${describe(proto, 20)}`);
-  if (!HOST.test(host)) throw invalid(`the request host is not a valid URI authority: ${describe(host, 60)}`);
+  if (!PROTO.test(proto)) throw invalid(`the forwarded scheme is not http or https: ${describeValue(proto, 20)}`);
+  if (!HOST.test(host)) throw invalid(`the request host is not a valid URI authority: ${describeValue(host, 60)}`);
   let path = ownPath(view);
   if (trusted.has('x-original-uri')) {
     const p = singleValue(view, 'x-original-uri');
     if (p !== undefined) path = p;
   }
-  if (!path.startsWith('/')) throw invalid(`the request target is not an absolute path: ${describe(path, 60)}`);
+  if (!path.startsWith('/')) throw invalid(`the request target is not an absolute path: ${describeValue(path, 60)}`);
   const url = `${proto.toLowerCase()}://${host}${path}`;
   try {
     new URL(url);

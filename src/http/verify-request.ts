@@ -1,5 +1,6 @@
-import { ClaimError, DpopError, VerifyError, describe } from '../errors.js';
+import { ClaimError, DpopError, VerifyError, describeValue } from '../errors.js';
 import type { JwtPayload } from '../jose/types.js';
+import { missingScopes, parseScope } from '../claims/scopes.js';
 import type { Introspector, IntrospectionResponse } from '../remote/introspection.js';
 import type { AccessTokenVerifyOptions, VerifiedAccessToken } from '../verifier.js';
 import { checkRealm, isScopeToken } from './challenge.js';
@@ -110,7 +111,7 @@ export function checkRequestOptions(o: VerifyRequestOptions): void {
     throw new VerifyError('ERR_CONFIG', 'anyScopes must not be empty (nothing could satisfy it)');
   if (o.claims !== undefined && typeof o.claims !== 'function') throw new VerifyError('ERR_CONFIG', 'claims must be a function');
   if (o.introspect !== undefined && o.introspect !== 'always' && o.introspect !== 'opaque' && o.introspect !== 'never') {
-    throw new VerifyError('ERR_CONFIG', `introspect must be "always", "opaque" or "never", got ${describe(o.introspect)}`);
+    throw new VerifyError('ERR_CONFIG', `introspect must be "always", "opaque" or "never", got ${describeValue(o.introspect)}`);
   }
   for (const name of ['allowQueryToken', 'allowBodyToken'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new VerifyError('ERR_CONFIG', `${name} must be a boolean`);
@@ -118,7 +119,7 @@ export function checkRequestOptions(o: VerifyRequestOptions): void {
   if (o.maxBodySize !== undefined && (!Number.isInteger(o.maxBodySize) || o.maxBodySize < 1))
     throw new VerifyError('ERR_CONFIG', 'maxBodySize must be a positive integer');
   if (o.dpop !== undefined && o.dpop !== 'allowed' && o.dpop !== 'required' && o.dpop !== 'disabled') {
-    throw new VerifyError('ERR_CONFIG', `dpop must be "allowed", "required" or "disabled", got ${describe(o.dpop)}`);
+    throw new VerifyError('ERR_CONFIG', `dpop must be "allowed", "required" or "disabled", got ${describeValue(o.dpop)}`);
   }
   if (o.preventReplay !== undefined && typeof o.preventReplay !== 'boolean')
     throw new VerifyError('ERR_CONFIG', 'preventReplay must be a boolean');
@@ -166,37 +167,34 @@ function grantedScopes(payload: JwtPayload): string[] {
   const { scope, scp } = payload as { scope?: unknown; scp?: unknown };
   if (scope !== undefined) {
     if (typeof scope !== 'string')
-      throw new VerifyError('ERR_CLAIM_INVALID', `"scope" must be a space-separated string, got ${describe(scope, 40)}`);
-    for (const s of scope.split(' ')) if (s.length > 0) out.add(s);
+      throw new VerifyError('ERR_CLAIM_INVALID', `"scope" must be a space-separated string, got ${describeValue(scope, 40)}`);
+    for (const s of parseScope(scope)) out.add(s);
   }
   if (scp !== undefined) {
-    if (typeof scp === 'string')
-      for (const s of scp.split(' ')) {
-        if (s.length > 0) out.add(s);
-      }
+    if (typeof scp === 'string') for (const s of parseScope(scp)) out.add(s);
     else if (Array.isArray(scp) && scp.every((s) => typeof s === 'string')) for (const s of scp) out.add(s);
-    else throw new VerifyError('ERR_CLAIM_INVALID', `"scp" must be a string or an array of strings, got ${describe(scp, 40)}`);
+    else throw new VerifyError('ERR_CLAIM_INVALID', `"scp" must be a string or an array of strings, got ${describeValue(scp, 40)}`);
   }
   return [...out];
 }
 
 function authorize(payload: RequestClaims, scopes: readonly string[], o: VerifyRequestOptions): void {
   const granted = new Set(scopes);
-  const missing = (o.requiredScopes ?? []).filter((s) => !granted.has(s));
+  const missing = missingScopes(granted, o.requiredScopes ?? []);
   if (missing.length > 0)
     throw new VerifyError(
       'ERR_SCOPE',
-      `the token lacks scope ${describe(missing.join(' '))}: required ${describe((o.requiredScopes ?? []).join(' '))}`,
+      `the token lacks scope ${describeValue(missing.join(' '))}: required ${describeValue((o.requiredScopes ?? []).join(' '))}`,
     );
   if (o.anyScopes !== undefined && !o.anyScopes.some((s) => granted.has(s))) {
-    throw new VerifyError('ERR_SCOPE', `the token has none of the scopes ${describe(o.anyScopes.join(' '))}`);
+    throw new VerifyError('ERR_SCOPE', `the token has none of the scopes ${describeValue(o.anyScopes.join(' '))}`);
   }
   if (o.claims !== undefined) {
     let r: boolean | string;
     try {
       r = o.claims(payload);
     } catch (err) {
-      throw new VerifyError('ERR_FORBIDDEN', `the claims check threw: ${err instanceof Error ? err.message : describe(err)}`, {
+      throw new VerifyError('ERR_FORBIDDEN', `the claims check threw: ${err instanceof Error ? err.message : describeValue(err)}`, {
         cause: err,
       });
     }
@@ -214,7 +212,7 @@ async function introspected(introspector: Introspector, token: string): Promise<
   const r = await introspector.introspect(token, { tokenTypeHint: 'access_token' });
   // RFC 7662 §2.2 token_type: a refresh token (or any non-access token) is no bearer credential.
   if (typeof r.token_type === 'string' && !ACCESS_TOKEN_TYPES.has(r.token_type.toLowerCase())) {
-    throw new VerifyError('ERR_CLAIM_INVALID', `introspected token_type is ${describe(r.token_type, 40)}, expected an access token`);
+    throw new VerifyError('ERR_CLAIM_INVALID', `introspected token_type is ${describeValue(r.token_type, 40)}, expected an access token`);
   }
   return r;
 }

@@ -1,5 +1,5 @@
 import type { Jwks } from '../jose/types.js';
-import { buildChecklist, type Checklist, type ChecklistRequest, type TokenType } from '../report/checklist.js';
+import { buildChecklist, type Checklist, type ChecklistRequest, type TokenType } from '../report/checklist-builder.js';
 import { normalizeToken, parseJwksText } from '../report/input-text.js';
 import { parseInstant } from '../report/time.js';
 

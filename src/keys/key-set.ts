@@ -1,4 +1,4 @@
-import { KeyNotFoundError, VerifyError, describe, type KeyRejection } from '../errors.js';
+import { KeyNotFoundError, VerifyError, describeValue, type KeyRejection } from '../errors.js';
 import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader } from '../jose/types.js';
 import { importJwk, type VerificationKey } from './jwk.js';
@@ -163,16 +163,16 @@ function unfitReason(k: VerificationKey, alg: Algorithm): string {
 export function keyNotFound(header: JoseHeader, alg: string, rejections: readonly KeyRejection[], source: string): KeyNotFoundError {
   const by =
     typeof header.kid === 'string'
-      ? `kid ${describe(header.kid)}`
+      ? `kid ${describeValue(header.kid)}`
       : typeof header['x5t#S256'] === 'string'
-        ? `x5t#S256 ${describe(header['x5t#S256'])}`
+        ? `x5t#S256 ${describeValue(header['x5t#S256'])}`
         : typeof header.x5t === 'string'
-          ? `x5t ${describe(header.x5t)}`
+          ? `x5t ${describeValue(header.x5t)}`
           : 'no kid';
   const detail = rejections.length
     ? rejections
         .slice(0, 10)
-        .map((r) => `#${r.index}${r.kid !== undefined ? ` (kid ${describe(r.kid)})` : ''}: ${r.reason}`)
+        .map((r) => `#${r.index}${r.kid !== undefined ? ` (kid ${describeValue(r.kid)})` : ''}: ${r.reason}`)
         .join('; ')
     : 'the key set is empty';
   const more = rejections.length > 10 ? `; and ${rejections.length - 10} more` : '';

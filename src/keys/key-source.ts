@@ -4,6 +4,29 @@ import type { VerificationKey } from './jwk.js';
 import { KeySet, keyNotFound } from './key-set.js';
 
 /**
+ * Counters a {@link KeySource} may report from `stats()`. Each is optional: a custom source reports
+ * what it counts; the remote key source reports every one (`RemoteKeyStats`).
+ */
+export interface KeySourceStats {
+  /** JWKS requests started (successful or not). */
+  readonly fetches?: number;
+  /** Discovery requests started. */
+  readonly discoveryFetches?: number;
+  /** Lookups answered from cached keys without waiting. */
+  readonly cacheHits?: number;
+  /** Failed requests. */
+  readonly errors?: number;
+  /** When the keys were last fetched successfully (ms since the epoch, wall clock), if ever. */
+  readonly lastRefresh?: number | undefined;
+  /** Usable keys now. */
+  readonly keys?: number;
+  /** Lookups answered with keys past freshness while the endpoint failed. */
+  readonly staleServed?: number;
+  /** Unknown-kid lookups rejected inside the cooldown without a request. */
+  readonly cooldownRejections?: number;
+}
+
+/**
  * Where a verifier gets its keys. One method, like go-oidc's KeySet: static sets answer
  * synchronously; remote sets answer synchronously from a warm cache and return a promise only
  * when they must fetch. Throws or rejects with `ERR_KEY_NOT_FOUND` (or a fetch error).
@@ -18,7 +41,7 @@ export interface KeySource {
   /** Loads keys ahead of the first token. */
   warmUp?(): Promise<void>;
   /** Counters for monitoring. */
-  stats?(): object;
+  stats?(): KeySourceStats;
   /** Releases timers and shared caches. */
   close?(): void;
 }

@@ -1,4 +1,4 @@
-import { VerifyError, describe } from '../errors.js';
+import { VerifyError, describeValue } from '../errors.js';
 import { fetchFailure, fetchJson, type HttpOptions } from './http.js';
 import { checkUrl, requireUrl } from './url-policy.js';
 
@@ -29,7 +29,7 @@ export function discoveryUrl(issuer: string, allowHttp = false): string {
   const u = requireUrl('issuer', issuer, allowHttp);
   if (u.search !== '' || u.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
     // Checked on the string too: URL drops an empty "?" or "#".
-    throw new VerifyError('ERR_CONFIG', `issuer ${describe(issuer)} must not contain a query or fragment`);
+    throw new VerifyError('ERR_CONFIG', `issuer ${describeValue(issuer)} must not contain a query or fragment`);
   }
   return (issuer.endsWith('/') ? issuer.slice(0, -1) : issuer) + WELL_KNOWN;
 }
@@ -41,12 +41,12 @@ export function discoveryUrl(issuer: string, allowHttp = false): string {
 export function processDiscoveryDocument(issuer: string, url: string, doc: Record<string, unknown>, allowHttp = false): ProviderMetadata {
   const fail = (reason: string) => fetchFailure('ERR_DISCOVERY', url, reason);
   if (doc.issuer !== issuer) {
-    throw fail(`issuer in the document ${describe(doc.issuer)} does not equal the configured issuer ${JSON.stringify(issuer)}`);
+    throw fail(`issuer in the document ${describeValue(doc.issuer)} does not equal the configured issuer ${JSON.stringify(issuer)}`);
   }
   const jwksUri = doc.jwks_uri;
-  if (typeof jwksUri !== 'string' || jwksUri.length === 0) throw fail(`jwks_uri is missing or not a string (${describe(jwksUri)})`);
+  if (typeof jwksUri !== 'string' || jwksUri.length === 0) throw fail(`jwks_uri is missing or not a string (${describeValue(jwksUri)})`);
   const checked = checkUrl(jwksUri, allowHttp);
-  if (typeof checked === 'string') throw fail(`jwks_uri ${describe(jwksUri)} refused: ${checked}`);
+  if (typeof checked === 'string') throw fail(`jwks_uri ${describeValue(jwksUri)} refused: ${checked}`);
   const algs = doc.id_token_signing_alg_values_supported;
   const metadata: Record<string, unknown> = { ...doc };
   // A malformed optional list is treated as absent: it may only narrow the allowlist, never widen it.

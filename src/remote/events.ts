@@ -1,3 +1,4 @@
+import type { KeySourceStats } from '../keys/key-source.js';
 import type { KeyRejection, VerifyError } from '../errors.js';
 import type { Freshness } from './cache-control.js';
 import type { RemoteErrorCode } from './http.js';
@@ -94,7 +95,7 @@ export type RemoteKeyEvent =
     };
 
 /** Counters of a remote key source. Network counters are those of the shared per-URI cache. */
-export interface RemoteKeyStats {
+export interface RemoteKeyStats extends KeySourceStats {
   /** JWKS requests started (successful or not). */
   readonly fetches: number;
   /** Discovery requests started by this source. */

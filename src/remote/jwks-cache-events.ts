@@ -1,18 +1,28 @@
-import { FetchError, type VerifyError } from '../errors.js';
+import { FetchError, type KeyRejection, type VerifyError } from '../errors.js';
+import type { Algorithm } from '../jose/algorithms.js';
+import type { JoseHeader } from '../jose/types.js';
 import { PRIVATE_KEY_REASON, type VerificationKey } from '../keys/jwk.js';
-import type { KeySet } from '../keys/key-set.js';
+import { keyNotFound, type KeySet } from '../keys/key-set.js';
 import type { Freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyEvent } from './events.js';
+import { fetchFailure } from './http.js';
 
 /** Counters of one JWKS cache (the JWKS part of `RemoteKeyStats`). */
 export interface JwksCacheStats {
-  fetches: number;
-  cacheHits: number;
-  errors: number;
-  lastRefresh: number | undefined;
-  keys: number;
-  staleServed: number;
-  cooldownRejections: number;
+  /** JWKS requests started (successful or not). */
+  readonly fetches: number;
+  /** Lookups answered from the cached set without waiting. */
+  readonly cacheHits: number;
+  /** Failed JWKS requests. */
+  readonly errors: number;
+  /** When the JWKS was last fetched successfully (ms since the epoch, wall clock), if ever. */
+  readonly lastRefresh: number | undefined;
+  /** Usable keys in the cached set. */
+  readonly keys: number;
+  /** Lookups answered with keys past freshness while the endpoint failed. */
+  readonly staleServed: number;
+  /** Unknown-kid lookups rejected inside the cooldown without a request. */
+  readonly cooldownRejections: number;
 }
 
 /** The events and errors a JWKS cache reports (see jwks-cache.ts); pure functions. */
@@ -96,4 +106,27 @@ export function fetchErrorEvent(
     retryInMs: backoff,
     servingStale,
   };
+}
+
+/** The `stale-served` event: keys `ageMs` old serve for `remainingMs` more while refreshing fails. */
+export function staleServedEvent(uri: string, ageMs: number, remainingMs: number, last: VerifyError | undefined): RemoteKeyEvent {
+  return {
+    type: 'stale-served',
+    jwksUri: uri,
+    ageMs,
+    remainingMs,
+    error: last ?? fetchFailure('ERR_JWKS_FETCH', uri, 'refresh failed'),
+  };
+}
+
+/** ERR_KEY_NOT_FOUND for a token the JWKS from `uri` (fetched `ageMs` ago) has no key for; `note` says why no refetch helped. */
+export function jwksKeyNotFound(
+  uri: string,
+  header: JoseHeader,
+  alg: Algorithm,
+  rejections: readonly KeyRejection[],
+  ageMs: number,
+  note?: string,
+): VerifyError {
+  return keyNotFound(header, alg, rejections, `the JWKS from ${uri} (fetched ${seconds(ageMs)} ago${note ? `; ${note}` : ''})`);
 }

@@ -2,16 +2,25 @@ import { VerifyError, type KeyRejection } from '../errors.js';
 import type { Algorithm } from '../jose/algorithms.js';
 import type { JoseHeader } from '../jose/types.js';
 import type { VerificationKey } from '../keys/jwk.js';
-import { KeySet, keyNotFound, type KeyMatch } from '../keys/key-set.js';
+import type { KeySet, KeyMatch } from '../keys/key-set.js';
 import { freshness } from './cache-control.js';
-import type { RefreshReason, RemoteKeyListener } from './events.js';
-import { fetchFailure, fetchJson } from './http.js';
-import { expiredError, fetchErrorEvent, installEvents, seconds, type JwksCacheStats } from './jwks-cache-events.js';
+import type { RefreshReason } from './events.js';
+import { fetchFailure, pickHttpOptions, type HttpOptions } from './http.js';
+import {
+  expiredError,
+  fetchErrorEvent,
+  installEvents,
+  jwksKeyNotFound,
+  seconds,
+  staleServedEvent,
+  type JwksCacheStats,
+} from './jwks-cache-events.js';
 import { CacheLifecycle } from './jwks-lifecycle.js';
 import { COLD, FIRST_BACKOFF, failed, installed, mayFetch, phase, type JwksFreshness } from './jwks-freshness.js';
-import { REMOTE_DEFAULTS, httpOptions, monotonic, type JwksCacheOptions, type JwksHttpOptions } from './jwks-options.js';
-import { persist, readPersisted, type JwksStore } from './jwks-store.js';
-import { AbsentKeys, missKey } from './jwks-unknown-kid.js';
+import { normalizeJwksOptions, type JwksCacheOptions, type JwksSettings } from './jwks-options.js';
+import { readPersisted, type JwksStore } from './jwks-store.js';
+import { AbsentKeys, UnknownKidCooldown, missKey } from './jwks-unknown-kid.js';
+import { fetchJwks } from './jwks-fetch.js';
 
 /**
  * The cache of one JWKS URL, shared by every source that uses it (see `sharedJwksCache` in
@@ -28,15 +37,14 @@ type Keys = readonly VerificationKey[];
 
 const noop = (): void => undefined;
 
-export class JwksCache {
+export class JwksCache extends CacheLifecycle {
   readonly uri: string;
-  readonly #http: JwksHttpOptions;
+  readonly #http: HttpOptions;
+  readonly #timeout: number;
   readonly #now: () => number;
   readonly #cooldown: number;
   readonly #maxStale: number;
   readonly #maxKeys: number;
-  /** Users, listeners and the refresh timer. */
-  readonly #life: CacheLifecycle;
   readonly #store: JwksStore | undefined;
   #storeRead = false;
 
@@ -48,8 +56,7 @@ export class JwksCache {
   /** Fetches started so far; a fetch with a higher number started after a caller arrived. */
   #seq = 0;
   #inflight: Promise<KeySet> | undefined;
-  #lastUnknownFetchAt = -Infinity;
-  #cooldownNotifiedFor = -Infinity;
+  readonly #unknownKid: UnknownKidCooldown;
   readonly #absent: AbsentKeys;
 
   #lastError: VerifyError | undefined;
@@ -61,26 +68,25 @@ export class JwksCache {
   readonly #n = { fetches: 0, hits: 0, errors: 0, staleServed: 0, cooldownRejections: 0 };
   #lastRefresh: number | undefined;
 
-  constructor(uri: string, options: JwksCacheOptions = {}, onIdle: () => void = noop) {
+  /** `options` are checked and defaulted by {@link normalizeJwksOptions} (ERR_CONFIG). */
+  constructor(uri: string, options: JwksCacheOptions | JwksSettings = {}, onIdle: () => void = noop) {
+    super(onIdle);
+    const s = normalizeJwksOptions(options);
     this.uri = uri;
-    this.#http = httpOptions(options);
-    this.#now = options.monotonicClock ?? monotonic;
-    this.#cooldown = options.cooldown ?? REMOTE_DEFAULTS.cooldown;
-    this.#maxStale = options.maxStale ?? REMOTE_DEFAULTS.maxStale;
-    this.#maxKeys = options.maxKeys ?? REMOTE_DEFAULTS.maxKeys;
-    this.#life = new CacheLifecycle(onIdle);
+    this.#http = pickHttpOptions(s);
+    this.#timeout = s.timeout;
+    this.#now = s.monotonicClock;
+    this.#cooldown = s.cooldown;
+    this.#maxStale = s.maxStale;
+    this.#maxKeys = s.maxKeys;
     this.#absent = new AbsentKeys(this.#cooldown);
-    this.#store = options.jwksStore;
+    this.#unknownKid = new UnknownKidCooldown(this.#cooldown);
+    this.#store = s.jwksStore;
   }
 
   /** The current key set, if one was ever fetched. */
   get keySet(): KeySet | undefined {
     return this.#set;
-  }
-
-  /** Disposed for good. */
-  get closed(): boolean {
-    return this.#life.closed;
   }
 
   /**
@@ -106,35 +112,6 @@ export class JwksCache {
       }
       throw err;
     }
-  }
-
-  /** Adds an event listener; returns its remover. */
-  subscribe(listener: RemoteKeyListener): () => void {
-    return this.#life.subscribe(listener);
-  }
-
-  /** How many users hold this cache now (acquired and not yet released). */
-  get users(): number {
-    return this.#life.users;
-  }
-
-  /** Counts a user; {@link release} the same number of times to stop timers. */
-  acquire(): this {
-    this.#life.acquire();
-    return this;
-  }
-
-  /**
-   * The last release stops the refresh timer and drops the listeners; the cached set stays for a
-   * later user of the same URL (the registry keeps a few idle caches, see jwks-registry.ts).
-   */
-  release(): void {
-    this.#life.release();
-  }
-
-  /** Frees the cache for good: the registry never hands it out again. */
-  dispose(): void {
-    this.#life.dispose();
   }
 
   /** Counters since the cache was created. */
@@ -219,12 +196,11 @@ export class JwksCache {
       );
     }
     const t = this.#now();
-    const wait = this.#lastUnknownFetchAt + this.#cooldown - t;
+    const wait = this.#unknownKid.wait(t);
     if (wait > 0) {
       this.#n.cooldownRejections++;
-      if (this.#cooldownNotifiedFor !== this.#lastUnknownFetchAt) {
-        this.#cooldownNotifiedFor = this.#lastUnknownFetchAt;
-        this.#life.emit({
+      if (this.#unknownKid.firstNotice()) {
+        this.emit({
           type: 'unknown-kid-cooldown',
           jwksUri: this.uri,
           ...(typeof header.kid === 'string' ? { kid: header.kid } : {}),
@@ -236,7 +212,7 @@ export class JwksCache {
     if (!mayFetch(this.#f, t)) {
       throw this.#notFound(header, alg, rejections, `the JWKS endpoint is failing, next attempt in ${seconds(this.#f.retryAt - t)}`);
     }
-    this.#lastUnknownFetchAt = t;
+    this.#unknownKid.started(t);
     return this.#refresh('unknown-kid').then(
       () => this.#lookup(header, alg, seq),
       (err: unknown) => {
@@ -246,21 +222,14 @@ export class JwksCache {
   }
 
   #notFound(header: JoseHeader, alg: Algorithm, rejections: readonly KeyRejection[], note?: string): VerifyError {
-    const age = seconds(this.#now() - this.#f.fetchedAt);
-    return keyNotFound(header, alg, rejections, `the JWKS from ${this.uri} (fetched ${age} ago${note ? `; ${note}` : ''})`);
+    return jwksKeyNotFound(this.uri, header, alg, rejections, this.#now() - this.#f.fetchedAt, note);
   }
 
   #noteStale(t: number): void {
     this.#n.staleServed++;
     if (this.#staleNotified) return;
     this.#staleNotified = true;
-    this.#life.emit({
-      type: 'stale-served',
-      jwksUri: this.uri,
-      ageMs: t - this.#f.fetchedAt,
-      remainingMs: this.#f.staleUntil - t,
-      error: this.#lastError ?? fetchFailure('ERR_JWKS_FETCH', this.uri, 'refresh failed'),
-    });
+    this.emit(staleServedEvent(this.uri, t - this.#f.fetchedAt, this.#f.staleUntil - t, this.#lastError));
   }
 
   // ---- fetching ---------------------------------------------------------------------------
@@ -293,7 +262,7 @@ export class JwksCache {
     const store = this.#store;
     if (store === undefined || this.#storeRead) return undefined;
     this.#storeRead = true;
-    const stored = await readPersisted(store, this.uri, this.#http.timeout, this.#maxKeys);
+    const stored = await readPersisted(store, this.uri, this.#timeout, this.#maxKeys);
     if (stored === undefined) return undefined;
     try {
       this.#install(stored.set, stored.headers, 'persisted', id, 0, stored.ageMs);
@@ -315,14 +284,7 @@ export class JwksCache {
     let set: KeySet;
     let headers: Headers;
     try {
-      const res = await fetchJson(this.uri, { ...this.#http, code: 'ERR_JWKS_FETCH' });
-      headers = res.headers;
-      try {
-        set = KeySet.fromJwks(res.body, { maxKeys: this.#maxKeys, errorCode: 'ERR_JWKS_FETCH' });
-      } catch (err) {
-        throw fetchFailure('ERR_JWKS_FETCH', this.uri, (err as Error).message, { status: res.status, cause: err });
-      }
-      if (this.#store !== undefined) persist(this.#store, this.uri, res.body, headers);
+      ({ set, headers } = await fetchJwks(this.uri, this.#http, this.#maxKeys, this.#store));
     } catch (err) {
       const e = this.#failed(reason, err);
       // A persisted set past freshness is still the last good one: stale-if-error serves it.
@@ -352,7 +314,7 @@ export class JwksCache {
     this.#lastError = undefined;
     this.#staleNotified = false;
 
-    for (const e of installEvents(this.uri, prev, set, reason, f, durationMs)) this.#life.emit(e);
+    for (const e of installEvents(this.uri, prev, set, reason, f, durationMs)) this.emit(e);
     this.#schedule(this.#f.refreshAt);
   }
 
@@ -364,7 +326,7 @@ export class JwksCache {
     const backoff = this.#f.retryAt - t;
     this.#lastError = e;
     this.#staleNotified = false;
-    this.#life.emit(fetchErrorEvent(this.uri, reason, e, backoff, this.#set !== undefined && t < this.#f.staleUntil));
+    this.emit(fetchErrorEvent(this.uri, reason, e, backoff, this.#set !== undefined && t < this.#f.staleUntil));
     this.#schedule(this.#f.retryAt);
     return e;
   }
@@ -373,12 +335,12 @@ export class JwksCache {
 
   /** Wakes up at `at` (by the monotonic clock) to refresh, if the cache was read since the last attempt. */
   #schedule(at: number): void {
-    this.#life.schedule(Math.max(at - this.#now(), FIRST_BACKOFF), () => this.#onTimer());
+    this.schedule(Math.max(at - this.#now(), FIRST_BACKOFF), () => this.#onTimer());
   }
 
   #onTimer(): void {
     // An idle cache goes quiet instead of polling the IdP forever; the next token revalidates.
-    if (!this.#life.active || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
+    if (!this.active || this.#inflight !== undefined || this.#reads === this.#readsAtAttempt) return;
     const t = this.#now();
     if (!mayFetch(this.#f, t)) return this.#schedule(this.#f.retryAt);
     if (t < this.#f.refreshAt) return this.#schedule(this.#f.refreshAt);

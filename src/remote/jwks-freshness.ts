@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff.js';
 import type { Freshness } from './cache-control.js';
 
 /**
@@ -93,6 +94,5 @@ export function installed(fetchedAt: number, f: Freshness, maxStale: number): Jw
 /** The state after a fetch failed at `t`: the last good set's limits stay, the backoff grows. */
 export function failed(s: JwksFreshness, t: number, cooldown: number): JwksFreshness {
   const failures = s.failures + 1;
-  const backoff = Math.min(FIRST_BACKOFF * 2 ** Math.min(failures - 1, 20), Math.max(cooldown, FIRST_BACKOFF));
-  return { ...s, failing: true, failures, retryAt: t + backoff };
+  return { ...s, failing: true, failures, retryAt: t + backoffDelay(failures, FIRST_BACKOFF, cooldown) };
 }

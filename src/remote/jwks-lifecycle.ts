@@ -3,8 +3,10 @@ import type { RemoteKeyEvent, RemoteKeyListener } from './events.js';
 const MAX_TIMER = 2 ** 31 - 1;
 
 /**
- * Users, event listeners and the background-refresh timer of one JWKS cache (see jwks-cache.ts).
- * Timers run only while the cache is open and acquired: an idle cache never polls the IdP.
+ * Users, event listeners and the background-refresh timer of one JWKS cache (the base of
+ * `JwksCache` in jwks-cache.ts). Timers run only while the cache is open and acquired: an idle
+ * cache never polls the IdP. The last release keeps the cached set for a later user of the same
+ * URL (the registry keeps a few idle caches, see jwks-registry.ts); {@link dispose} frees it for good.
  */
 export class CacheLifecycle {
   readonly #listeners = new Set<RemoteKeyListener>();
@@ -39,9 +41,10 @@ export class CacheLifecycle {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Counts a user. */
-  acquire(): void {
+  /** Counts a user; {@link release} the same number of times to stop timers. */
+  acquire(): this {
     this.#refs++;
+    return this;
   }
 
   /** The last release stops the timer, drops the listeners and calls `onIdle`. */

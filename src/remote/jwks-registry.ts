@@ -1,6 +1,5 @@
-import { HTTP_DEFAULTS } from './http.js';
 import { JwksCache } from './jwks-cache.js';
-import { REMOTE_DEFAULTS, monotonic, type JwksCacheOptions } from './jwks-options.js';
+import { jwksSettingsKey, normalizeJwksOptions, type JwksCacheOptions } from './jwks-options.js';
 
 /**
  * The process-wide registry of JWKS caches: one {@link JwksCache} per JWKS URL and set of options,
@@ -8,9 +7,6 @@ import { REMOTE_DEFAULTS, monotonic, type JwksCacheOptions } from './jwks-option
  */
 
 const DEFAULT_FETCH: object = {};
-/** Caches with different stores are not shared; each store object gets a number for the key. */
-const storeIds = new WeakMap<object, number>();
-let lastStoreId = 0;
 const registry = new WeakMap<object, WeakMap<object, Map<string, JwksCache>>>();
 /**
  * Released caches kept for the next user of the same URL (a verifier per request, like the CLI
@@ -25,27 +21,14 @@ const idle = new Map<JwksCache, () => void>();
  * single-flight fetch and one cooldown. Call `acquire()` on it and `release()` when done.
  */
 export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): JwksCache {
-  const fetchKey: object = options.fetch ?? DEFAULT_FETCH;
-  const clockKey: object = options.monotonicClock ?? monotonic;
-  const storeKey =
-    options.jwksStore === undefined
-      ? 0
-      : (storeIds.get(options.jwksStore) ?? storeIds.set(options.jwksStore, ++lastStoreId).get(options.jwksStore)!);
+  const s = normalizeJwksOptions(options);
+  const fetchKey: object = s.fetch ?? DEFAULT_FETCH;
+  const clockKey: object = s.monotonicClock;
   let byClock = registry.get(fetchKey);
   if (byClock === undefined) registry.set(fetchKey, (byClock = new WeakMap()));
   let byKey = byClock.get(clockKey);
   if (byKey === undefined) byClock.set(clockKey, (byKey = new Map<string, JwksCache>()));
-  const key = JSON.stringify([
-    uri,
-    options.timeout ?? HTTP_DEFAULTS.timeout,
-    options.maxResponseSize ?? HTTP_DEFAULTS.maxResponseSize,
-    options.allowHttp === true,
-    options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects,
-    options.cooldown ?? REMOTE_DEFAULTS.cooldown,
-    options.maxStale ?? REMOTE_DEFAULTS.maxStale,
-    options.maxKeys ?? REMOTE_DEFAULTS.maxKeys,
-    storeKey,
-  ]);
+  const key = jwksSettingsKey(uri, s);
   let cache = byKey.get(key);
   if (cache === undefined || cache.closed) {
     const map = byKey;
@@ -53,7 +36,7 @@ export function sharedJwksCache(uri: string, options: JwksCacheOptions = {}): Jw
       created.dispose();
       if (map.get(key) === created) map.delete(key);
     };
-    const created: JwksCache = new JwksCache(uri, options, () => {
+    const created: JwksCache = new JwksCache(uri, s, () => {
       idle.set(created, dispose);
       if (idle.size > IDLE_LIMIT) {
         const [oldest, disposeOldest] = idle.entries().next().value as [JwksCache, () => void];

@@ -54,3 +54,31 @@ export class AbsentKeys {
     this.#at.clear();
   }
 }
+
+/**
+ * The cooldown between two refetches for unknown keys (OIDC Core §10.1.1 allows refetching on an
+ * unfamiliar kid; the cooldown keeps tokens with made-up kids from turning into requests).
+ */
+export class UnknownKidCooldown {
+  #lastFetchAt = -Infinity;
+  #notifiedFor = -Infinity;
+
+  constructor(readonly cooldown: number) {}
+
+  /** Ms before another refetch for unknown keys may start at `t` (0 or less: it may). */
+  wait(t: number): number {
+    return this.#lastFetchAt + this.cooldown - t;
+  }
+
+  /** Whether the current pause is reported for the first time (one event per pause). */
+  firstNotice(): boolean {
+    if (this.#notifiedFor === this.#lastFetchAt) return false;
+    this.#notifiedFor = this.#lastFetchAt;
+    return true;
+  }
+
+  /** A refetch for unknown keys starts at `t`. */
+  started(t: number): void {
+    this.#lastFetchAt = t;
+  }
+}

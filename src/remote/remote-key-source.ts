@@ -6,64 +6,33 @@ import type { KeySource } from '../keys/key-source.js';
 import { freshness } from './cache-control.js';
 import { discoveryUrl, processDiscoveryDocument, type ProviderMetadata } from './discovery.js';
 import type { RemoteKeyEvent, RemoteKeyListener, RemoteKeyStats } from './events.js';
-import { MAX_TIMEOUT, fetchFailure, fetchJson, type FetchLike } from './http.js';
+import { backoffDelay } from './backoff.js';
+import { fetchFailure, fetchJson, pickHttpOptions } from './http.js';
 import type { JwksCache } from './jwks-cache.js';
-import { REMOTE_DEFAULTS, type JwksCacheOptions } from './jwks-options.js';
+import { FIRST_BACKOFF, installed, type JwksFreshness } from './jwks-freshness.js';
+import {
+  JWKS_CACHE_OPTION_NAMES,
+  jwksSettingsKey,
+  normalizeJwksOptions,
+  type JwksCacheOptions,
+  type JwksSettings,
+} from './jwks-options.js';
 import { sharedJwksCache } from './jwks-registry.js';
 import { requireUrl } from './url-policy.js';
-import { isJwksStore, type JwksStore } from './jwks-store.js';
-import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
+import { configError, rejectUnknownOptions } from '../option-checks.js';
 
-/** Options of {@link createRemoteKeySource}. Durations in milliseconds. */
-export interface RemoteKeySourceOptions {
+/** Options of {@link createRemoteKeySource}: the remote key options plus where the keys are. Durations in milliseconds. */
+export interface RemoteKeySourceOptions extends JwksCacheOptions {
   /** The issuer; without `jwksUri` its discovery document names the JWKS URL. */
   readonly issuer?: string;
   /** The JWKS URL; skips discovery. */
   readonly jwksUri?: string;
-  /** `fetch` implementation (proxies, tests). Default: the platform `fetch`. */
-  readonly fetch?: FetchLike;
-  /** Deadline of every request (all redirect hops and the body). Default 5000; at most 2^31-1. */
-  readonly timeout?: number;
-  /** Maximum response body, bytes. Default 524288 (512 KiB). */
-  readonly maxResponseSize?: number;
-  /** Allow plain http to non-loopback hosts. Default false (https only; http for loopback). */
-  readonly allowHttp?: boolean;
-  /** Minimum time between two refetches for unknown kids, per JWKS URL. Default 30000. */
-  readonly cooldown?: number;
-  /** How long past freshness the last good keys serve while refreshing fails. Default 86400000 (24 h). */
-  readonly maxStale?: number;
-  /** Keys taken from one JWKS. Default 100. */
-  readonly maxKeys?: number;
   /** Receives refresh, rotation, failure and warning events. */
   readonly onEvent?: RemoteKeyListener;
-  /**
-   * For tests: the monotonic clock (ms) behind every freshness, cooldown and backoff decision of
-   * the discovery document and the JWKS. Default `performance.now`. It has no epoch: only
-   * differences count. (The verification instant, the verifier's `now`, never drives network timing.)
-   */
-  readonly monotonicClock?: () => number;
-  /**
-   * Persists fetched JWKS responses outside the process (Workers Cache API, KV): a cold isolate
-   * takes its keys from here without a request while they are fresh by their HTTP caching headers.
-   */
-  readonly jwksStore?: JwksStore;
 }
 
 /** Every option {@link createRemoteKeySource} accepts. */
-const REMOTE_OPTION_NAMES: readonly (keyof RemoteKeySourceOptions)[] = [
-  'issuer',
-  'jwksUri',
-  'fetch',
-  'timeout',
-  'maxResponseSize',
-  'allowHttp',
-  'cooldown',
-  'maxStale',
-  'maxKeys',
-  'onEvent',
-  'monotonicClock',
-  'jwksStore',
-];
+const REMOTE_OPTION_NAMES: readonly (keyof RemoteKeySourceOptions)[] = ['issuer', 'jwksUri', 'onEvent', ...JWKS_CACHE_OPTION_NAMES];
 
 /** A {@link KeySource} backed by a remote JWKS (found by discovery or given). */
 export interface RemoteKeySource extends KeySource {
@@ -85,19 +54,10 @@ export interface RemoteKeySource extends KeySource {
   close(): void;
 }
 
-const FIRST_BACKOFF = 1000;
-/** Refresh the discovery document this long before expiry at most (as for the JWKS). */
-const MAX_REFRESH_AHEAD = 60_000;
 const noop = (): void => undefined;
-const monotonic = (): number => performance.now();
 
-/** Freshness of the current discovery document, by the monotonic clock. */
-interface DiscoveryTimes {
-  readonly refreshAt: number;
-  readonly freshUntil: number;
-  readonly swrUntil: number;
-  readonly staleUntil: number;
-}
+/** Freshness of the current discovery document, by the monotonic clock (the same rules and clamps as the JWKS). */
+type DiscoveryTimes = JwksFreshness;
 
 /**
  * The last good discovery document per issuer, `fetch`, monotonic clock and options, so a source
@@ -109,26 +69,23 @@ const DEFAULT_FETCH: object = {};
 const discoveryMemo = new WeakMap<object, WeakMap<object, Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>>>();
 
 function memoFor(
-  o: JwksCacheOptions,
+  o: JwksSettings,
   issuer: string,
 ): { map: Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>; key: string } {
   const fetchKey: object = o.fetch ?? DEFAULT_FETCH;
-  const clockKey: object = o.monotonicClock ?? monotonic;
+  const clockKey: object = o.monotonicClock;
   let byClock = discoveryMemo.get(fetchKey);
   if (byClock === undefined) discoveryMemo.set(fetchKey, (byClock = new WeakMap()));
   let map = byClock.get(clockKey);
   if (map === undefined) byClock.set(clockKey, (map = new Map<string, { metadata: ProviderMetadata; times: DiscoveryTimes }>()));
-  const key = JSON.stringify([issuer, o.timeout, o.maxResponseSize, o.allowHttp === true, o.cooldown, o.maxStale, o.maxKeys]);
-  return { map, key };
+  return { map, key: jwksSettingsKey(issuer, o) };
 }
 
 class RemoteJwksSource implements RemoteKeySource {
   readonly synchronous = false;
   readonly issuer: string | undefined;
-  readonly #options: JwksCacheOptions;
+  readonly #options: JwksSettings;
   readonly #now: () => number;
-  readonly #cooldown: number;
-  readonly #maxStale: number;
   readonly #listener: RemoteKeyListener | undefined;
   #cache: JwksCache | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -144,21 +101,9 @@ class RemoteJwksSource implements RemoteKeySource {
 
   constructor(o: RemoteKeySourceOptions) {
     this.issuer = o.issuer;
-    this.#now = o.monotonicClock ?? monotonic;
-    this.#cooldown = o.cooldown ?? REMOTE_DEFAULTS.cooldown;
-    this.#maxStale = o.maxStale ?? REMOTE_DEFAULTS.maxStale;
+    this.#options = normalizeJwksOptions(o);
+    this.#now = this.#options.monotonicClock;
     this.#listener = o.onEvent;
-    this.#options = {
-      ...(o.fetch ? { fetch: o.fetch } : {}),
-      ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
-      ...(o.maxResponseSize !== undefined ? { maxResponseSize: o.maxResponseSize } : {}),
-      ...(o.allowHttp !== undefined ? { allowHttp: o.allowHttp } : {}),
-      ...(o.cooldown !== undefined ? { cooldown: o.cooldown } : {}),
-      ...(o.maxStale !== undefined ? { maxStale: o.maxStale } : {}),
-      ...(o.maxKeys !== undefined ? { maxKeys: o.maxKeys } : {}),
-      ...(o.monotonicClock ? { monotonicClock: o.monotonicClock } : {}),
-      ...(o.jwksStore ? { jwksStore: o.jwksStore } : {}),
-    };
     if (o.jwksUri !== undefined) this.#attach(o.jwksUri);
     else if (o.issuer !== undefined) {
       const { map, key } = memoFor(this.#options, o.issuer);
@@ -261,23 +206,15 @@ class RemoteJwksSource implements RemoteKeySource {
       return Promise.reject(this.#discoveryError);
     }
     const issuer = this.issuer as string;
-    const allowHttp = this.#options.allowHttp === true;
+    const allowHttp = this.#options.allowHttp;
     const url = discoveryUrl(issuer, allowHttp);
     this.#discoveryFetches++;
-    const p = fetchJson(url, { ...this.#options, code: 'ERR_DISCOVERY' })
+    const p = fetchJson(url, { ...pickHttpOptions(this.#options), code: 'ERR_DISCOVERY' })
       .then((res) => {
         // The issuer-equality rule (Discovery §4.3) holds on every refresh: a document naming
         // another issuer fails like an outage, and the last good one keeps serving.
         const metadata = processDiscoveryDocument(issuer, url, res.body, allowHttp);
-        const t = this.#now();
-        const f = freshness(res.headers, Date.now());
-        const freshUntil = t + f.freshFor;
-        this.#discoveryTimes = {
-          refreshAt: freshUntil - Math.min(f.freshFor / 4, MAX_REFRESH_AHEAD),
-          freshUntil,
-          swrUntil: freshUntil + Math.min(f.staleWhileRevalidate, this.#maxStale),
-          staleUntil: freshUntil + Math.min(f.staleIfError ?? this.#maxStale, this.#maxStale),
-        };
+        this.#discoveryTimes = installed(this.#now(), freshness(res.headers, Date.now()), this.#options.maxStale);
         this.#metadata = metadata;
         const { map, key } = memoFor(this.#options, issuer);
         map.delete(key);
@@ -289,7 +226,7 @@ class RemoteJwksSource implements RemoteKeySource {
         this.#emit({
           type: 'discovery',
           issuer,
-          url: discoveryUrl(issuer, this.#options.allowHttp === true),
+          url: discoveryUrl(issuer, allowHttp),
           jwksUri: metadata.jwks_uri,
           ...(metadata.id_token_signing_alg_values_supported ? { algorithms: metadata.id_token_signing_alg_values_supported } : {}),
         });
@@ -307,7 +244,7 @@ class RemoteJwksSource implements RemoteKeySource {
         const e = err instanceof VerifyError ? err : fetchFailure('ERR_DISCOVERY', issuer, String(err), { cause: err });
         this.#discoveryErrors++;
         this.#discoveryFailures++;
-        const backoff = Math.min(FIRST_BACKOFF * 2 ** Math.min(this.#discoveryFailures - 1, 20), Math.max(this.#cooldown, FIRST_BACKOFF));
+        const backoff = backoffDelay(this.#discoveryFailures, FIRST_BACKOFF, this.#options.cooldown);
         this.#discoveryRetryAt = this.#now() + backoff;
         this.#discoveryError = e;
         this.#emit({
@@ -354,18 +291,7 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions): RemoteKe
   if (jwksUri !== undefined) requireUrl('jwksUri', jwksUri, allowHttp);
   else discoveryUrl(issuer as string, allowHttp);
   if (issuer !== undefined && (typeof issuer !== 'string' || issuer.length === 0)) throw configError('issuer must be a non-empty string');
-  checkNumber('timeout', options.timeout, 1);
-  if (options.timeout !== undefined && options.timeout > MAX_TIMEOUT) {
-    throw configError(`timeout must be at most ${MAX_TIMEOUT} ms (setTimeout's limit), got ${options.timeout}`);
-  }
-  checkNumber('maxResponseSize', options.maxResponseSize, 1, true);
-  checkNumber('cooldown', options.cooldown, 0);
-  checkNumber('maxStale', options.maxStale, 0);
-  checkNumber('maxKeys', options.maxKeys, 1, true);
-  for (const name of ['fetch', 'onEvent', 'monotonicClock'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw configError(`${name} must be a function`);
-  }
-  if (options.jwksStore !== undefined && !isJwksStore(options.jwksStore))
-    throw configError('jwksStore must be an object with get and set methods');
+  normalizeJwksOptions(options);
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw configError('onEvent must be a function');
   return new RemoteJwksSource(options);
 }

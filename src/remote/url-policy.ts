@@ -1,4 +1,4 @@
-import { VerifyError, describe, type ErrorCode } from '../errors.js';
+import { VerifyError, describeValue, type ErrorCode } from '../errors.js';
 
 /**
  * The one rule for which URLs the library may fetch: https always; plain http only for loopback
@@ -40,7 +40,7 @@ export function checkUrl(url: string, allowHttp: boolean): URL | string {
   try {
     u = new URL(url);
   } catch {
-    return `${typeof url === 'string' ? describe(redactUrl(url)) : describe(url)} is not an absolute URL`;
+    return `${typeof url === 'string' ? describeValue(redactUrl(url)) : describeValue(url)} is not an absolute URL`;
   }
   if (u.username !== '' || u.password !== '') return 'URLs with credentials are not allowed';
   if (u.protocol === 'https:') return u;
@@ -55,6 +55,6 @@ export function checkUrl(url: string, allowHttp: boolean): URL | string {
 export function requireUrl(name: string, url: unknown, allowHttp: boolean, code: ErrorCode = 'ERR_CONFIG'): URL {
   if (typeof url !== 'string' || url.length === 0) throw new VerifyError(code, `${name} must be a non-empty URL string`);
   const r = checkUrl(url, allowHttp);
-  if (typeof r === 'string') throw new VerifyError(code, `${name} ${describe(redactUrl(url))} refused: ${r}`);
+  if (typeof r === 'string') throw new VerifyError(code, `${name} ${describeValue(redactUrl(url))} refused: ${r}`);
   return r;
 }

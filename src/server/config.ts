@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { VerifyError, describe } from '../errors.js';
+import { VerifyError, describeValue } from '../errors.js';
 import { rejectUnknownOptions } from '../option-checks.js';
 import { isAlgorithm, type Algorithm } from '../jose/algorithms.js';
 import type { DpopMode } from '../http/verify-request.js';
@@ -169,7 +169,7 @@ function object(path: string, v: unknown): Obj {
 }
 
 function kind(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : describe(v, 40);
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : describeValue(v, 40);
 }
 
 function known(path: string, o: Obj, names: readonly string[]): void {
@@ -215,12 +215,12 @@ function httpUrl(path: string, v: unknown, originOnly = false): string {
   try {
     u = new URL(s);
   } catch {
-    throw bad(path, `must be an absolute http(s) URL, got ${describe(s, 60)}`);
+    throw bad(path, `must be an absolute http(s) URL, got ${describeValue(s, 60)}`);
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw bad(path, `must be an http(s) URL, got ${describe(s, 60)}`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw bad(path, `must be an http(s) URL, got ${describeValue(s, 60)}`);
   if (u.username !== '' || u.password !== '') throw bad(path, 'must not carry credentials');
   if (originOnly && (u.pathname !== '/' || u.search !== '' || u.hash !== '' || /[?#]/.test(s) || !/^https?:\/\/[^/]+\/?$/i.test(s))) {
-    throw bad(path, `must be an origin such as "https://api.example.com" (no path, query or fragment), got ${describe(s, 60)}`);
+    throw bad(path, `must be an origin such as "https://api.example.com" (no path, query or fragment), got ${describeValue(s, 60)}`);
   }
   return s;
 }
@@ -238,7 +238,7 @@ function secret(path: string, v: unknown, src: ConfigSources, allowLiteral: bool
     const name = str(`${path}.env`, o.env);
     const value = (src.env ?? process.env)[name];
     if (value === undefined || value.length === 0)
-      throw bad(`${path}.env`, `the environment variable ${describe(name, 60)} is not set or empty`);
+      throw bad(`${path}.env`, `the environment variable ${describeValue(name, 60)} is not set or empty`);
     return value;
   }
   const file = str(`${path}.file`, o.file);
@@ -247,11 +247,11 @@ function secret(path: string, v: unknown, src: ConfigSources, allowLiteral: bool
   try {
     text = readFileSync(full, 'utf8');
   } catch (err) {
-    throw bad(`${path}.file`, `cannot read ${describe(file, 80)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw bad(`${path}.file`, `cannot read ${describeValue(file, 80)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   // One trailing line break (as editors and `echo` write it) is not part of the secret.
   const value = text.replace(/\r?\n$/, '');
-  if (value.length === 0) throw bad(`${path}.file`, `${describe(file, 80)} is empty`);
+  if (value.length === 0) throw bad(`${path}.file`, `${describeValue(file, 80)} is empty`);
   return value;
 }
 
@@ -269,13 +269,13 @@ function trusted(path: string, v: unknown): BlockList {
     const slash = e.indexOf('/');
     const addr = normalizeAddress(slash < 0 ? e : e.slice(0, slash));
     const family = isIP(addr);
-    if (family === 0) throw bad(p, `must be an IP address or a CIDR such as "10.0.0.0/8", got ${describe(e, 60)}`);
+    if (family === 0) throw bad(p, `must be an IP address or a CIDR such as "10.0.0.0/8", got ${describeValue(e, 60)}`);
     const type = family === 4 ? 'ipv4' : 'ipv6';
     if (slash < 0) list.addAddress(addr, type);
     else {
       const bits = e.slice(slash + 1);
       if (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128))
-        throw bad(p, `has a bad prefix length ${describe(bits, 10)}`);
+        throw bad(p, `has a bad prefix length ${describeValue(bits, 10)}`);
       list.addSubnet(addr, Number(bits), type);
     }
   });
@@ -293,7 +293,7 @@ function route(path: string, v: unknown, index: number): ResolvedRoute {
   if (o.methods !== undefined) {
     methods = new Set(
       strings(`${path}.methods`, o.methods).map((m, i) => {
-        if (!TOKEN.test(m)) throw bad(`${path}.methods[${i}]`, `is not an HTTP method: ${describe(m, 30)}`);
+        if (!TOKEN.test(m)) throw bad(`${path}.methods[${i}]`, `is not an HTTP method: ${describeValue(m, 30)}`);
         return m;
       }),
     );
@@ -305,7 +305,7 @@ function route(path: string, v: unknown, index: number): ResolvedRoute {
     if (!prefix.startsWith('/') || /[?#%\\]/.test(prefix) || /(^|\/)\.\.?(\/|$)/.test(prefix) || prefix.includes('//')) {
       throw bad(
         `${path}.path`,
-        `must be a normalised absolute path such as "/admin/" (no query, "%", "\\", "." or ".." segments), got ${describe(prefix, 60)}`,
+        `must be a normalised absolute path such as "/admin/" (no query, "%", "\\", "." or ".." segments), got ${describeValue(prefix, 60)}`,
       );
     }
   }
@@ -327,7 +327,7 @@ function route(path: string, v: unknown, index: number): ResolvedRoute {
   if (o.scopes !== undefined) {
     scopes = strings(`${path}.scopes`, o.scopes, false);
     scopes.forEach((s, i) => {
-      if (!SCOPE.test(s)) throw bad(`${path}.scopes[${i}]`, `is not a scope-token (RFC 6749 §3.3): ${describe(s, 40)}`);
+      if (!SCOPE.test(s)) throw bad(`${path}.scopes[${i}]`, `is not a scope-token (RFC 6749 §3.3): ${describeValue(s, 40)}`);
     });
   }
   let claims: Record<string, string | number | boolean> | undefined;
@@ -401,7 +401,7 @@ export function resolveGatewayConfig(raw: unknown, src: ConfigSources = {}): Res
     const o = object(p, v);
     known(p, o, ['issuer', 'audience', 'algorithms', 'jwksUri']);
     const issuer = str(`${p}.issuer`, o.issuer);
-    if (seen.has(issuer)) throw bad(`${p}.issuer`, `${describe(issuer, 60)} is listed twice`);
+    if (seen.has(issuer)) throw bad(`${p}.issuer`, `${describeValue(issuer, 60)} is listed twice`);
     seen.add(issuer);
     if (typeof o.audience !== 'string' && !Array.isArray(o.audience)) throw bad(`${p}.audience`, 'must be a string or an array of strings');
     const audience = typeof o.audience === 'string' ? str(`${p}.audience`, o.audience) : strings(`${p}.audience`, o.audience);
@@ -409,7 +409,7 @@ export function resolveGatewayConfig(raw: unknown, src: ConfigSources = {}): Res
     if (o.algorithms !== undefined) {
       algorithms = strings(`${p}.algorithms`, o.algorithms).map((a, j) => {
         if (!isAlgorithm(a) || a.startsWith('HS'))
-          throw bad(`${p}.algorithms[${j}]`, `is not an asymmetric JWS algorithm: ${describe(a, 20)}`);
+          throw bad(`${p}.algorithms[${j}]`, `is not an asymmetric JWS algorithm: ${describeValue(a, 20)}`);
         return a;
       });
     }
@@ -479,7 +479,7 @@ export function resolveGatewayConfig(raw: unknown, src: ConfigSources = {}): Res
     routes = c.routes.map((r, i) => route(`routes[${i}]`, r, i));
     const labels = new Set<string>();
     routes.forEach((r, i) => {
-      if (labels.has(r.label)) throw bad(`routes[${i}].name`, `${describe(r.label)} is used twice`);
+      if (labels.has(r.label)) throw bad(`routes[${i}].name`, `${describeValue(r.label)} is used twice`);
       labels.add(r.label);
     });
   }
@@ -495,7 +495,7 @@ export function resolveGatewayConfig(raw: unknown, src: ConfigSources = {}): Res
     if (v === false) continue;
     const header = v === undefined ? fallback : str(`identityHeaders.${name}`, v);
     if (header === undefined) continue;
-    if (!TOKEN.test(header)) throw bad(`identityHeaders.${name}`, `is not an HTTP header name: ${describe(header, 40)}`);
+    if (!TOKEN.test(header)) throw bad(`identityHeaders.${name}`, `is not an HTTP header name: ${describeValue(header, 40)}`);
     identityHeaders[name] = header;
   }
   const lower = Object.values(identityHeaders).map((h) => h.toLowerCase());
@@ -524,7 +524,7 @@ export function resolveGatewayConfig(raw: unknown, src: ConfigSources = {}): Res
       if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*[^/]$/.test(envoyPrefix) || envoyPrefix.includes('//')) {
         throw bad(
           'envoy.pathPrefix',
-          `must be an absolute path without a trailing slash such as "/ext_authz", got ${describe(envoyPrefix, 40)}`,
+          `must be an absolute path without a trailing slash such as "/ext_authz", got ${describeValue(envoyPrefix, 40)}`,
         );
       }
       if (['/check', '/healthz', '/readyz', '/metrics'].includes(envoyPrefix)) throw bad('envoy.pathPrefix', `must not be ${envoyPrefix}`);

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIM_MEANINGS, HEADER_MEANINGS } from '../../src/report/claim-meanings.js';
-import { buildChecklist } from '../../src/report/checklist.js';
+import { buildChecklist } from '../../src/report/checklist-builder.js';
 import { detectTokenType } from '../../src/report/detect-type.js';
 import { datesInText } from '../../src/report/time.js';
 import { AUDIENCE, ISSUER, NOW_S, idTokenClaims, makeIssuer, type TestIssuer } from '../support/sign.js';

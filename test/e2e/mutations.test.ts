@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { tamperSignature } from '../../src/demo/checklist.js';
+import { tamperSignature } from '../../src/demo/demo-checks.js';
 import { CookieJar, runAuthorizationFlow, type FlowResult } from '../../src/demo/flow.js';
 import { generateSigningKey, startDemoProvider, type DemoProvider, type PrivateJwk } from '../../src/demo/provider.js';
 import { createVerifier, type Verifier } from '../../src/index.js';

@@ -235,7 +235,7 @@ describe('secrets stay out of errors', () => {
   }
 
   test('a description cut in the middle of the secret leaves no beginning of it', async () => {
-    // describe() keeps 120 characters of the JSON string: the cut falls 10 characters into the secret.
+    // describeValue() keeps 120 characters of the JSON string: the cut falls 10 characters into the secret.
     srv.route('/echo-cut', json({ error: 'invalid_client', error_description: `${'y'.repeat(109)}${SECRET}` }, {}, 400));
     const err = await rejectsWith(at('/echo-cut').introspect(TOKEN), 'ERR_INTROSPECTION');
     assert.ok(!err.message.includes(SECRET.slice(0, 4)), err.message);

@@ -2,11 +2,11 @@
 // among the configured ones before any request; templates discover per tenant.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createVerifier } from '../../src/index.js';
+import { createVerifier, type VerifierStats } from '../../src/index.js';
 import { json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
 
 /** The per-issuer entries of `stats()` (without the verified-signature cache's `cache`). */
-function issuerStats(v: { stats(): Record<string, object> }): Record<string, object> {
+function issuerStats(v: { stats(): VerifierStats }): Omit<VerifierStats, 'cache'> {
   const { cache: _cache, ...issuers } = v.stats();
   return issuers;
 }

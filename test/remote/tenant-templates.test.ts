@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createVerifier, VerifyError } from '../../src/index.js';
+import { createVerifier, VerifyError, type VerifierStats } from '../../src/index.js';
 import { parseTemplate, tenantSyntaxProblem, tenantUrlProblem } from '../../src/issuers.js';
 import { sharedJwksCache } from '../../src/remote/jwks-registry.js';
 import { clock, json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
 
 /** The per-issuer entries of `stats()` (without the verified-signature cache's `cache`). */
-function issuerStats(v: { stats(): Record<string, object> }): Record<string, object> {
+function issuerStats(v: { stats(): VerifierStats }): Omit<VerifierStats, 'cache'> {
   const { cache: _cache, ...issuers } = v.stats();
   return issuers;
 }

@@ -1,4 +1,3 @@
-import '../jose/node-platform.js';
 import { ClaimError, type VerifyError, type ErrorCode } from '../errors.js';
 import type { ProfileRules } from '../claims/rules.js';
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, isAlgorithm } from '../jose/algorithms.js';
