@@ -65,6 +65,17 @@ describe('serve: nginx auth_request (X-Original-Method / X-Original-URI from a t
     assert.equal(claims.sub, 'alice');
   });
 
+  it('identity header values cannot break the header: non-ASCII, controls and "%" are percent-encoded (UTF-8)', async () => {
+    const sub = 'jöhn%41\r\nX-Evil: 1';
+    const token = await issuer.token({ sub, client_id: 'c\u0000d' });
+    const r = await send(gw.url, '/check', { headers: { ...bearer(token), ...nginx('GET', '/x') } });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.headers['x-auth-subject'], 'j%C3%B6hn%2541%0D%0AX-Evil: 1');
+    assert.equal(decodeURIComponent(String(r.headers['x-auth-subject'])), sub);
+    assert.equal(r.headers['x-evil'], undefined);
+    assert.equal(decodeURIComponent(String(r.headers['x-auth-client-id'])), 'c\u0000d');
+  });
+
   it('no token: 401 with a Bearer challenge, one "denied" log line without any token', async () => {
     const before = gw.logs.length;
     const r = await send(gw.url, '/check', { headers: nginx('GET', '/orders/12') });
