@@ -6,6 +6,8 @@
 const LAYERS = [
   ['errors', '^src/(errors|option-checks)\\.ts$'],
   ['jose', '^src/jose/'],
+  // Where signature checks run (calling thread, worker thread, threadpool): calls jose/signature.
+  ['concurrency', '^src/concurrency/'],
   ['keys', '^src/keys/'],
   ['cache', '^src/cache/'],
   ['claims', '^src/claims/'],

@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import { ClaimError, FetchError, VerifyError, describe } from './errors.js';
 import type { ProfileRules } from './claims/rules.js';
 import type { Algorithm } from './jose/algorithms.js';
-import type { KeyHolder } from './jose/dispatch.js';
+import type { KeyHolder } from './concurrency/dispatch.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
 import type { VerificationKey } from './keys/jwk.js';
 import { fittingKeySource } from './keys/fitting-key-source.js';

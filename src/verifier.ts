@@ -4,7 +4,7 @@ import { responseTypeProblem, type IdTokenCheckOptions } from './claims/id-token
 import { TOKEN_PROFILES, type TokenProfileName } from './claims/token-profiles.js';
 import { ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm, type AlgorithmSpec } from './jose/algorithms.js';
 import { parseCompactJws, type ParsedJws } from './jose/compact.js';
-import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder } from './jose/dispatch.js';
+import { claimInlineSlot, verifyPiledUp, verifyWithKeys, type KeyHolder } from './concurrency/dispatch.js';
 import { signatureBackend, unavailableReason } from './jose/backend.js';
 import { verifyWithKeysWebCrypto } from './jose/webcrypto.js';
 import type { JoseHeader, JwtPayload } from './jose/types.js';
@@ -479,7 +479,7 @@ export class OidcVerifier implements TokenVerifier {
     if (!backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
       return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options));
     }
-    if (runInline()) {
+    if (claimInlineSlot()) {
       try {
         return Promise.resolve(this.#checked(p, keys, verifyWithKeys(p.spec, keys, signingInput, signature), profile, options));
       } catch (err) {

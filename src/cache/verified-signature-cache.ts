@@ -1,4 +1,4 @@
-import type { KeyHolder } from '../jose/dispatch.js';
+import type { KeyHolder } from '../concurrency/dispatch.js';
 import type { JoseHeader } from '../jose/types.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 

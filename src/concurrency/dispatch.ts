@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 // The module's own setImmediate: test runners' fake timers replace the global one, and queued
 // checks must not wait for a fake clock.
 import { setImmediate } from 'node:timers';
-import type { AlgorithmSpec } from './algorithms.js';
-import { shapeOk, verifySignature, verifySignatureAsync } from './signature.js';
+import type { AlgorithmSpec } from '../jose/algorithms.js';
+import { shapeOk, verifySignature, verifySignatureAsync } from '../jose/signature.js';
 import { MAX_KEYS, SKIP_KEY, WorkerLane, type LaneItem } from './worker-lane.js';
 
 /**
@@ -55,11 +55,13 @@ let flushScheduled = false;
 const counts = { worker: 0, main: 0, pool: 0 };
 
 /**
- * Whether the next signature check should run on the calling thread. A sequential caller awaits
+ * Decides where the next signature check runs, and claims the slot: true means "verify it now, on
+ * the calling thread" and marks this tick as used, so a second call in the same tick gets false
+ * (queue it with {@link verifyPiledUp}). A sequential caller awaits
  * each result, so the microtask that ends the "tick" runs before its next call; callers that start
  * several verifications at once hit the mark and are spread over the worker and the pool.
  */
-export function runInline(): boolean {
+export function claimInlineSlot(): boolean {
   if (onPool >= POOL_LIMIT) return true;
   if (onPool > 0 || startedThisTick || head < queue.length || (lane !== undefined && lane.pending > 0)) return false;
   startedThisTick = true;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createVerifier, VerifyError, type Verifier } from '../../src/index.js';
-import { dispatchInternals } from '../../src/jose/dispatch.js';
+import { dispatchInternals } from '../../src/concurrency/dispatch.js';
 import { AUDIENCE, ISSUER, NOW_MS, idTokenClaims, makeIssuer, type SigningAlgorithm, type TestIssuer } from '../support/sign.js';
 
 /**

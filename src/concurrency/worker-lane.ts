@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
-import { PSS_PADDING, type AlgorithmSpec } from './algorithms.js';
+import { PSS_PADDING, type AlgorithmSpec } from '../jose/algorithms.js';
 
 /**
  * One worker thread that checks signatures in packed batches. Against the libuv threadpool (four
