@@ -252,7 +252,7 @@ describe('dispatch by load', () => {
     const started = tokens.map(
       (t) =>
         new Promise<string[]>((resolve, reject) => {
-          setImmediate(() => outcomesAsync(v, [t]).then(resolve, reject));
+          setImmediate(() => void outcomesAsync(v, [t]).then(resolve, reject));
         }),
     );
     return (await Promise.all(started)).flat();
