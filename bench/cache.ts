@@ -50,6 +50,7 @@ function options(quick: boolean): BenchOptions {
     requests: false,
     cache: false,
     runtimes: false,
+    httpLoad: false,
   };
 }
 
