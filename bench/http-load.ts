@@ -17,7 +17,8 @@
  * each ratio compares runs next to each other; the ratio printed is the median over rounds.
  * Also: the p50 of a lone request (one connection, one request at a time, timed here in µs).
  *
- * `node --import tsx bench/http-load.ts [--quick] [--markdown] [--before <src dir>]`: `--before`
+ * `node --import tsx bench/http-load.ts [--quick] [--markdown] [--before <src dir>] [--frameworks a,b]
+ * [--rounds N] [--seconds N]`: `--before`
  * adds "ours (before)", our adapters from another checkout's src/ (e.g. `git archive` of an earlier
  * commit), to compare a change under the same load. `npm run bench` runs it (`--no-http-load` skips).
  */
@@ -39,12 +40,17 @@ export interface HttpLoadOptions {
   /** Another src/ directory: adds "ours (before)" served from it. */
   readonly before?: string;
   readonly progress?: (msg: string) => void;
+  /** Only these frameworks (default: all three). */
+  readonly frameworks?: readonly Framework[];
+  /** Interleaved rounds and seconds per cell (defaults: 3 and 3; `quick`: 1 and 1). */
+  readonly rounds?: number;
+  readonly seconds?: number;
 }
 
 type Alg = 'ES256' | 'RS256';
 type Mode = 'repeated' | 'distinct';
 type Who = Contender | 'before';
-const FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono'];
+const ALL_FRAMEWORKS: readonly Framework[] = ['fastify', 'express', 'hono'];
 const ALGS: readonly Alg[] = ['ES256', 'RS256'];
 const MODES: readonly Mode[] = ['repeated', 'distinct'];
 const CONNECTIONS = 64;
@@ -244,8 +250,9 @@ interface Cell {
 
 export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table: string; lowestVsPeer: number }> {
   const say = o.progress ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const rounds = o.quick ? 1 : 3;
-  const seconds = o.quick ? 1 : 3;
+  const rounds = o.rounds ?? (o.quick ? 1 : 3);
+  const seconds = o.seconds ?? (o.quick ? 1 : 3);
+  const FRAMEWORKS = o.frameworks ?? ALL_FRAMEWORKS;
   const distinct = o.quick ? 500 : 2000;
   const loneN = o.quick ? 200 : 1000;
   const t0 = Date.now();
@@ -411,11 +418,21 @@ function render(head: string[], rows: string[][], markdown = false): string {
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
-  const b = argv.indexOf('--before');
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const before = arg('--before');
+  const frameworks = arg('--frameworks')?.split(',') as Framework[] | undefined;
+  const rounds = arg('--rounds');
+  const seconds = arg('--seconds');
   const { table } = await runHttpLoadBench({
     quick: argv.includes('--quick'),
     markdown: argv.includes('--markdown'),
-    ...(b >= 0 && argv[b + 1] !== undefined ? { before: argv[b + 1] } : {}),
+    ...(before !== undefined ? { before } : {}),
+    ...(frameworks !== undefined ? { frameworks } : {}),
+    ...(rounds !== undefined ? { rounds: Number(rounds) } : {}),
+    ...(seconds !== undefined ? { seconds: Number(seconds) } : {}),
   });
   console.log(table);
 }
