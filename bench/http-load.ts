@@ -18,7 +18,7 @@
  * Also: the p50 of a lone request (one connection, one request at a time, timed here in µs).
  *
  * `node --import tsx bench/http-load.ts [--quick] [--markdown] [--before <src dir>] [--frameworks a,b]
- * [--rounds N] [--seconds N]`: `--before`
+ * [--rounds N] [--seconds N] [--lone-only]`: `--before`
  * adds "ours (before)", our adapters from another checkout's src/ (e.g. `git archive` of an earlier
  * commit), to compare a change under the same load. `npm run bench` runs it (`--no-http-load` skips).
  */
@@ -45,6 +45,8 @@ export interface HttpLoadOptions {
   /** Interleaved rounds and seconds per cell (defaults: 3 and 3; `quick`: 1 and 1). */
   readonly rounds?: number;
   readonly seconds?: number;
+  /** Only the lone-request p50s, no load. */
+  readonly loneOnly?: boolean;
 }
 
 type Alg = 'ES256' | 'RS256';
@@ -151,33 +153,40 @@ async function load(server: ServerChild, path: string, tokens: readonly string[]
   };
 }
 
-/** p50 of a lone request in µs: one keep-alive connection, one request at a time. */
-async function loneP50(port: number, path: string, tokens: readonly string[], n: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const get = (token: string): Promise<void> =>
+/**
+ * p50 of a lone request in µs for each target: one keep-alive connection each, one request at a
+ * time, the targets interleaved in blocks of 10 (so machine noise hits them alike), a pause before
+ * each block (the server's event loop goes idle, as between a lone client's requests).
+ */
+async function loneP50s(targets: readonly { port: number; path: string }[], tokens: readonly string[], n: number): Promise<number[]> {
+  const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
+  const get = (t: number, token: string): Promise<void> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const { port, path } = targets[t]!;
+      const req = request({ host: '127.0.0.1', port, path, agent: agents[t], headers: { authorization: `Bearer ${token}` } }, (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path} answered ${res.statusCode}`))));
       });
       req.on('error', reject);
       req.end();
     });
-  const times: number[] = [];
+  const times: number[][] = targets.map(() => []);
   try {
-    for (let k = 0; k < 100; k++) await get(tokens[k % tokens.length]!);
-    for (let k = 0; k < n; k++) {
-      // A pause between requests: the server's event loop goes idle, as with a lone client.
-      if (k % 10 === 0) await new Promise((r) => setTimeout(r, 15));
-      const t = performance.now();
-      await get(tokens[k % tokens.length]!);
-      times.push((performance.now() - t) * 1000);
+    for (let t = 0; t < targets.length; t++) for (let k = 0; k < 100; k++) await get(t, tokens[k % tokens.length]!);
+    for (let k = 0; k < n; k += 10) {
+      for (let t = 0; t < targets.length; t++) {
+        await new Promise((r) => setTimeout(r, 15));
+        for (let j = k; j < k + 10; j++) {
+          const t0 = performance.now();
+          await get(t, tokens[j % tokens.length]!);
+          times[t]!.push((performance.now() - t0) * 1000);
+        }
+      }
     }
   } finally {
-    agent.destroy();
+    for (const a of agents) a.destroy();
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.map((x) => median(x));
 }
 
 function median(xs: readonly number[]): number {
@@ -250,7 +259,7 @@ interface Cell {
 
 export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table: string; lowestVsPeer: number }> {
   const say = o.progress ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const rounds = o.rounds ?? (o.quick ? 1 : 3);
+  const rounds = o.loneOnly === true ? 0 : (o.rounds ?? (o.quick ? 1 : 3));
   const seconds = o.seconds ?? (o.quick ? 1 : 3);
   const FRAMEWORKS = o.frameworks ?? ALL_FRAMEWORKS;
   const distinct = o.quick ? 500 : 2000;
@@ -287,7 +296,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
     const path = (w: Who, alg: Alg, mode: Mode): string => (w !== 'peer' && mode === 'distinct' ? `/${alg}/nocache` : `/${alg}`);
     // Warm-up: JIT, connections, key fetches and imports.
     say('http-load: warming up');
-    for (const fw of FRAMEWORKS) {
+    for (const fw of rounds > 0 ? FRAMEWORKS : []) {
       for (const w of who)
         for (const alg of ALGS)
           for (const mode of MODES) await load(children.get(`${fw}/${w}`)!, path(w, alg, mode), tokens[alg][mode], 0.3);
@@ -318,12 +327,11 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
     }
     say('http-load: lone requests');
     for (const fw of FRAMEWORKS)
-      for (const alg of ALGS)
-        for (const w of who)
-          lone.set(
-            `${fw}/${alg}/${w}`,
-            await loneP50(children.get(`${fw}/${w}`)!.port, path(w, alg, 'distinct'), tokens[alg].distinct, loneN),
-          );
+      for (const alg of ALGS) {
+        const targets = who.map((w) => ({ port: children.get(`${fw}/${w}`)!.port, path: path(w, alg, 'distinct') }));
+        const p50 = await loneP50s(targets, tokens[alg].distinct, loneN);
+        who.forEach((w, k) => lone.set(`${fw}/${alg}/${w}`, p50[k]!));
+      }
   } finally {
     for (const c of children.values()) c.stop();
     ks.server.close();
@@ -345,7 +353,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
   ];
   const rows: string[][] = [];
   let lowestVsPeer = Infinity;
-  for (const fw of FRAMEWORKS) {
+  for (const fw of rounds > 0 ? FRAMEWORKS : []) {
     const open = openRuns.get(fw)!;
     rows.push([
       fw,
@@ -389,9 +397,14 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
     `autocannon, ${CONNECTIONS} keep-alive connections, ${rounds} interleaved round(s) of ${seconds} s per cell; each server in its own process; the load generator shares the machine. ` +
     `Ratios are medians over rounds of adjacent runs. server cores = CPU seconds of the server process (all threads) per second, main thread in brackets; idle = the machine's idle share during the run. ` +
     `Other processes on the machine (other work) show as less idle and move absolute numbers; compare the ratios${o.quick ? ' (--quick: rough numbers)' : ''}.`;
-  const loneNote = `Lone request p50 (one connection, one request at a time with pauses, distinct tokens, our cache off; ${loneN} requests, timed by the client).`;
+  const loneNote = `Lone request p50 (one connection per server, one request at a time, servers interleaved in blocks of 10 after a 15 ms pause; distinct tokens, our cache off; ${loneN} requests each, timed by the client).`;
   return {
-    table: [render(head, rows, o.markdown), '', note, '', render(loneHead, loneRows, o.markdown), '', loneNote].join('\n'),
+    table: [
+      ...(rounds > 0 ? [render(head, rows, o.markdown), '', note, ''] : []),
+      render(loneHead, loneRows, o.markdown),
+      '',
+      loneNote,
+    ].join('\n'),
     lowestVsPeer,
   };
 }
@@ -426,6 +439,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const frameworks = arg('--frameworks')?.split(',') as Framework[] | undefined;
   const rounds = arg('--rounds');
   const seconds = arg('--seconds');
+  const loneOnly = argv.includes('--lone-only');
   const { table } = await runHttpLoadBench({
     quick: argv.includes('--quick'),
     markdown: argv.includes('--markdown'),
@@ -433,6 +447,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     ...(frameworks !== undefined ? { frameworks } : {}),
     ...(rounds !== undefined ? { rounds: Number(rounds) } : {}),
     ...(seconds !== undefined ? { seconds: Number(seconds) } : {}),
+    loneOnly,
   });
   console.log(table);
 }
