@@ -348,6 +348,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
     'vs no auth',
     'p99 ms',
     'server cores (main)',
+    'req per server CPU-s',
     'generator cores',
     'idle',
   ];
@@ -365,6 +366,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
       '1.00',
       median(open.map((x) => x.p99)).toFixed(1),
       cores(open),
+      perCpu(open),
       median(open.map((x) => x.generatorCores)).toFixed(2),
       pct(open),
     ]);
@@ -383,6 +385,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
             median(c.vsOpen).toFixed(2),
             median(c.runs.map((x) => x.p99)).toFixed(1),
             cores(c.runs),
+            perCpu(c.runs),
             median(c.runs.map((x) => x.generatorCores)).toFixed(2),
             pct(c.runs),
           ]);
@@ -395,7 +398,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
   const note =
     `node ${process.version}, ${cpus().length} CPU(s), load average before ${loadavg()[0]!.toFixed(2)}; ${new Date().toISOString()}; took ${((Date.now() - t0) / 1000).toFixed(0)} s. ` +
     `autocannon, ${CONNECTIONS} keep-alive connections, ${rounds} interleaved round(s) of ${seconds} s per cell; each server in its own process; the load generator shares the machine. ` +
-    `Ratios are medians over rounds of adjacent runs. server cores = CPU seconds of the server process (all threads) per second, main thread in brackets; idle = the machine's idle share during the run. ` +
+    `Ratios are medians over rounds of adjacent runs. server cores = CPU seconds of the server process (all threads) per second, main thread in brackets; req per server CPU-s = req/s / server cores (what a request costs the server, whatever share of a busy machine it got); idle = the machine's idle share during the run. ` +
     `Other processes on the machine (other work) show as less idle and move absolute numbers; compare the ratios${o.quick ? ' (--quick: rough numbers)' : ''}.`;
   const loneNote = `Lone request p50 (one connection per server, one request at a time, servers interleaved in blocks of 10 after a 15 ms pause; distinct tokens, our cache off; ${loneN} requests each, timed by the client).`;
   return {
@@ -415,6 +418,11 @@ function fmtInt(n: number): string {
 
 function cores(runs: readonly Run[]): string {
   return `${median(runs.map((x) => x.serverCores)).toFixed(2)} (${median(runs.map((x) => x.serverMainCores)).toFixed(2)})`;
+}
+
+/** Requests per CPU-second of the server process: its efficiency, whatever share of the machine it got. */
+function perCpu(runs: readonly Run[]): string {
+  return fmtInt(median(runs.map((x) => x.rps / Math.max(1e-9, x.serverCores))));
 }
 
 function pct(runs: readonly Run[]): string {
