@@ -108,6 +108,8 @@ export class VerifiedSignatureCache {
 
   /** The entry of this exact token, if any (no counting, no reordering). */
   peek(token: string): CacheEntry | undefined {
+    // Called before the token is checked: a caller may pass anything.
+    if (typeof token !== 'string') return undefined;
     const node = this.#entries.get(slotOf(token));
     return node !== undefined && node.token === token ? node : undefined;
   }
