@@ -6,6 +6,8 @@
 const LAYERS = [
   ['errors', '^src/(errors|option-checks)\\.ts$'],
   ['jose', '^src/jose/'],
+  // Where signature checks run (calling thread, worker thread, threadpool): calls jose/signature.
+  ['concurrency', '^src/concurrency/'],
   ['keys', '^src/keys/'],
   ['cache', '^src/cache/'],
   ['claims', '^src/claims/'],
@@ -55,7 +57,7 @@ module.exports = {
       from: {
         path: '^src/',
         pathNot:
-          '^src/(index\\.ts|jose/(dispatch|worker-lane|signature|node-platform)\\.ts|adapters/(express|fastify)\\.ts|cli/|inspector/|server/|report/|demo/)',
+          '^src/(index\\.ts|jose/signature\\.ts|concurrency/(dispatch|worker-lane|node-platform)\\.ts|adapters/(express|fastify)\\.ts|cli/|inspector/|server/|report/|demo/)',
       },
       to: { dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
     },

@@ -13,6 +13,7 @@ import { runReplayDpopBench } from './replay-dpop.js';
 import { runCacheBench } from './cache.js';
 import { runRuntimeBench } from './runtimes.js';
 import { runGatewayBench } from './gateway.js';
+import { runHttpLoadBench } from './http-load.js';
 
 /**
  * `npm run bench`: oidc-verifier against raw node:crypto and the Node.js peers, in one process,
@@ -143,6 +144,13 @@ async function main(): Promise<void> {
     const { table } = await runRuntimeBench({ quick: o.quick, markdown: o.markdown });
     done();
     console.log(`\n${h(3, 'Each runtime, as a ratio to jose there (bench/runtimes.ts)')}\n`);
+    console.log(table);
+  }
+
+  if (o.httpLoad) {
+    const { table } = await runHttpLoadBench({ quick: o.quick, markdown: o.markdown, progress });
+    done();
+    console.log(`\n${h(3, 'Real servers under HTTP load, against the peers (bench/http-load.ts)')}\n`);
     console.log(table);
   }
 

@@ -3,7 +3,7 @@
  * The public API is src/api.ts; this entry (Node.js, Deno, Bun) installs node:crypto first.
  * @packageDocumentation
  */
-import { installNodeCrypto } from './jose/node-platform.js';
+import { installNodeCrypto } from './concurrency/node-platform.js';
 import { createVerifier as createApiVerifier, type Verifier } from './http/request-verifier.js';
 import type { VerifierOptions } from './options.js';
 

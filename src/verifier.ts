@@ -195,7 +195,7 @@ export class OidcVerifier implements TokenVerifier {
     if (node === undefined || !backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
       return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options));
     }
-    if (node.runInline()) {
+    if (node.claimInlineSlot()) {
       try {
         return Promise.resolve(this.#checked(p, keys, node.verifyWithKeys(p.spec, keys, signingInput, signature), profile, options));
       } catch (err) {

@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly cache: boolean;
   /** Run bench/runtimes.ts: throughput vs jose on Node, Deno, Bun and workerd. */
   readonly runtimes: boolean;
+  /** Run bench/http-load.ts: real servers in child processes under autocannon, against the peers. */
+  readonly httpLoad: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -46,6 +48,8 @@ const USAGE = `usage: npm run bench -- [options]
   --no-cache          skip bench/cache.ts
   --runtimes          run bench/runtimes.ts: ratio to jose on Node, Deno, Bun and workerd (default; shorter with --quick)
   --no-runtimes       skip bench/runtimes.ts
+  --http-load         run bench/http-load.ts: servers in child processes under autocannon, vs the peers (default; shorter with --quick)
+  --no-http-load      skip bench/http-load.ts
   --help`;
 
 function intArg(name: string, raw: string | undefined, min: number): number {
@@ -69,6 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   let requests = true;
   let cache = true;
   let runtimes = true;
+  let httpLoad = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -134,6 +139,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--no-runtimes':
         runtimes = false;
         break;
+      case '--http-load':
+        httpLoad = true;
+        break;
+      case '--no-http-load':
+        httpLoad = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -141,7 +152,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests, cache, runtimes };
+  return { algs, rounds, pairs, sliceMs, poolSize, inFlight, memoryTokens, markdown, remote, quick, requests, cache, runtimes, httpLoad };
 }
 
 export { USAGE };

@@ -9,7 +9,7 @@
  * });
  * @packageDocumentation
  */
-import '../jose/node-platform.js';
+import '../concurrency/node-platform.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Verifier } from '../http/request-verifier.js';
 import { checkRequestOptions, type VerifiedRequest, type VerifyRequestOptions } from '../http/verify-request.js';

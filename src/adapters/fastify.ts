@@ -10,7 +10,7 @@
  *   ({ sub: request.auth?.payload.sub }));
  * @packageDocumentation
  */
-import '../jose/node-platform.js';
+import '../concurrency/node-platform.js';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { Verifier } from '../http/request-verifier.js';
 import type { PlainRequest } from '../http/http-request.js';

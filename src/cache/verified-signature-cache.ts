@@ -61,21 +61,38 @@ export interface CacheEntry {
 /** An entry in the recency list (most recent at `head`). */
 interface Node extends CacheEntry {
   readonly token: string;
+  /** Its key in the Map: see {@link slotOf}. */
+  readonly slot: number;
   newer: Node | undefined;
   older: Node | undefined;
 }
 
 /**
+ * Where a token lives in the Map: a 30-bit number folded from its last 12 characters (the end of
+ * the signature, 72 bits of it), not the token itself. Every token reaches the verifier as a new
+ * string, and a Map lookup by string hashes the whole key: about 1 µs for a 600-character token.
+ * The entry found is only used if its token is the exact same string (`===`), so two tokens sharing
+ * a slot never stand for each other: the later one just takes the slot (with 10,000 entries, about
+ * one pair in 20 runs shares one by chance; a signature cannot be chosen to aim at another's slot).
+ */
+export function slotOf(token: string): number {
+  let h = 0;
+  for (let i = Math.max(0, token.length - 12); i < token.length; i++) h = (Math.imul(h, 31) + token.charCodeAt(i)) | 0;
+  // A small integer (V8 Smi): hashed and stored without allocating.
+  return h & 0x3fffffff;
+}
+
+/**
  * The verifier's cache of signatures already verified: the exact token string -> the key that
- * verified it. A Map for lookup and a doubly linked list for recency (not the Map's own order:
- * after many deletions, finding a Map's first live entry walks over the deleted slots), so a
- * lookup, a hit and an eviction are O(1). Only tokens that passed every check are added; a hit
+ * verified it. A Map for lookup (by {@link slotOf}, then the exact token compared) and a doubly
+ * linked list for recency (not the Map's own order: after many deletions, finding a Map's first
+ * live entry walks over the deleted slots), so a lookup, a hit and an eviction are O(1). Only tokens that passed every check are added; a hit
  * only skips the signature check, and only while the key source still offers that very key.
  */
 export class VerifiedSignatureCache {
   readonly maxEntries: number;
   readonly maxBytes: number;
-  readonly #entries = new Map<string, Node>();
+  readonly #entries = new Map<number, Node>();
   /** Most and least recently used. */
   #head: Node | undefined;
   #tail: Node | undefined;
@@ -91,7 +108,10 @@ export class VerifiedSignatureCache {
 
   /** The entry of this exact token, if any (no counting, no reordering). */
   peek(token: string): CacheEntry | undefined {
-    return this.#entries.get(token);
+    // Called before the token is checked: a caller may pass anything.
+    if (typeof token !== 'string') return undefined;
+    const node = this.#entries.get(slotOf(token));
+    return node !== undefined && node.token === token ? node : undefined;
   }
 
   /**
@@ -111,7 +131,7 @@ export class VerifiedSignatureCache {
       if (i >= 0) {
         this.#hits++;
         const node = entry as Node;
-        if (this.#head !== node && this.#entries.get(token) === node) {
+        if (this.#head !== node && this.#entries.get(node.slot) === node) {
           this.#unlink(node);
           this.#pushHead(node);
         }
@@ -119,7 +139,7 @@ export class VerifiedSignatureCache {
       }
     }
     this.#misses++;
-    this.#remove(token, entry);
+    this.#remove(entry as Node);
     return -1;
   }
 
@@ -132,11 +152,14 @@ export class VerifiedSignatureCache {
   add(token: string, key: KeyHolder, expiresAt: number, header: JoseHeader, now: number): void {
     const bytes = entryBytes(token);
     if (bytes > this.maxBytes || !(expiresAt > now)) return;
-    const old = this.#entries.get(token);
-    if (old !== undefined) this.#remove(token, old);
+    const slot = slotOf(token);
+    // The same token verified twice at once, or another token in its slot: the newer one stays.
+    const old = this.#entries.get(slot);
+    if (old !== undefined) this.#remove(old);
     const payloadStart = token.indexOf('.') + 1;
     const node: Node = {
       token,
+      slot,
       key,
       expiresAt,
       bytes,
@@ -146,15 +169,15 @@ export class VerifiedSignatureCache {
       newer: undefined,
       older: undefined,
     };
-    this.#entries.set(token, node);
+    this.#entries.set(slot, node);
     this.#pushHead(node);
     this.#bytes += bytes;
     while (this.#tail !== undefined && (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes)) {
-      this.#remove(this.#tail.token, this.#tail);
+      this.#remove(this.#tail);
       this.#evictions++;
     }
     // Expired entries at the cold end go without counting as evictions (a cheap, bounded sweep).
-    for (let n = 0; n < 2 && this.#tail !== undefined && !(this.#tail.expiresAt > now); n++) this.#remove(this.#tail.token, this.#tail);
+    for (let n = 0; n < 2 && this.#tail !== undefined && !(this.#tail.expiresAt > now); n++) this.#remove(this.#tail);
   }
 
   /**
@@ -192,10 +215,9 @@ export class VerifiedSignatureCache {
     return { hits: this.#hits, misses: this.#misses, evictions: this.#evictions, entries: this.#entries.size, bytes: this.#bytes };
   }
 
-  #remove(token: string, entry: CacheEntry): void {
-    const node = entry as Node;
-    if (this.#entries.get(token) !== node) return;
-    this.#entries.delete(token);
+  #remove(node: Node): void {
+    if (this.#entries.get(node.slot) !== node) return;
+    this.#entries.delete(node.slot);
     this.#unlink(node);
     this.#bytes -= node.bytes;
   }
@@ -218,11 +240,11 @@ export class VerifiedSignatureCache {
 
   /** Moves the entries of each key in `moves` to its equal key, or drops them (undefined). */
   #rekey(moves: ReadonlyMap<KeyHolder, KeyHolder | undefined>): void {
-    for (const [token, e] of this.#entries) {
+    for (const e of this.#entries.values()) {
       if (!moves.has(e.key)) continue;
       const to = moves.get(e.key);
       if (to !== undefined) e.key = to;
-      else this.#remove(token, e);
+      else this.#remove(e);
     }
   }
 }

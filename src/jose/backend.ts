@@ -26,7 +26,7 @@ export interface SignatureBackend {
 }
 
 /**
- * What only node:crypto gives, installed by the Node entry (src/jose/node-platform.ts, imported by
+ * What only node:crypto gives, installed by the Node entry (src/concurrency/node-platform.ts, imported by
  * src/index.ts) so that nothing the edge entry reaches imports a `node:` module: keys held as
  * `KeyObject`s, `createHash`, and synchronous / threadpool / worker-lane signature checks. Without
  * it (the `workerd` / `worker` / `browser` entry) keys are held as their validated JWK members
@@ -42,8 +42,8 @@ export interface NodePlatform {
   importPublicKey(material: Readonly<Record<string, string>>): KeyObject;
   /** A secret KeyObject (HMAC with a client secret). */
   secretKey(bytes: Uint8Array): KeyObject;
-  /** Whether the next check should run on the calling thread (src/jose/dispatch.ts). */
-  runInline(): boolean;
+  /** Whether the next check should run on the calling thread (src/concurrency/dispatch.ts). */
+  claimInlineSlot(): boolean;
   /** Verifies on the calling thread, trying each key; the index that verified or -1. */
   verifyWithKeys(spec: AlgorithmSpec, keys: readonly KeyHolder[], data: Uint8Array, signature: Uint8Array): number;
   /** Verifies a check that arrived while others wait (worker lane or threadpool). */
@@ -201,7 +201,7 @@ export function useWebCrypto(runtime: string = detectRuntime()): void {
 
 /** Switches back to node:crypto with the gaps of this runtime (tests). Needs the Node platform. */
 export function useNodeCrypto(): void {
-  if (platform === undefined) throw new Error('the node:crypto platform is not installed (import src/jose/node-platform.ts)');
+  if (platform === undefined) throw new Error('the node:crypto platform is not installed (import src/concurrency/node-platform.ts)');
   current = nodeBackend();
 }
 

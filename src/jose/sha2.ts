@@ -5,7 +5,7 @@
  * (`at_hash` / `c_hash` / `s_hash`, JWK thumbprints, replay and cache keys, DPoP `ath`). They hash
  * public values (tokens, keys) or, for the DPoP nonce MAC, a configured secret; SHA-2 has no
  * secret-dependent branches or table lookups. On Node, Deno and Bun node:crypto's `createHash`
- * is used instead (src/jose/node-platform.ts). Checked against node:crypto in test/jose/sha2.test.ts.
+ * is used instead (src/concurrency/node-platform.ts). Checked against node:crypto in test/jose/sha2.test.ts.
  */
 
 const K256 = new Uint32Array([

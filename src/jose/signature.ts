@@ -4,7 +4,7 @@ import { PSS_PADDING, type AlgorithmSpec } from './algorithms.js';
 /**
  * Where signature primitives are called: node:crypto (OpenSSL). Kept small so another backend
  * (WebCrypto for edge runtimes) can replace it without touching the layers above. The worker
- * thread of worker-lane.ts runs its own copy of the asymmetric verify call (a worker cannot import
+ * thread of concurrency/worker-lane.ts runs its own copy of the asymmetric verify call (a worker cannot import
  * this module's closures); `shapeOk` runs before anything is sent there.
  */
 

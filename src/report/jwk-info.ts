@@ -1,4 +1,4 @@
-import '../jose/node-platform.js';
+import '../concurrency/node-platform.js';
 import { X509Certificate, createHash } from 'node:crypto';
 import { importJwk } from '../keys/jwk.js';
 import { isoSeconds } from './time.js';

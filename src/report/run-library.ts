@@ -1,4 +1,4 @@
-import '../jose/node-platform.js';
+import '../concurrency/node-platform.js';
 import { VerifyError } from '../errors.js';
 import type { IdTokenCheckOptions } from '../claims/id-token.js';
 import type { Algorithm } from '../jose/algorithms.js';

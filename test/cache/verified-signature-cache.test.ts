@@ -5,7 +5,7 @@ import { createVerifier, type Verifier } from '../../src/index.js';
 import { VerifyError } from '../../src/errors.js';
 import { importJwk, type VerificationKey } from '../../src/keys/jwk.js';
 import type { KeySource } from '../../src/keys/key-source.js';
-import { SIGNATURE_CACHE_DEFAULTS, entryBytes } from '../../src/cache/verified-signature-cache.js';
+import { SIGNATURE_CACHE_DEFAULTS, VerifiedSignatureCache, entryBytes, slotOf } from '../../src/cache/verified-signature-cache.js';
 import { makeIssuer, type TestIssuer } from '../support/sign.js';
 import { clock, json, jwks, makeKey, rejectsWith, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
 
@@ -38,6 +38,12 @@ function countingSource(issuer: TestIssuer): { source: KeySource; checks: () => 
     },
   };
   return { source: { synchronous: true, getKeys: () => [counted] }, checks: () => checks };
+}
+
+function importedKey(): VerificationKey['keyObject'] {
+  const imported = importJwk(es.jwk, 0);
+  assert.ok('key' in imported);
+  return imported.key.keyObject;
 }
 
 function cacheStats(v: Verifier): { hits: number; misses: number; evictions: number; entries: number; bytes: number } {
@@ -139,6 +145,40 @@ describe('only successes are cached', () => {
     const last = token.at(-1) === 'A' ? 'Q' : 'A';
     await assert.rejects(v.verifyIdToken(token.slice(0, -1) + last), (e: unknown) => e instanceof VerifyError);
     assert.equal(checks(), 2);
+  });
+
+  test('a cached token’s signature on another payload (same last characters, the lookup slot) is checked in full and rejected', async () => {
+    const { source, checks } = countingSource(es);
+    const v = createVerifier({ issuer: ISS, audience: AUD, keySource: source, now: () => (T0 + 1) * 1000 });
+    const token = await es.sign(claims());
+    await v.verifyIdToken(token);
+    const [h, , sig] = token.split('.') as [string, string, string];
+    const forged = `${h}.${Buffer.from(JSON.stringify(claims({ sub: 'mallory' }))).toString('base64url')}.${sig}`;
+    assert.equal(slotOf(forged), slotOf(token));
+    await assert.rejects(v.verifyIdToken(forged), (e: unknown) => e instanceof VerifyError && e.code === 'ERR_SIGNATURE_INVALID');
+    assert.throws(
+      () => v.verifyIdTokenSync(forged),
+      (e: unknown) => e instanceof VerifyError && e.code === 'ERR_SIGNATURE_INVALID',
+    );
+    assert.equal(checks(), 3);
+    // The original still hits.
+    assert.equal((await v.verifyIdToken(token)).payload.sub, 'alice');
+    assert.equal(checks(), 3);
+  });
+
+  test('two valid tokens in one slot: each verifies as itself; the later one takes the slot', () => {
+    const cache = new VerifiedSignatureCache();
+    const key = { keyObject: importedKey() };
+    const a = `eyJhIjoxfQ.eyJiIjoxfQ.${'S'.repeat(40)}`;
+    const b = `eyJhIjoyfQ.eyJiIjoyfQ.${'S'.repeat(40)}`;
+    assert.equal(slotOf(a), slotOf(b));
+    cache.add(a, key, 2e12, { alg: 'ES256' }, 0);
+    assert.equal(cache.peek(b), undefined);
+    assert.equal(cache.peek(a)?.payloadStart, 11);
+    cache.add(b, key, 2e12, { alg: 'ES256' }, 0);
+    assert.equal(cache.peek(a), undefined);
+    assert.equal(cache.confirm(b, cache.peek(b)!, [key], 0), 0);
+    assert.deepEqual(cache.stats(), { hits: 1, misses: 0, evictions: 0, entries: 1, bytes: entryBytes(b) });
   });
 });
 

@@ -9,7 +9,7 @@
  *   pinned table, so a missing group or an emptied file can never pass silently.
  */
 // The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
-import '../../src/jose/node-platform.js';
+import '../../src/concurrency/node-platform.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, type KeyObject } from 'node:crypto';
@@ -17,8 +17,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { ALGORITHMS, MIN_RSA_BITS, type AlgorithmSpec, type AsymmetricAlgorithm } from '../../src/jose/algorithms.js';
 import { verifySignature, verifySignatureAsync } from '../../src/jose/signature.js';
 import { importJwk } from '../../src/keys/jwk.js';
-import { workerKeyIds } from '../../src/jose/dispatch.js';
-import { WorkerLane, type LaneItem } from '../../src/jose/worker-lane.js';
+import { workerKeyIds } from '../../src/concurrency/dispatch.js';
+import { WorkerLane, type LaneItem } from '../../src/concurrency/worker-lane.js';
 
 const DIR = new URL('../fixtures/wycheproof/', import.meta.url);
 
@@ -221,7 +221,7 @@ function verifyAsync(spec: AlgorithmSpec, key: KeyObject, msg: Buffer, sig: Buff
   return new Promise((resolve) => verifySignatureAsync(spec, key, msg, sig, resolve));
 }
 
-// The worker thread that takes piled-up checks (src/jose/worker-lane.ts) verifies with its own
+// The worker thread that takes piled-up checks (src/concurrency/worker-lane.ts) verifies with its own
 // code: every vector goes through it too, in packed batches as the dispatcher sends them.
 let lane: WorkerLane<LaneItem> | undefined;
 let laneFailed = false;

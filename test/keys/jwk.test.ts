@@ -2,7 +2,7 @@
  * importJwk: which JWKs become verification keys, for which algorithms, and why others are refused.
  */
 // The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
-import '../../src/jose/node-platform.js';
+import '../../src/concurrency/node-platform.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../../src/keys/jwk.js';

@@ -3,7 +3,7 @@
  * at a time, and the explanation of a miss is built once per key set, not once per token.
  */
 // The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
-import '../../src/jose/node-platform.js';
+import '../../src/concurrency/node-platform.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshKeyPair } from '../support/fresh-key-pair.js';

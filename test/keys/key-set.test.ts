@@ -3,7 +3,7 @@
  * explained.
  */
 // The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
-import '../../src/jose/node-platform.js';
+import '../../src/concurrency/node-platform.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyNotFoundError, VerifyError } from '../../src/errors.js';

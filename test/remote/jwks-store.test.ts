@@ -3,7 +3,7 @@
 // expired one is revalidated, and served under stale-if-error when the endpoint fails; a broken
 // store is ignored.
 // The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
-import '../../src/jose/node-platform.js';
+import '../../src/concurrency/node-platform.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteKeySource } from '../../src/remote/remote-key-source.js';

@@ -1,5 +1,5 @@
 // The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
-import '../../src/jose/node-platform.js';
+import '../../src/concurrency/node-platform.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

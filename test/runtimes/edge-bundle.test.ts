@@ -34,7 +34,7 @@ for (const entry of ['src/edge.ts', 'src/adapters/hono-edge.ts']) {
       for (const f of ['src/keys/jwk.ts', 'src/jose/webcrypto.ts', 'src/jose/sha2.ts'])
         assert.ok(inputs.includes(f), `${f} is in the bundle`);
     }
-    for (const f of ['src/jose/dispatch.ts', 'src/jose/worker-lane.ts', 'src/jose/signature.ts', 'src/jose/node-platform.ts']) {
+    for (const f of ['src/jose/dispatch.ts', 'src/jose/worker-lane.ts', 'src/jose/signature.ts', 'src/concurrency/node-platform.ts']) {
       assert.ok(!inputs.includes(f), `${f} is Node-only`);
     }
   });

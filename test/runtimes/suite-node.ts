@@ -4,7 +4,7 @@
  * `node:` module and runs in workerd without nodejs_compat and in a browser.
  */
 import { createPublicKey } from 'node:crypto';
-import { installNodeCrypto } from '../../src/jose/node-platform.js';
+import { installNodeCrypto } from '../../src/concurrency/node-platform.js';
 import { verifySignature, verifySignatureAsync } from '../../src/jose/signature.js';
 import type { NodeHooks } from './suite.js';
 

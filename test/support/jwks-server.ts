@@ -1,7 +1,7 @@
 // Shared fixtures for the remote-layer tests: a real node:http server on 127.0.0.1 that counts
 // requests per path, keys made with jose, and a minimal signature check over a KeySource.
 // The Node entry's node:crypto platform (KeyObjects): these tests import internals, not src/index.ts.
-import '../../src/jose/node-platform.js';
+import '../../src/concurrency/node-platform.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, type JWK } from 'jose';

@@ -1,20 +1,22 @@
 import type { KeyObject } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 // The module's own setImmediate: test runners' fake timers replace the global one, and queued
 // checks must not wait for a fake clock.
 import { setImmediate } from 'node:timers';
-import type { AlgorithmSpec } from './algorithms.js';
-import { shapeOk, verifySignature, verifySignatureAsync } from './signature.js';
+import type { AlgorithmSpec } from '../jose/algorithms.js';
+import { shapeOk, verifySignature, verifySignatureAsync } from '../jose/signature.js';
 import { MAX_KEYS, SKIP_KEY, WorkerLane, type LaneItem } from './worker-lane.js';
 
 /**
- * Adaptive dispatch of signature checks. A lone verification runs on the calling thread: any
- * hand-off costs more than it saves. When verifications pile up (a second one starts before the
- * microtask queue drains, or some are already waiting), they are queued: each event-loop turn
- * sends up to half of the queue to one worker thread in a packed batch and verifies a few on the
- * main thread, so both cores verify and the main thread still parses and checks claims. Until the
- * worker is online, if it fails, or when a verifier opts out, piled-up checks go to the libuv
- * threadpool instead.
+ * Adaptive dispatch of signature checks, decided by load. A lone verification in an idle process
+ * runs on the calling thread: any hand-off costs more than it saves. Checks are queued instead when
+ * they pile up (a second one starts before the microtask queue drains, or some are already
+ * waiting) or when the main thread is busy (its event-loop utilisation over the last few
+ * milliseconds is high: an HTTP server under load, where each request verifies alone in its own
+ * turn). Each event-loop turn sends up to half of the queue to one worker thread in a packed batch
+ * and verifies a few on the main thread, so both cores verify and the main thread keeps parsing
+ * requests and checking claims. Until the worker is online, if it fails, or when a verifier opts
+ * out, queued checks go to the libuv threadpool instead.
  */
 
 /** Anything that carries an imported key (a VerificationKey, or a wrapped HMAC secret). */
@@ -51,20 +53,88 @@ let laneUnavailable = false;
 let queue: Job[] = [];
 let head = 0;
 let flushScheduled = false;
-/** Piled-up checks by where they ran (tests read these to know each path was taken). */
-const counts = { worker: 0, main: 0, pool: 0 };
+/** Checks by where they ran (tests read these to know each path was taken). */
+const counts = { inline: 0, worker: 0, main: 0, pool: 0 };
+
+/** Event-loop utilisation is sampled at most this often (ms), by the calls themselves: no timer. */
+const SAMPLE_MS = 10;
+/** Above this utilisation the main thread counts as busy and checks are queued... */
+const BUSY_ABOVE = 0.8;
+/** ...until it falls below this one (hysteresis: offloading itself lowers the utilisation). */
+const IDLE_BELOW = 0.5;
+
+let busy = false;
+let lastSampleAt = -Infinity;
+let lastElu: EventLoopUtilization | undefined;
+/** Utilisation since the previous sample; the first sample only sets the baseline (start-up is all busy). */
+const realSampleLoad = (): number => {
+  const elu = performance.eventLoopUtilization();
+  const prev = lastElu;
+  lastElu = elu;
+  return prev === undefined ? 0 : performance.eventLoopUtilization(elu, prev).utilization;
+};
+/** Tests replace the sampler to drive the decision without real load. */
+let sampleLoad = realSampleLoad;
+
+/** What the dispatch decision looks at; see {@link decideInline}. */
+export interface LoadState {
+  /** Checks on the libuv threadpool now. */
+  readonly onPool: number;
+  /** A check already ran inline in this tick (microtask turn). */
+  readonly startedThisTick: boolean;
+  /** Checks queued or held by the worker. */
+  readonly waiting: number;
+  /** The main thread was busy at the last sample (utilisation above the busy mark, with hysteresis). */
+  readonly busy: boolean;
+}
 
 /**
- * Whether the next signature check should run on the calling thread. A sequential caller awaits
- * each result, so the microtask that ends the "tick" runs before its next call; callers that start
- * several verifications at once hit the mark and are spread over the worker and the pool.
+ * The pure decision: true runs the check inline. The threadpool's bound wins over everything (no
+ * unbounded pile of jobs); then anything waiting, a second start in one tick or a busy main thread
+ * queue it; an idle process verifies inline at the lowest latency.
  */
-export function runInline(): boolean {
-  if (onPool >= POOL_LIMIT) return true;
-  if (onPool > 0 || startedThisTick || head < queue.length || (lane !== undefined && lane.pending > 0)) return false;
-  startedThisTick = true;
-  void settled.then(endTick);
-  return true;
+export function decideInline(s: LoadState): boolean {
+  if (s.onPool >= POOL_LIMIT) return true;
+  return !(s.onPool > 0 || s.startedThisTick || s.waiting > 0 || s.busy);
+}
+
+/** Whether the main thread is busy, from a utilisation sample and the previous answer. */
+export function nextBusy(wasBusy: boolean, utilisation: number): boolean {
+  return wasBusy ? utilisation >= IDLE_BELOW : utilisation > BUSY_ABOVE;
+}
+
+function mainThreadBusy(): boolean {
+  const t = performance.now();
+  if (t - lastSampleAt >= SAMPLE_MS) {
+    lastSampleAt = t;
+    busy = nextBusy(busy, sampleLoad());
+  }
+  return busy;
+}
+
+/**
+ * Decides where the next signature check runs, and claims the slot: true means "verify it now, on
+ * the calling thread" and marks this tick as used, so a second call in the same tick gets false
+ * (queue it with {@link verifyPiledUp}). A sequential caller in an idle process awaits each result,
+ * so the microtask that ends the "tick" runs before its next call; callers that start several
+ * verifications at once, and any caller while the main thread is busy, are spread over the worker
+ * and the main thread.
+ */
+export function claimInlineSlot(): boolean {
+  const inline = decideInline({
+    onPool,
+    startedThisTick,
+    waiting: queue.length - head + (lane !== undefined ? lane.pending : 0),
+    busy: mainThreadBusy(),
+  });
+  if (inline) {
+    counts.inline++;
+    if (!startedThisTick) {
+      startedThisTick = true;
+      void settled.then(endTick);
+    }
+  }
+  return inline;
 }
 
 /** Verifies on the calling thread, trying each key; returns the index that verified or -1. */
@@ -144,7 +214,12 @@ function scheduleFlush(): void {
 function flush(): void {
   flushScheduled = false;
   const l = lane;
-  if (l !== undefined && l.ready) {
+  // A lone check with nothing else waiting: the main thread was busy, but not with work that could
+  // run beside this check (a caller awaiting one verification after another in a tight loop).
+  // Verify it here and stay inline until the next sample.
+  const alone = queue.length - head === 1 && onPool === 0 && (l === undefined || l.pending === 0);
+  if (alone) busy = false;
+  else if (l !== undefined && l.ready) {
     const n = Math.min(WORKER_DEPTH - l.pending, Math.ceil((queue.length - head) / 2));
     if (n > 0) {
       const batch = queue.slice(head, head + n);
@@ -191,5 +266,12 @@ export const dispatchInternals = {
   forgetWorker: (): void => {
     lane = undefined;
   },
-  counts: (): { worker: number; main: number; pool: number } => ({ ...counts }),
+  counts: (): { inline: number; worker: number; main: number; pool: number } => ({ ...counts }),
+  /** Replaces the utilisation sampler (undefined: the real one) and forgets the last sample. */
+  sampleLoadWith: (f: (() => number) | undefined): void => {
+    sampleLoad = f ?? realSampleLoad;
+    lastSampleAt = -Infinity;
+    lastElu = undefined;
+    busy = false;
+  },
 };

@@ -5,8 +5,8 @@
  * `node:` import (test/runtimes/edge-bundle.test.ts, and the `edge-no-node` depcruise rule).
  */
 import { createHash, createHmac, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { installNodePlatform, nodePlatform, type KeyHolder, type NodePlatform } from './backend.js';
-import { runInline, verifyPiledUp, verifyWithKeys, type KeyHolder as NodeKeyHolder } from './dispatch.js';
+import { installNodePlatform, nodePlatform, type KeyHolder, type NodePlatform } from '../jose/backend.js';
+import { claimInlineSlot, verifyPiledUp, verifyWithKeys, type KeyHolder as NodeKeyHolder } from './dispatch.js';
 
 // On this platform every key holder carries its KeyObject (keys/jwk.ts and issuers.ts create it).
 const withKeyObjects = (keys: readonly KeyHolder[]): readonly NodeKeyHolder[] => keys as readonly NodeKeyHolder[];
@@ -24,7 +24,7 @@ const platform: NodePlatform = {
     return createPublicKey({ key: key.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' });
   },
   secretKey: (bytes) => createSecretKey(bytes),
-  runInline,
+  claimInlineSlot,
   verifyWithKeys: (spec, keys, data, signature) => verifyWithKeys(spec, withKeyObjects(keys), data, signature),
   verifyPiledUp: (spec, keys, data, signature, done, useWorker) =>
     verifyPiledUp(spec, withKeyObjects(keys), data, signature, done, useWorker),

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
-import { PSS_PADDING, type AlgorithmSpec } from './algorithms.js';
+import { PSS_PADDING, type AlgorithmSpec } from '../jose/algorithms.js';
 
 /**
  * One worker thread that checks signatures in packed batches. Against the libuv threadpool (four
@@ -84,7 +84,6 @@ export class WorkerLane<T extends LaneItem = LaneItem> {
   /** `onIdle`: a batch came back (the caller may send more); `onFail`: items the worker never answered. */
   constructor(onIdle: () => void, onFail: (orphans: T[]) => void) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.#worker.unref();
     this.#dropped = new FinalizationRegistry((id) => {
       if (!this.#dead) this.#worker.postMessage({ type: 'drop', id });
     });
@@ -114,6 +113,9 @@ export class WorkerLane<T extends LaneItem = LaneItem> {
     };
     this.#worker.on('error', fail);
     this.#worker.on('exit', fail);
+    // After the listeners: adding a 'message' listener refs the worker's port again, and a worker
+    // that never took a batch (a burst that ended before it came online) then held the process open.
+    this.#worker.unref();
   }
 
   /** Ready to take batches: started and not failed. */

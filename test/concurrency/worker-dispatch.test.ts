@@ -1,9 +1,9 @@
-import { describe, it, before, mock } from 'node:test';
+import { describe, it, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createVerifier, VerifyError, type Verifier } from '../../src/index.js';
-import { dispatchInternals } from '../../src/jose/dispatch.js';
+import { decideInline, dispatchInternals, nextBusy } from '../../src/concurrency/dispatch.js';
 import { AUDIENCE, ISSUER, NOW_MS, idTokenClaims, makeIssuer, type SigningAlgorithm, type TestIssuer } from '../support/sign.js';
 
 /**
@@ -62,7 +62,12 @@ async function workerOnline(): Promise<void> {
 }
 
 describe('piled-up verifications: worker thread + main thread', () => {
-  before(workerOnline);
+  before(async () => {
+    // These tests pile up by starting many at once; the load sample must not add its own say.
+    dispatchInternals.sampleLoadWith(() => 0);
+    await workerOnline();
+  });
+  after(() => dispatchInternals.sampleLoadWith(undefined));
 
   for (const alg of ALGS) {
     it(`${alg}: 48 at once, valid and tampered, same outcomes as the synchronous path`, async () => {
@@ -195,14 +200,147 @@ describe('piled-up verifications: worker thread + main thread', () => {
     assert.ok(dispatchInternals.counts().worker > again.worker);
   });
 
-  it('the process exits by itself after a burst: an idle worker holds nothing open', () => {
+  /** Runs test/fixtures/worker-exit.ts; a child still running after 30 s is killed and fails the test. */
+  function burstInChild(mode: 'warm' | 'cold'): { valid: number; invalid: number; worker: number; pool: number } {
     const script = fileURLToPath(new URL('../fixtures/worker-exit.ts', import.meta.url));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
-    assert.equal(r.error, undefined, String(r.error));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, mode], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+    assert.equal(r.error, undefined, `the child did not exit by itself within 30 s: ${String(r.error)}`);
     assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}\n${r.stderr}`);
-    const out = JSON.parse(r.stdout.trim()) as { valid: number; invalid: number; worker: number };
+    return JSON.parse(r.stdout.trim()) as { valid: number; invalid: number; worker: number; pool: number };
+  }
+
+  it('the process exits by itself after a burst: an idle worker holds nothing open', () => {
+    const out = burstInChild('warm');
     assert.equal(out.valid, 150);
     assert.equal(out.invalid, 50);
     assert.ok(out.worker > 0, 'the burst should have used the worker');
+  });
+
+  it('the process exits by itself after 64 piled up while the worker was still starting (it never took a batch)', () => {
+    const out = burstInChild('cold');
+    assert.equal(out.valid, 48);
+    assert.equal(out.invalid, 16);
+    assert.ok(out.pool > 0, 'the burst should have gone to the threadpool while the worker started');
+  });
+});
+
+describe('dispatch by load', () => {
+  const idle = { onPool: 0, startedThisTick: false, waiting: 0, busy: false };
+
+  it('the decision: inline only when idle, nothing waiting, first in its tick', () => {
+    assert.equal(decideInline(idle), true);
+    assert.equal(decideInline({ ...idle, busy: true }), false);
+    assert.equal(decideInline({ ...idle, startedThisTick: true }), false);
+    assert.equal(decideInline({ ...idle, waiting: 1 }), false);
+    assert.equal(decideInline({ ...idle, onPool: 1 }), false);
+    // The threadpool's bound wins: no unbounded pile of jobs, even when busy.
+    assert.equal(decideInline({ ...idle, onPool: 256, busy: true, waiting: 3 }), true);
+    assert.equal(decideInline({ ...idle, onPool: 255 }), false);
+  });
+
+  it('busy above 0.8 utilisation, idle again below 0.5 (hysteresis)', () => {
+    assert.equal(nextBusy(false, 0), false);
+    assert.equal(nextBusy(false, 0.8), false);
+    assert.equal(nextBusy(false, 0.81), true);
+    assert.equal(nextBusy(true, 0.79), true);
+    assert.equal(nextBusy(true, 0.5), true);
+    assert.equal(nextBusy(true, 0.49), false);
+  });
+
+  /** Starts each verification from its own macrotask, as an HTTP server's requests do. */
+  async function requestsInOneTurn(v: Verifier, tokens: readonly string[]): Promise<string[]> {
+    const started = tokens.map(
+      (t) =>
+        new Promise<string[]>((resolve, reject) => {
+          setImmediate(() => void outcomesAsync(v, [t]).then(resolve, reject));
+        }),
+    );
+    return (await Promise.all(started)).flat();
+  }
+
+  function spin(ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  }
+
+  it('a busy main thread (real event-loop utilisation): requests that each verify alone reach the worker, with the right outcomes', async () => {
+    await workerOnline();
+    const issuer = await makeIssuer('ES256');
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS, cache: false });
+    const tokens: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = await issuer.sign(idTokenClaims({ sub: `b${i}` }));
+      tokens.push(t, tamper(t));
+    }
+    const expected = tokens.map((t) => outcomeSync(v, t));
+    dispatchInternals.sampleLoadWith(undefined);
+    const before = dispatchInternals.counts();
+    for (let round = 0; round < 8; round++) {
+      spin(15); // the main thread is busy, as under a load of requests
+      assert.deepEqual(await requestsInOneTurn(v, tokens), expected);
+    }
+    const after = dispatchInternals.counts();
+    assert.ok(after.worker - before.worker >= 8, `the worker took ${after.worker - before.worker} (${JSON.stringify(after)})`);
+  });
+
+  it('an idle process: a lone verification stays inline (real utilisation sample)', async () => {
+    const issuer = await makeIssuer('ES256');
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS, cache: false });
+    const token = await issuer.sign(idTokenClaims());
+    dispatchInternals.sampleLoadWith(undefined);
+    await v.verifyIdToken(token); // the first sample sets the baseline
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 40)); // idle: the event loop waits
+      const before = dispatchInternals.counts();
+      await v.verifyIdToken(token);
+      const after = dispatchInternals.counts();
+      assert.deepEqual(after, { ...before, inline: before.inline + 1 });
+    }
+  });
+
+  it('injected samples: busy sends one-per-macrotask requests to the worker, idle keeps them inline', async () => {
+    await workerOnline();
+    const issuer = await makeIssuer('RS256');
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS, cache: false });
+    const tokens = await Promise.all(Array.from({ length: 16 }, (_, i) => issuer.sign(idTokenClaims({ sub: `i${i}` }))));
+    try {
+      dispatchInternals.sampleLoadWith(() => 0.1);
+      let before = dispatchInternals.counts();
+      assert.deepEqual(
+        await requestsInOneTurn(v, tokens),
+        tokens.map(() => 'ok'),
+      );
+      let after = dispatchInternals.counts();
+      assert.deepEqual(after, { ...before, inline: before.inline + 16 });
+
+      dispatchInternals.sampleLoadWith(() => 0.95);
+      before = dispatchInternals.counts();
+      assert.deepEqual(
+        await requestsInOneTurn(v, tokens),
+        tokens.map(() => 'ok'),
+      );
+      after = dispatchInternals.counts();
+      assert.equal(after.inline, before.inline, 'none should run inline while the main thread is busy');
+      assert.ok(after.worker > before.worker, JSON.stringify(after));
+    } finally {
+      dispatchInternals.sampleLoadWith(undefined);
+    }
+  });
+
+  it('busy, but a caller awaiting one verification after another: never a worker round trip per call', async () => {
+    const issuer = await makeIssuer('ES256');
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, now: () => NOW_MS, cache: false });
+    const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => issuer.sign(idTokenClaims({ sub: `s${i}` }))));
+    try {
+      dispatchInternals.sampleLoadWith(() => 1);
+      const before = dispatchInternals.counts();
+      for (const t of tokens) await v.verifyIdToken(t);
+      const after = dispatchInternals.counts();
+      assert.equal(after.worker, before.worker);
+      assert.equal(after.pool, before.pool);
+      assert.equal(after.inline + after.main - before.inline - before.main, 50);
+    } finally {
+      dispatchInternals.sampleLoadWith(undefined);
+    }
   });
 });
