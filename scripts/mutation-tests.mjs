@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Test command of `npm run test:mutation` (StrykerJS command runner). Stryker runs it once per
+// mutant with __STRYKER_ACTIVE_MUTANT__ set; the mutant's id is found in the instrumented source
+// (`stryMutAct_<ns>("<id>")`) and only the unit tests of that source file run, in one process,
+// stopping at the first failure. Without a mutant (the dry run) every listed test file runs.
+// Exit code 0: every test passed (the mutant survived).
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+
+const CLAIMS = [
+  'test/claims/rules.test.ts',
+  'test/claims/profiles.test.ts',
+  'test/claims/id-token.test.ts',
+  'test/claims/access-logout.test.ts',
+];
+const PARSE = ['test/jose/base64url.test.ts', 'test/jose/compact.test.ts'];
+const SIGNATURE = ['test/jose/signature.test.ts', 'test/jose/wycheproof.test.ts', 'test/verifier-algorithms.test.ts'];
+const KEYS = [
+  'test/keys/jwk.test.ts',
+  'test/keys/key-set.test.ts',
+  'test/keys/key-set-limits.test.ts',
+  'test/keys/custom-key-source.test.ts',
+];
+
+/** Source file (mutated) -> the test files that pin its rules. */
+const TESTS_BY_SOURCE = {
+  'src/claims/access-token.ts': CLAIMS,
+  'src/claims/hash-claim.ts': CLAIMS,
+  'src/claims/id-token.ts': CLAIMS,
+  'src/claims/logout-token.ts': CLAIMS,
+  'src/claims/rules.ts': CLAIMS,
+  'src/claims/token-profiles.ts': [...CLAIMS, 'test/verifier-algorithms.test.ts'],
+  'src/jose/algorithms.ts': ['test/jose/signature.test.ts', 'test/keys/jwk.test.ts', 'test/claims/profiles.test.ts', ...SIGNATURE],
+  'src/jose/base64url.ts': PARSE,
+  'src/jose/compact.ts': PARSE,
+  'src/jose/json.ts': PARSE,
+  'src/jose/signature.ts': SIGNATURE,
+  'src/keys/fitting-key-source.ts': KEYS,
+  'src/keys/import-verification-key.ts': KEYS,
+  'src/keys/jwk.ts': [...KEYS, 'test/verifier-algorithms.test.ts'],
+  'src/keys/key-set.ts': [...KEYS, 'test/attacks.test.ts'],
+};
+
+function sourceOf(id) {
+  const needle = new RegExp(`stryMutAct_[0-9a-z]+\\("${id}"\\)`);
+  for (const src of Object.keys(TESTS_BY_SOURCE)) if (needle.test(readFileSync(src, 'utf8'))) return src;
+  return undefined;
+}
+
+if (process.argv[2] === '--run') {
+  // Child: import the test files in order; node:test runs them in this process.
+  for (const f of process.argv.slice(3)) await import(pathToFileURL(f).href);
+} else {
+  const id = process.env.__STRYKER_ACTIVE_MUTANT__;
+  const src = id === undefined ? undefined : sourceOf(id);
+  if (id !== undefined && src === undefined) {
+    console.error(`mutation-tests: mutant ${id} is in no listed source file`);
+    process.exit(2);
+  }
+  const files = [...new Set(src === undefined ? Object.values(TESTS_BY_SOURCE).flat() : TESTS_BY_SOURCE[src])];
+  const reporter = id === undefined ? 'spec' : './scripts/mutation-bail-reporter.mjs';
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', `--test-reporter=${reporter}`, 'scripts/mutation-tests.mjs', '--run', ...files],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(res.status ?? 1);
+}
