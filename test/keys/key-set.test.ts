@@ -252,6 +252,47 @@ describe('KeySet.select', () => {
     assert.deepEqual(kids(set.select(h({ alg: 'ES256', 'x5t#S256': 'whatever' }), 'ES256')), ['a']);
   });
 
+  test('thumbprint selection when only some keys carry one: keys without it are not candidates', () => {
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'plain' },
+        { ...P256b, kid: 's256', 'x5t#S256': 'B256' },
+        { ...P256, kid: 'sha1', x5t: 'S1' },
+      ],
+    });
+    assert.deepEqual(kids(set.select(h({ alg: 'ES256', 'x5t#S256': 'B256' }), 'ES256')), ['s256']);
+    assert.deepEqual(kids(set.select(h({ alg: 'ES256', x5t: 'S1' }), 'ES256')), ['sha1']);
+    // x5t#S256 first: with no key of that thumbprint, the header's x5t is not consulted.
+    const miss = set.select(h({ alg: 'ES256', 'x5t#S256': 'C256', x5t: 'S1' }), 'ES256');
+    assert.equal(miss.keys, undefined);
+    assert.deepEqual(miss.rejections, [
+      { index: 0, kid: 'plain', reason: 'x5t#S256 differs' },
+      { index: 1, kid: 's256', reason: 'x5t#S256 differs' },
+      { index: 2, kid: 'sha1', reason: 'x5t#S256 differs' },
+    ]);
+    const miss1 = set.select(h({ alg: 'ES256', x5t: 'S2' }), 'ES256');
+    assert.deepEqual(
+      miss1.rejections?.map((r) => r.reason),
+      ['x5t differs', 'x5t differs', 'x5t differs'],
+    );
+    // The matching key must still fit the alg.
+    const unfit = set.select(h({ alg: 'ES384', x5t: 'S1' }), 'ES384');
+    assert.deepEqual(unfit.rejections, [
+      { index: 0, kid: 'plain', reason: 'x5t differs' },
+      { index: 1, kid: 's256', reason: 'x5t differs' },
+      { index: 2, kid: 'sha1', reason: 'kty EC crv P-256 cannot verify ES384' },
+    ]);
+    // Keys carrying only x5t: a header x5t#S256 falls through to the header's x5t.
+    const sha1Only = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'a', x5t: 'S1' },
+        { ...P256b, kid: 'b' },
+      ],
+    });
+    assert.deepEqual(kids(sha1Only.select(h({ alg: 'ES256', 'x5t#S256': 'B256', x5t: 'S1' }), 'ES256')), ['a']);
+    assert.deepEqual(kids(sha1Only.select(h({ alg: 'ES256', 'x5t#S256': 'B256' }), 'ES256')), ['a', 'b']);
+  });
+
   test(`no kid, no thumbprint: keys fitting the alg, at most ${MAX_UNNAMED_CANDIDATES}`, async () => {
     const keys = [
       { ...(await rsa()), kid: 'r' },
