@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Test command of `npm run test:mutation` (StrykerJS command runner). Stryker runs it once per
 // mutant with __STRYKER_ACTIVE_MUTANT__ set; the mutant's id is found in the instrumented source
-// (`stryMutAct_<ns>("<id>")`) and only the unit tests of that source file run, in one process,
-// stopping at the first failure. Without a mutant (the dry run) every listed test file runs.
+// (`stryMutAct_<ns>("<id>")`) and only the unit tests of that source file run, in this process
+// (started as `node --import tsx --test-reporter=./scripts/mutation-bail-reporter.mjs`), stopping
+// at the first failure. Without a mutant (the dry run) every listed test file runs.
 // Exit code 0: every test passed (the mutant survived).
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 const CLAIMS = ['test/claims/rules.test.ts', 'test/claims/profiles.test.ts'];
@@ -44,24 +44,13 @@ function sourceOf(id) {
   return undefined;
 }
 
-if (process.argv[2] === '--run') {
-  // Child: import the test files in order; node:test runs them in this process.
-  for (const f of process.argv.slice(3)) await import(pathToFileURL(f).href);
-} else {
-  const id = process.env.__STRYKER_ACTIVE_MUTANT__;
-  const src = id === undefined ? undefined : sourceOf(id);
-  if (id !== undefined && src === undefined) {
-    console.error(`mutation-tests: mutant ${id} is in no listed source file`);
-    process.exit(2);
-  }
-  const files = [...new Set(src === undefined ? Object.values(TESTS_BY_SOURCE).flat() : TESTS_BY_SOURCE[src])];
-  const reporter = id === undefined ? 'spec' : './scripts/mutation-bail-reporter.mjs';
-  const res = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', `--test-reporter=${reporter}`, 'scripts/mutation-tests.mjs', '--run', ...files],
-    {
-      stdio: 'inherit',
-    },
-  );
-  process.exit(res.status ?? 1);
+const id = process.env.__STRYKER_ACTIVE_MUTANT__;
+const src = id === undefined ? undefined : sourceOf(id);
+if (id !== undefined && src === undefined) {
+  console.error(`mutation-tests: mutant ${id} is in no listed source file`);
+  process.exit(2);
+}
+// node:test runs the imported files' tests in this process (started with tsx and the bail reporter).
+for (const f of new Set(src === undefined ? Object.values(TESTS_BY_SOURCE).flat() : TESTS_BY_SOURCE[src])) {
+  await import(pathToFileURL(f).href);
 }

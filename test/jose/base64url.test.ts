@@ -87,11 +87,12 @@ const fresh = (): JoseHeader => parseCompactJws(token({ alg: 'RS256', kid: `fres
 
 describe('parsed-header cache of parseCompactJws', () => {
   it('cached headers are frozen, deeply', () => {
-    const { header } = parseCompactJws(token({ alg: 'RS256', x: { y: { z: [1, { w: 2 }] } }, e: {}, a: [] }));
-    const x = header.x as { y: { z: [number, { w: number }] } };
-    for (const o of [header, x, x.y, x.y.z, x.y.z[1], header.e, header.a]) assert.ok(Object.isFrozen(o));
+    const { header } = parseCompactJws(token({ alg: 'RS256', x: { y: { z: [1, null, 's', { w: 2 }] } }, e: {}, a: [], n: null }));
+    const x = header.x as { y: { z: [number, null, string, { w: number }] } };
+    for (const o of [header, x, x.y, x.y.z, x.y.z[3], header.e, header.a]) assert.ok(Object.isFrozen(o));
+    assert.equal(header.n, null);
     assert.throws(() => {
-      (x.y.z[1] as { w: number }).w = 3;
+      x.y.z[3].w = 3;
     }, TypeError);
   });
 
@@ -103,6 +104,13 @@ describe('parsed-header cache of parseCompactJws', () => {
       assert.ok(Object.isFrozen(o));
       o = (o as unknown[])[0];
     }
+  });
+
+  it('the first token a fresh parser sees: an empty header segment is still malformed', async () => {
+    const fresh = (await import(
+      new URL('../../src/jose/compact.ts?first-token', import.meta.url).href
+    )) as typeof import('../../src/jose/compact.js');
+    assert.throws(() => fresh.parseCompactJws(`.${seg({})}.`), /^VerifyError: token header is empty$/);
   });
 
   it('a repeated header is the same object, through the last-header fast path and through the cache', () => {
