@@ -2,10 +2,11 @@
 // Test command of `npm run test:mutation` (StrykerJS command runner). Stryker runs it once per
 // mutant with __STRYKER_ACTIVE_MUTANT__ set; the mutant's id is found in the instrumented source
 // (`stryMutAct_<ns>("<id>")`) and only the unit tests of that source file run, in this process
-// (started as `node --import tsx --test-reporter=./scripts/mutation-bail-reporter.mjs`), stopping
+// (started as `node --test-reporter=./scripts/mutation-bail-reporter.mjs`, on the .js files that
+// scripts/mutation-build.mjs wrote next to the .ts ones), stopping
 // at the first failure. Without a mutant (the dry run) every listed test file runs.
 // Exit code 0: every test passed (the mutant survived).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const CLAIMS = ['test/claims/rules.test.ts', 'test/claims/profiles.test.ts'];
@@ -52,5 +53,6 @@ if (id !== undefined && src === undefined) {
 }
 // node:test runs the imported files' tests in this process (started with tsx and the bail reporter).
 for (const f of new Set(src === undefined ? Object.values(TESTS_BY_SOURCE).flat() : TESTS_BY_SOURCE[src])) {
-  await import(pathToFileURL(f).href);
+  const js = f.replace(/\.ts$/, '.js');
+  await import(pathToFileURL(existsSync(js) ? js : f).href);
 }

@@ -108,7 +108,7 @@ describe('parsed-header cache of parseCompactJws', () => {
 
   it('the first token a fresh parser sees: an empty header segment is still malformed', async () => {
     const fresh = (await import(
-      new URL('../../src/jose/compact.ts?first-token', import.meta.url).href
+      new URL('../../src/jose/compact.js?first-token', import.meta.url).href
     )) as typeof import('../../src/jose/compact.js');
     assert.throws(() => fresh.parseCompactJws(`.${seg({})}.`), /^VerifyError: token header is empty$/);
   });
