@@ -20,12 +20,12 @@ const rules = (requiredClaims: string[] = []): ProfileRules => ({
   times: { requireExp: true, requireIat: true },
   requiredClaims,
 });
-const h = (o: Record<string, unknown> = {}): JoseHeader => ({ alg: 'ES256', ...o }) as JoseHeader;
+const h = (o: Record<string, unknown> = {}): JoseHeader => ({ alg: 'ES256', ...o });
 
 function claims(base: Record<string, unknown>, over: Record<string, unknown>): JwtPayload {
   const c: Record<string, unknown> = { ...base, ...over };
   for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
-  return c as JwtPayload;
+  return c;
 }
 
 /** Independent left-half hash (OIDC Core §3.1.3.6), for comparison with hashClaimValue. */

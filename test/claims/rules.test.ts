@@ -20,8 +20,8 @@ import {
 import type { JoseHeader, JwtPayload } from '../../src/jose/types.js';
 import { throwsClaim } from '../support/claims.js';
 
-const p = (o: Record<string, unknown>): JwtPayload => o as JwtPayload;
-const h = (o: Record<string, unknown>): JoseHeader => ({ alg: 'ES256', ...o }) as JoseHeader;
+const p = (o: Record<string, unknown>): JwtPayload => o;
+const h = (o: Record<string, unknown>): JoseHeader => ({ alg: 'ES256', ...o });
 
 // Fractional now: Math.floor in the messages is visible.
 const clock: ClaimClock = { now: 1000.5, tolerance: 10 };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { decodeBase64url, encodeBase64url } from '../../src/jose/base64url.js';
 import { parseJsonObject } from '../../src/jose/json.js';
 import { parseCompactJws } from '../../src/jose/compact.js';
+import type * as Compact from '../../src/jose/compact.js';
 import type { JoseHeader } from '../../src/jose/types.js';
 
 const bytes = (s: string, ascii?: boolean): number[] | undefined => {
@@ -107,9 +108,7 @@ describe('parsed-header cache of parseCompactJws', () => {
   });
 
   it('the first token a fresh parser sees: an empty header segment is still malformed', async () => {
-    const fresh = (await import(
-      new URL('../../src/jose/compact.js?first-token', import.meta.url).href
-    )) as typeof import('../../src/jose/compact.js');
+    const fresh = (await import(new URL('../../src/jose/compact.js?first-token', import.meta.url).href)) as typeof Compact;
     assert.throws(() => fresh.parseCompactJws(`.${seg({})}.`), /^VerifyError: token header is empty$/);
   });
 

@@ -107,7 +107,7 @@ describe('fittingKeySource', () => {
     assert.deepEqual(calls, ['adv', 'warm', 'stats', 'close']);
     const bare = fittingKeySource(source([P256]));
     assert.deepEqual(
-      [bare.advertisedAlgorithms, bare.warmUp, bare.stats, bare.close].map((m) => typeof m),
+      (['advertisedAlgorithms', 'warmUp', 'stats', 'close'] as const).map((m) => typeof bare[m]),
       ['undefined', 'undefined', 'undefined', 'undefined'],
     );
   });
