@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../../src/keys/jwk.js';
+import { useNodeCrypto, useWebCrypto } from '../../src/jose/backend.js';
 import { makeIssuer } from '../support/sign.js';
 import { freshKeyPair } from '../support/fresh-key-pair.js';
 
@@ -130,6 +131,20 @@ describe('importJwk: key types and the algorithms they may verify', () => {
       { ...P256, d: 'AAAA' },
       /^private key material published: member "d" is present; a JWKS holds public keys only \(RFC 7517 §5\)$/,
     );
+  });
+
+  test('a curve the signature backend cannot verify is refused with the runtime and the reason', () => {
+    useWebCrypto('TestRuntime');
+    try {
+      refused(ED448, /^Ed448 keys cannot be used on TestRuntime: WebCrypto on TestRuntime has no Ed448$/);
+      refused(K256, /^secp256k1 keys cannot be used on TestRuntime: WebCrypto on TestRuntime has no secp256k1$/);
+      assert.deepEqual([...ok(ED25519).algorithms], ['EdDSA', 'Ed25519']);
+      assert.deepEqual([...ok(P256).algorithms], ['ES256']);
+    } finally {
+      useNodeCrypto();
+    }
+    assert.deepEqual([...ok(ED448).algorithms], ['EdDSA']);
+    assert.deepEqual([...ok(K256).algorithms], ['ES256K']);
   });
 
   test('kid, alg, x5t and x5t#S256 are recorded', () => {
