@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBase64url, encodeBase64url } from '../../src/jose/base64url.js';
 import { parseJsonObject } from '../../src/jose/json.js';
+import { VerifyError } from '../../src/errors.js';
 import { parseCompactJws } from '../../src/jose/compact.js';
 import type * as Compact from '../../src/jose/compact.js';
 import type { JoseHeader } from '../../src/jose/types.js';
@@ -138,5 +139,61 @@ describe('parsed-header cache of parseCompactJws', () => {
     assert.equal(parseCompactJws(a).header, current, 'evicted before the cache held 256 headers');
     fresh();
     assert.notEqual(parseCompactJws(a).header, current, 'still cached beyond 256 headers');
+  });
+});
+
+/** parseCompactJws must throw ERR_MALFORMED with exactly this message. */
+function malformed(input: unknown, message: string): void {
+  assert.throws(
+    () => parseCompactJws(input),
+    (e: unknown) => e instanceof VerifyError && e.code === 'ERR_MALFORMED' && e.message === message,
+    message,
+  );
+}
+
+describe('parseCompactJws: the exact errors', () => {
+  it('a token that is not a string names its type', () => {
+    for (const [v, shown] of [
+      [undefined, 'undefined'],
+      [null, 'null'],
+      [42, 'number'],
+      [{}, 'object'],
+      [[], 'object'],
+      [Symbol('t'), 'symbol'],
+    ] as const) {
+      malformed(v, `token must be a string, got ${shown}`);
+    }
+  });
+
+  it('segment counts: none, two, four, five (JWE)', () => {
+    malformed('abcd', 'token must have 3 dot-separated segments, got 1');
+    malformed('', 'token must have 3 dot-separated segments, got 0');
+    malformed('a.b', 'token must have 3 dot-separated segments, got 2');
+    malformed('a.b.c.d', 'token must have 3 dot-separated segments, got 4');
+    malformed('a.b.c.d.e', 'token has 5 segments: encrypted tokens (JWE) are not supported');
+  });
+
+  it('a kid that is not a string is malformed, and the message names its type', () => {
+    for (const [kid, shown] of [
+      [5, 'number'],
+      [null, 'null'],
+      [['k'], 'an array'],
+      [{ k: 1 }, 'object'],
+      [true, 'boolean'],
+    ] as const) {
+      malformed(token({ alg: 'RS256', kid }), `token header "kid" must be a string, got ${shown}`);
+    }
+    assert.equal(parseCompactJws(token({ alg: 'RS256', kid: 'k' })).header.kid, 'k');
+    assert.equal(parseCompactJws(token({ alg: 'RS256' })).header.kid, undefined);
+  });
+
+  it('the last-header fast path needs the same header segment at the start of the token', () => {
+    const first = seg({ alg: 'RS256', kid: 'a' });
+    const other = seg({ alg: 'RS256', kid: 'b' });
+    assert.equal(first.length, other.length);
+    assert.equal(parseCompactJws(`${first}.${seg({})}.`).header.kid, 'a');
+    // Same length, and the token ends with the previous header segment (as its signature).
+    assert.equal(parseCompactJws(`${other}.${seg({})}.${first}`).header.kid, 'b');
+    assert.equal(parseCompactJws(`${first}.${seg({})}.`).header.kid, 'a');
   });
 });

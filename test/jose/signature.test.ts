@@ -38,6 +38,9 @@ describe('algorithm table (RFC 7518 §3, RFC 8037, RFC 9864)', () => {
     }
     assert.equal(isAlgorithm('Ed25519'), true);
     assert.equal(isAlgorithm(42), false);
+    // Only strings: an array or an object whose text is an algorithm name is not one.
+    assert.equal(isAlgorithm(['RS256']), false);
+    assert.equal(isAlgorithm({ toString: () => 'RS256' }), false);
     assert.equal(MIN_RSA_BITS, 2048);
     assert.equal(PSS_PADDING, constants.RSA_PKCS1_PSS_PADDING);
   });
@@ -137,6 +140,20 @@ describe('shapeOk and verifySignature', () => {
     assert.equal(shapeOk(ALGORITHMS.HS256, p256.publicKey, tag), false);
     assert.equal(await both(ALGORITHMS.HS256, p256.publicKey, tag), false);
     assert.equal(shapeOk(ALGORITHMS.RS256, secret, Buffer.alloc(256)), false);
+  });
+
+  it('asymmetric algorithms verify on the threadpool: the callback comes later', async () => {
+    const sig = sign('sha256', data, { key: p256.privateKey, dsaEncoding: 'ieee-p1363' });
+    let result: boolean | undefined;
+    const done = new Promise<void>((resolve) =>
+      verifySignatureAsync(ALGORITHMS.ES256, p256.publicKey, data, sig, (ok) => {
+        result = ok;
+        resolve();
+      }),
+    );
+    assert.equal(result, undefined);
+    await done;
+    assert.equal(result, true);
   });
 
   it('a key of another type never throws: false', async () => {
