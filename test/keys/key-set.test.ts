@@ -410,3 +410,67 @@ describe('keyNotFound / StaticKeySource', () => {
     );
   });
 });
+
+describe('KeySet: exact entries and messages', () => {
+  test('a bad document names the expected shape', () => {
+    assert.throws(
+      () => KeySet.fromJwks({}),
+      (e: unknown) => e instanceof VerifyError && e.message === 'JWKS must be a JSON object with a "keys" array',
+    );
+  });
+
+  test('entries without a kid carry no kid member (skipped, rejected or explained)', () => {
+    const set = KeySet.fromJwks({ keys: [{ ...P256 }, null, { ...P384 }, { ...P256 }] }, { maxKeys: 3 });
+    assert.deepEqual(set.skipped, [
+      { index: 1, reason: 'not a JSON object' },
+      { index: 3, reason: 'beyond the cap of 3 keys' },
+    ]);
+    const miss = set.select(h({ alg: 'RS256' }), 'RS256');
+    assert.deepEqual(miss.rejections, [
+      { index: 0, reason: 'kty EC crv P-256 cannot verify RS256' },
+      { index: 1, reason: 'skipped at import: not a JSON object' },
+      { index: 2, reason: 'kty EC crv P-384 cannot verify RS256' },
+      { index: 3, reason: 'skipped at import: beyond the cap of 3 keys' },
+    ]);
+    // Each alg has its own explanation.
+    assert.equal(set.select(h({ alg: 'PS256' }), 'PS256').rejections?.[0]?.reason, 'kty EC crv P-256 cannot verify PS256');
+    const thumb = KeySet.fromJwks({
+      keys: [
+        { ...P256, x5t: 'T' },
+        { ...P384, alg: 'ES384' },
+      ],
+    });
+    assert.deepEqual(thumb.select(h({ alg: 'ES384', x5t: 'T' }), 'ES384').rejections, [
+      { index: 0, reason: 'kty EC crv P-256 cannot verify ES384' },
+      { index: 1, reason: 'x5t differs' },
+    ]);
+    assert.deepEqual(thumb.select(h({ alg: 'ES256', x5t: 'T' }), 'ES256').keys?.length, 1);
+    assert.equal(thumb.select(h({ alg: 'ES256' }), 'ES256').keys?.length, 1);
+    const noFit = KeySet.fromJwks({ keys: [{ ...P384, alg: 'ES384' }] }).select(h({ alg: 'ES256' }), 'ES256');
+    assert.deepEqual(noFit.rejections, [{ index: 0, reason: 'key is for alg ES384, token uses ES256' }]);
+  });
+
+  test('three keys under one kid: the same list each time, no copy', () => {
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 't' },
+        { ...P256b, kid: 't' },
+        { ...P256, kid: 't' },
+      ],
+    });
+    const one = set.select(h({ alg: 'ES256', kid: 't' }), 'ES256').keys;
+    assert.equal(one?.length, 3);
+    assert.equal(set.select(h({ alg: 'ES256', kid: 't' }), 'ES256').keys, one);
+  });
+
+  test('keyNotFound lists ten keys, then how many more', () => {
+    const rejections = (n: number) => Array.from({ length: n }, (_, i) => ({ index: i, reason: 'r' }));
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `#${i}: r`).join('; ');
+    const header = h({ alg: 'ES256' });
+    assert.equal(keyNotFound(header, 'ES256', rejections(10), 'S').message, `no key in S for ES256 token with no kid: ${list(10)}`);
+    assert.equal(
+      keyNotFound(header, 'ES256', rejections(12), 'S').message,
+      `no key in S for ES256 token with no kid: ${list(10)}; and 2 more`,
+    );
+  });
+});
