@@ -6,6 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createVerifier, VerifyError, type ErrorCode, type Verifier } from '../src/index.js';
 import {
   ALL_KINDS,
@@ -202,4 +203,31 @@ test('every kind is covered (15: 6 RSA, 4 ECDSA, 2 EdDSA curves, 3 HMAC)', () =>
   assert.equal(ALL_KINDS.length, 15);
   assert.equal(ASYMMETRIC_KINDS.length, 12);
   assert.equal(SYMMETRIC_KINDS.length, 3);
+});
+
+test('the fully specified name Ed25519 (RFC 9864) end to end: verified, allowlisted on its own, at_hash with SHA-512', async () => {
+  const ed = await makeIssuer('EdDSA');
+  const ed448 = await makeIssuer('EdDSA', { crv: 'Ed448' });
+  const accessToken = 'access-token-value';
+  const digest = createHash('sha512').update(accessToken).digest();
+  const atHash = digest.subarray(0, 32).toString('base64url');
+  const token = await ed.sign(idTokenClaims({ at_hash: atHash }), { alg: 'Ed25519' });
+  const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [ed448.jwk!, ed.jwk!] }, now: () => NOW_MS });
+  const r = await verifier.verifyIdToken(token, { accessToken });
+  assert.deepEqual(r.key, { kid: ed.kid, alg: 'Ed25519' });
+  assert.equal(verifier.verifyIdTokenSync(token, { accessToken }).header.alg, 'Ed25519');
+  const sha256Hash = createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
+  const wrongHash = await ed.sign(idTokenClaims({ at_hash: sha256Hash }), { alg: 'Ed25519' });
+  await assert.rejects(
+    verifier.verifyIdToken(wrongHash, { accessToken }),
+    (e: unknown) => e instanceof VerifyError && e.code === 'ERR_AT_HASH',
+  );
+  // Each name is allowlisted on its own.
+  const onlyEdDSA = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: ed.jwks, algorithms: ['EdDSA'], now: () => NOW_MS });
+  await fails(onlyEdDSA, token, 'ERR_ALG_NOT_ALLOWED');
+  const onlyEd25519 = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: ed.jwks, algorithms: ['Ed25519'], now: () => NOW_MS });
+  await onlyEd25519.verifyIdToken(token, { accessToken });
+  await fails(onlyEd25519, await ed.sign(idTokenClaims()), 'ERR_ALG_NOT_ALLOWED');
+  // Ed25519 names one curve: an Ed448 key under the token's kid cannot verify it.
+  await fails(verifier, await ed448.sign(idTokenClaims(), { alg: 'Ed25519', kid: ed448.kid }), 'ERR_KEY_NOT_FOUND');
 });

@@ -141,6 +141,7 @@ export function checkIdTokenClaims(
     );
   }
   const authTime = numericDate(payload.auth_time, 'auth_time', opts.maxAge !== undefined, 'ERR_AUTH_TIME');
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: the undefined guard is for reading; a comparison with undefined is false anyway
   if (opts.maxAge !== undefined && authTime !== undefined) {
     const age = clock.now - authTime;
     if (age > opts.maxAge + clock.tolerance) {
@@ -154,6 +155,7 @@ export function checkIdTokenClaims(
       );
     }
   }
+  // Stryker disable next-line ConditionalExpression: the undefined guard is for reading; a comparison with undefined is false anyway
   if (authTime !== undefined && authTime > clock.now + clock.tolerance) {
     throw fail(
       'ERR_AUTH_TIME',
@@ -176,5 +178,6 @@ export function checkIdTokenClaims(
   );
   checkHashClaim(payload.c_hash, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv);
   checkHashClaim(payload.s_hash, 's_hash', opts.state, opts.requireSHash === true, alg, crv);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only, checkRequired of no names checks nothing
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
 }

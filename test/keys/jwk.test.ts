@@ -6,6 +6,7 @@ import '../../src/concurrency/node-platform.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../../src/keys/jwk.js';
+import { useNodeCrypto, useWebCrypto } from '../../src/jose/backend.js';
 import { makeIssuer } from '../support/sign.js';
 import { freshKeyPair } from '../support/fresh-key-pair.js';
 
@@ -96,6 +97,58 @@ describe('importJwk: key types and the algorithms they may verify', () => {
     refused(rsaPriv, /private key material published/);
   });
 
+  test('the imported key: index, kid, kty, crv, alg, thumbprints, bits, algorithms, a public KeyObject and the JWK as given', () => {
+    const jwk = { ...P256, kid: 'e1', alg: 'ES256', x5t: 'abc', 'x5t#S256': 'def', use: 'sig', key_ops: ['verify'] };
+    const r = importJwk(jwk, 7);
+    assert.ok('key' in r);
+    const { keyObject, algorithms, ...rest } = r.key;
+    assert.deepEqual(rest, { index: 7, kid: 'e1', kty: 'EC', crv: 'P-256', alg: 'ES256', x5t: 'abc', x5tS256: 'def', jwk });
+    assert.deepEqual([...algorithms], ['ES256']);
+    assert.equal(keyObject?.type, 'public');
+    assert.equal(keyObject?.asymmetricKeyType, 'ec');
+    // Empty strings are not recorded; bits only for RSA, every member in the same order.
+    const bare = ok({ ...P384, kid: '', x5t: '', 'x5t#S256': '' });
+    assert.deepEqual(Object.keys(bare), ['index', 'kty', 'crv', 'algorithms', 'keyObject', 'jwk']);
+  });
+
+  test('RSA: the modulus length in bits is recorded', () => {
+    const k = ok(rsaJwk(2048));
+    assert.equal(k.bits, 2048);
+    assert.deepEqual(Object.keys(k), ['index', 'kty', 'bits', 'algorithms', 'keyObject', 'jwk']);
+  });
+
+  test('key_ops: an array of distinct strings with "verify" (RFC 7517 §4.3)', () => {
+    refused({ ...P256, key_ops: ['verify', 'verify'] }, /^key_ops has duplicate members \(RFC 7517 §4\.3\)$/);
+    refused({ ...P256, key_ops: ['verify', 1] }, /^key_ops has a member that is not a string$/);
+    refused({ ...P256, key_ops: null }, /^key_ops is not an array$/);
+  });
+
+  test('oct keys: refused with or without key material, and named as such', () => {
+    refused({ kty: 'oct' }, /^symmetric \(oct\) keys are never taken from a key set$/);
+    refused(
+      { kty: 'oct', k: 'AAAA' },
+      /^private key material published: member "k" is present; a JWKS holds public keys only \(RFC 7517 §5\); symmetric \(oct\) keys are never taken from a key set$/,
+    );
+    refused(
+      { ...P256, d: 'AAAA' },
+      /^private key material published: member "d" is present; a JWKS holds public keys only \(RFC 7517 §5\)$/,
+    );
+  });
+
+  test('a curve the signature backend cannot verify is refused with the runtime and the reason', () => {
+    useWebCrypto('TestRuntime');
+    try {
+      refused(ED448, /^Ed448 keys cannot be used on TestRuntime: WebCrypto on TestRuntime has no Ed448$/);
+      refused(K256, /^secp256k1 keys cannot be used on TestRuntime: WebCrypto on TestRuntime has no secp256k1$/);
+      assert.deepEqual([...ok(ED25519).algorithms], ['EdDSA', 'Ed25519']);
+      assert.deepEqual([...ok(P256).algorithms], ['ES256']);
+    } finally {
+      useNodeCrypto();
+    }
+    assert.deepEqual([...ok(ED448).algorithms], ['EdDSA']);
+    assert.deepEqual([...ok(K256).algorithms], ['ES256K']);
+  });
+
   test('kid, alg, x5t and x5t#S256 are recorded', () => {
     const k = ok({ ...P256, kid: 'e1', alg: 'ES256', x5t: 'abc', 'x5t#S256': 'def' });
     assert.equal(k.kid, 'e1');
@@ -165,7 +218,7 @@ describe('importJwk: refusals', () => {
   test('alg that does not fit kty/crv', async () => {
     const rsa = (await makeIssuer('RS256')).jwk!;
     const rsaPub = { kty: 'RSA', n: rsa.n, e: rsa.e };
-    refused({ ...rsaPub, alg: 'ES256' }, /alg ES256 does not fit kty RSA/);
+    refused({ ...rsaPub, alg: 'ES256' }, /^alg ES256 does not fit kty RSA$/);
     refused({ ...rsaPub, alg: 'EdDSA' }, /alg EdDSA does not fit kty RSA/);
     refused({ ...P256, alg: 'ES384' }, /alg ES384 does not fit kty EC crv P-256/);
     refused({ ...P256, alg: 'ES256K' }, /does not fit kty EC crv P-256/);

@@ -71,4 +71,25 @@ describe('KeySet limits', () => {
     // The shared list is not altered by the copy.
     assert.equal(set.select(h({ alg: 'ES384', kid: 'a' }), 'ES384').rejections?.[2]?.reason, 'does not match');
   });
+
+  test('selection allocates nothing per token when every candidate fits: the same list each time', () => {
+    const set = KeySet.fromJwks({ keys: [p256('a'), p256('a'), p256('b')] });
+    const one = set.select(h({ alg: 'ES256', kid: 'a' }), 'ES256').keys;
+    assert.deepEqual(
+      one?.map((k) => k.index),
+      [0, 1],
+    );
+    assert.equal(set.select(h({ alg: 'ES256', kid: 'a' }), 'ES256').keys, one);
+    // With an unfit key among them, a filtered copy.
+    const rsa = freshKeyPair('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }) as J;
+    const mixed = KeySet.fromJwks({ keys: [{ ...rsa, kid: 'm' }, p256('m')] });
+    assert.deepEqual(
+      mixed.select(h({ alg: 'ES256', kid: 'm' }), 'ES256').keys?.map((k) => k.index),
+      [1],
+    );
+    assert.deepEqual(
+      mixed.select(h({ alg: 'RS256', kid: 'm' }), 'RS256').keys?.map((k) => k.index),
+      [0],
+    );
+  });
 });

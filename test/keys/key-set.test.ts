@@ -254,6 +254,47 @@ describe('KeySet.select', () => {
     assert.deepEqual(kids(set.select(h({ alg: 'ES256', 'x5t#S256': 'whatever' }), 'ES256')), ['a']);
   });
 
+  test('thumbprint selection when only some keys carry one: keys without it are not candidates', () => {
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'plain' },
+        { ...P256b, kid: 's256', 'x5t#S256': 'B256' },
+        { ...P256, kid: 'sha1', x5t: 'S1' },
+      ],
+    });
+    assert.deepEqual(kids(set.select(h({ alg: 'ES256', 'x5t#S256': 'B256' }), 'ES256')), ['s256']);
+    assert.deepEqual(kids(set.select(h({ alg: 'ES256', x5t: 'S1' }), 'ES256')), ['sha1']);
+    // x5t#S256 first: with no key of that thumbprint, the header's x5t is not consulted.
+    const miss = set.select(h({ alg: 'ES256', 'x5t#S256': 'C256', x5t: 'S1' }), 'ES256');
+    assert.equal(miss.keys, undefined);
+    assert.deepEqual(miss.rejections, [
+      { index: 0, kid: 'plain', reason: 'x5t#S256 differs' },
+      { index: 1, kid: 's256', reason: 'x5t#S256 differs' },
+      { index: 2, kid: 'sha1', reason: 'x5t#S256 differs' },
+    ]);
+    const miss1 = set.select(h({ alg: 'ES256', x5t: 'S2' }), 'ES256');
+    assert.deepEqual(
+      miss1.rejections?.map((r) => r.reason),
+      ['x5t differs', 'x5t differs', 'x5t differs'],
+    );
+    // The matching key must still fit the alg.
+    const unfit = set.select(h({ alg: 'ES384', x5t: 'S1' }), 'ES384');
+    assert.deepEqual(unfit.rejections, [
+      { index: 0, kid: 'plain', reason: 'x5t differs' },
+      { index: 1, kid: 's256', reason: 'x5t differs' },
+      { index: 2, kid: 'sha1', reason: 'kty EC crv P-256 cannot verify ES384' },
+    ]);
+    // Keys carrying only x5t: a header x5t#S256 falls through to the header's x5t.
+    const sha1Only = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 'a', x5t: 'S1' },
+        { ...P256b, kid: 'b' },
+      ],
+    });
+    assert.deepEqual(kids(sha1Only.select(h({ alg: 'ES256', 'x5t#S256': 'B256', x5t: 'S1' }), 'ES256')), ['a']);
+    assert.deepEqual(kids(sha1Only.select(h({ alg: 'ES256', 'x5t#S256': 'B256' }), 'ES256')), ['a', 'b']);
+  });
+
   test(`no kid, no thumbprint: keys fitting the alg, at most ${MAX_UNNAMED_CANDIDATES}`, async () => {
     const keys = [
       { ...(await rsa()), kid: 'r' },
@@ -368,6 +409,70 @@ describe('keyNotFound / StaticKeySource', () => {
     assert.throws(
       () => new StaticKeySource({ nokeys: true }),
       (e: unknown) => e instanceof VerifyError && e.code === 'ERR_CONFIG',
+    );
+  });
+});
+
+describe('KeySet: exact entries and messages', () => {
+  test('a bad document names the expected shape', () => {
+    assert.throws(
+      () => KeySet.fromJwks({}),
+      (e: unknown) => e instanceof VerifyError && e.message === 'JWKS must be a JSON object with a "keys" array',
+    );
+  });
+
+  test('entries without a kid carry no kid member (skipped, rejected or explained)', () => {
+    const set = KeySet.fromJwks({ keys: [{ ...P256 }, null, { ...P384 }, { ...P256 }] }, { maxKeys: 3 });
+    assert.deepEqual(set.skipped, [
+      { index: 1, reason: 'not a JSON object' },
+      { index: 3, reason: 'beyond the cap of 3 keys' },
+    ]);
+    const miss = set.select(h({ alg: 'RS256' }), 'RS256');
+    assert.deepEqual(miss.rejections, [
+      { index: 0, reason: 'kty EC crv P-256 cannot verify RS256' },
+      { index: 1, reason: 'skipped at import: not a JSON object' },
+      { index: 2, reason: 'kty EC crv P-384 cannot verify RS256' },
+      { index: 3, reason: 'skipped at import: beyond the cap of 3 keys' },
+    ]);
+    // Each alg has its own explanation.
+    assert.equal(set.select(h({ alg: 'PS256' }), 'PS256').rejections?.[0]?.reason, 'kty EC crv P-256 cannot verify PS256');
+    const thumb = KeySet.fromJwks({
+      keys: [
+        { ...P256, x5t: 'T' },
+        { ...P384, alg: 'ES384' },
+      ],
+    });
+    assert.deepEqual(thumb.select(h({ alg: 'ES384', x5t: 'T' }), 'ES384').rejections, [
+      { index: 0, reason: 'kty EC crv P-256 cannot verify ES384' },
+      { index: 1, reason: 'x5t differs' },
+    ]);
+    assert.deepEqual(thumb.select(h({ alg: 'ES256', x5t: 'T' }), 'ES256').keys?.length, 1);
+    assert.equal(thumb.select(h({ alg: 'ES256' }), 'ES256').keys?.length, 1);
+    const noFit = KeySet.fromJwks({ keys: [{ ...P384, alg: 'ES384' }] }).select(h({ alg: 'ES256' }), 'ES256');
+    assert.deepEqual(noFit.rejections, [{ index: 0, reason: 'key is for alg ES384, token uses ES256' }]);
+  });
+
+  test('three keys under one kid: the same list each time, no copy', () => {
+    const set = KeySet.fromJwks({
+      keys: [
+        { ...P256, kid: 't' },
+        { ...P256b, kid: 't' },
+        { ...P256, kid: 't' },
+      ],
+    });
+    const one = set.select(h({ alg: 'ES256', kid: 't' }), 'ES256').keys;
+    assert.equal(one?.length, 3);
+    assert.equal(set.select(h({ alg: 'ES256', kid: 't' }), 'ES256').keys, one);
+  });
+
+  test('keyNotFound lists ten keys, then how many more', () => {
+    const rejections = (n: number) => Array.from({ length: n }, (_, i) => ({ index: i, reason: 'r' }));
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `#${i}: r`).join('; ');
+    const header = h({ alg: 'ES256' });
+    assert.equal(keyNotFound(header, 'ES256', rejections(10), 'S').message, `no key in S for ES256 token with no kid: ${list(10)}`);
+    assert.equal(
+      keyNotFound(header, 'ES256', rejections(12), 'S').message,
+      `no key in S for ES256 token with no kid: ${list(10)}; and 2 more`,
     );
   });
 });
