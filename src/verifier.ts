@@ -200,7 +200,9 @@ export class OidcVerifier implements TokenVerifier {
     const backend = signatureBackend();
     const node = nodePlatform();
     if (node === undefined || !backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
-      return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options, hashes));
+      return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) =>
+        this.#checked(p, keys, i, profile, options, hashes),
+      );
     }
     if (node.claimInlineSlot()) {
       try {
@@ -254,8 +256,7 @@ export class OidcVerifier implements TokenVerifier {
     } catch (err) {
       return Promise.reject(err);
     }
-    // Without node:crypto the hash claims are hashed ahead, asynchronously (the claim checks are synchronous).
-    const ahead = profile === 'id' ? hashClaimsAhead(options as IdTokenCheckOptions, p.alg) : undefined;
+    const ahead = profile === 'id' ? hashClaimsAhead(options, p.alg) : undefined;
     const verified =
       ahead !== undefined
         ? Promise.all([keys, ahead]).then(([k, h]) => this.#verifyWithKeys(p, k, profile, options, h))

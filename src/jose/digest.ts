@@ -22,7 +22,8 @@ interface Subtle {
 
 function subtle(): Subtle {
   const s = (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
-  if (s === undefined) throw new VerifyError('ERR_CONFIG', `neither node:crypto nor WebCrypto (crypto.subtle) is available on ${detectRuntime()}`);
+  if (s === undefined)
+    throw new VerifyError('ERR_CONFIG', `neither node:crypto nor WebCrypto (crypto.subtle) is available on ${detectRuntime()}`);
   return s;
 }
 

@@ -86,7 +86,9 @@ export async function runHashes(input: HashSuiteInput, createVerifier: typeof Cr
   const n = input.nonceProof;
   const source = createDpopNonceSourceAsync({ secret: n.secret, now: () => n.nonceNow });
   const nonceProof = await settle(() =>
-    verifyDpopProof({ proof: n.proof, method: n.method, url: n.url, replayStore: createMemoryReplayStore(), nonce: source }).then((r) => r.jkt),
+    verifyDpopProof({ proof: n.proof, method: n.method, url: n.url, replayStore: createMemoryReplayStore(), nonce: source }).then(
+      (r) => r.jkt,
+    ),
   );
   const v = input.vectors;
   return {
