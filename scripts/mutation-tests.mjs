@@ -20,6 +20,7 @@ const TESTS_BY_SOURCE = {
   'src/claims/id-token.ts': CLAIMS,
   'src/claims/logout-token.ts': CLAIMS,
   'src/claims/rules.ts': CLAIMS,
+  'src/claims/scopes.ts': ['test/claims/scopes.test.ts', ...CLAIMS],
   'src/claims/token-profiles.ts': CLAIMS,
   'src/jose/algorithms.ts': ['test/jose/signature.test.ts', 'test/claims/profiles.test.ts', 'test/keys/jwk.test.ts'],
   'src/jose/base64url.ts': PARSE,

@@ -3,7 +3,7 @@
  * and `browser` export conditions): the same API as the main entry, with signatures verified by
  * WebCrypto (asynchronous only; the `*Sync` methods fail with `ERR_CONFIG`). Nothing it reaches
  * imports a `node:` module: keys are held as their validated JWK members and imported into
- * `CryptoKey`s per alg, hashes come from src/jose/sha2.ts.
+ * `CryptoKey`s per alg, hashes come from WebCrypto's `crypto.subtle.digest` (src/jose/digest.ts).
  * @packageDocumentation
  */
 import { useWebCrypto } from './jose/backend.js';

@@ -1,6 +1,7 @@
 import { VerifyError, describeValue } from './errors.js';
 import type { AccessTokenCheckOptions } from './claims/access-token.js';
 import type { IdTokenCheckOptions } from './claims/id-token.js';
+import { hashClaimsAhead, type HashClaimValues } from './claims/hash-claim.js';
 import { TOKEN_PROFILES, type TokenProfileName } from './claims/token-profiles.js';
 import { nodePlatform, signatureBackend, type KeyHolder } from './jose/backend.js';
 import { verifyWithKeysWebCrypto } from './jose/webcrypto.js';
@@ -131,7 +132,7 @@ export class OidcVerifier implements TokenVerifier {
     return p.ctx.keySource.getKeys(p.jws.header, p.alg);
   }
 
-  #finish(p: Prepared, key: KeyHolder, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
+  #finish(p: Prepared, key: KeyHolder, profile: Profile, options: CallOptions, hashes?: HashClaimValues): VerifiedToken<JwtPayload> {
     const { header, payload } = p.jws;
     // id_token_signing_alg_values_supported speaks of ID tokens only.
     const advertised = TOKEN_PROFILES[profile].advertisedAlgorithms ? p.ctx.keySource.advertisedAlgorithms?.() : undefined;
@@ -143,7 +144,7 @@ export class OidcVerifier implements TokenVerifier {
     }
     const crv = (key as Partial<VerificationKey>).crv;
     const clock = { now: this.#now() / 1000, tolerance: this.#common.clockTolerance };
-    TOKEN_PROFILES[profile].check({ header, payload, clock, rules: p.ctx.rules, options, alg: p.alg, crv });
+    TOKEN_PROFILES[profile].check({ header, payload, clock, rules: p.ctx.rules, options, alg: p.alg, crv, hashes });
     const validate = this.#common.validate;
     if (validate !== undefined) {
       try {
@@ -179,11 +180,17 @@ export class OidcVerifier implements TokenVerifier {
     return t;
   }
 
-  #verifyWithKeys(p: Prepared, keys: readonly KeyHolder[], profile: Profile, options: CallOptions): Promise<VerifiedToken<JwtPayload>> {
+  #verifyWithKeys(
+    p: Prepared,
+    keys: readonly KeyHolder[],
+    profile: Profile,
+    options: CallOptions,
+    hashes?: HashClaimValues,
+  ): Promise<VerifiedToken<JwtPayload>> {
     if (this.#cache !== undefined) {
       try {
         const c = this.#cached(p, keys, profile, options);
-        if (c.i >= 0) return Promise.resolve(this.#checked(c.p, keys, c.i, profile, options));
+        if (c.i >= 0) return Promise.resolve(this.#checked(c.p, keys, c.i, profile, options, hashes));
         p = c.p;
       } catch (err) {
         return Promise.reject(err);
@@ -193,7 +200,9 @@ export class OidcVerifier implements TokenVerifier {
     const backend = signatureBackend();
     const node = nodePlatform();
     if (node === undefined || !backend.synchronous || backend.asyncViaWebCrypto.has(p.alg)) {
-      return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) => this.#checked(p, keys, i, profile, options));
+      return verifyWithKeysWebCrypto(p.spec, keys, signingInput, signature).then((i) =>
+        this.#checked(p, keys, i, profile, options, hashes),
+      );
     }
     if (node.claimInlineSlot()) {
       try {
@@ -221,9 +230,16 @@ export class OidcVerifier implements TokenVerifier {
   }
 
   /** Turns the index of the key that verified (-1: none) into the result or the first failure. */
-  #checked(p: Prepared, keys: readonly KeyHolder[], i: number, profile: Profile, options: CallOptions): VerifiedToken<JwtPayload> {
+  #checked(
+    p: Prepared,
+    keys: readonly KeyHolder[],
+    i: number,
+    profile: Profile,
+    options: CallOptions,
+    hashes?: HashClaimValues,
+  ): VerifiedToken<JwtPayload> {
     if (i < 0) throw signatureError(p, keys.length);
-    const result = this.#finish(p, keys[i]!, profile, options);
+    const result = this.#finish(p, keys[i]!, profile, options, hashes);
     if (this.#cache !== undefined && p.entry === undefined) this.#remember(p, keys[i]!);
     p.ctx.verified?.();
     return result;
@@ -240,10 +256,13 @@ export class OidcVerifier implements TokenVerifier {
     } catch (err) {
       return Promise.reject(err);
     }
+    const ahead = profile === 'id' ? hashClaimsAhead(options, p.alg) : undefined;
     const verified =
-      keys instanceof Promise
-        ? keys.then((k) => this.#verifyWithKeys(p, k, profile, options))
-        : this.#verifyWithKeys(p, keys, profile, options);
+      ahead !== undefined
+        ? Promise.all([keys, ahead]).then(([k, h]) => this.#verifyWithKeys(p, k, profile, options, h))
+        : keys instanceof Promise
+          ? keys.then((k) => this.#verifyWithKeys(p, k, profile, options))
+          : this.#verifyWithKeys(p, keys, profile, options);
     return after ? verified.then((v) => this.#after(v, token, profile, options)) : verified;
   }
 

@@ -1,6 +1,6 @@
 import { describeValue } from '../errors.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
-import { checkHashClaim } from './hash-claim.js';
+import { checkHashClaim, type HashClaimValues } from './hash-claim.js';
 import {
   checkAudience,
   checkRequired,
@@ -98,6 +98,7 @@ export function checkIdTokenClaims(
   opts: IdTokenCheckOptions,
   alg: string,
   crv: string | undefined,
+  hashes?: HashClaimValues,
 ): void {
   checkTyp(header, ID_TOKEN_TYPES, false);
   const audCount = checkAudience(payload, rules.audiences);
@@ -175,9 +176,10 @@ export function checkIdTokenClaims(
     opts.requireAtHash === true || (fromAuthz && hasWord(rt, 'token')),
     alg,
     crv,
+    hashes,
   );
-  checkHashClaim(payload.c_hash, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv);
-  checkHashClaim(payload.s_hash, 's_hash', opts.state, opts.requireSHash === true, alg, crv);
+  checkHashClaim(payload.c_hash, 'c_hash', opts.code, opts.requireCHash === true || (fromAuthz && hasWord(rt, 'code')), alg, crv, hashes);
+  checkHashClaim(payload.s_hash, 's_hash', opts.state, opts.requireSHash === true, alg, crv, hashes);
   // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only, checkRequired of no names checks nothing
   if (rules.requiredClaims.length > 0) checkRequired(payload, rules.requiredClaims);
 }

@@ -2,6 +2,7 @@ import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import { ACCESS_TOKEN_TYPES, checkAccessTokenClaims, type AccessTokenCheckOptions } from './access-token.js';
 import { ID_TOKEN_TYPES, checkIdTokenClaims, type IdTokenCheckOptions } from './id-token.js';
 import { LOGOUT_TOKEN_TYPES, checkLogoutTokenClaims } from './logout-token.js';
+import type { HashClaimValues } from './hash-claim.js';
 import type { ClaimClock, ProfileRules } from './rules.js';
 
 /** The kinds of token the verifier knows. */
@@ -16,6 +17,8 @@ export interface ProfileCheckInput {
   readonly options: IdTokenCheckOptions & AccessTokenCheckOptions;
   readonly alg: string;
   readonly crv: string | undefined;
+  /** `at_hash`/`c_hash`/`s_hash` values hashed ahead (asynchronously, without node:crypto). */
+  readonly hashes?: HashClaimValues | undefined;
 }
 
 /** One kind of token: its `typ` values, which algorithms it may use, and its claim checks. */
@@ -44,7 +47,7 @@ export const TOKEN_PROFILES: Readonly<Record<TokenProfileName, TokenProfile>> = 
     typ: { accepted: ID_TOKEN_TYPES, required: false },
     hmac: true,
     advertisedAlgorithms: true,
-    check: (i) => checkIdTokenClaims(i.header, i.payload, i.clock, i.rules, i.options, i.alg, i.crv),
+    check: (i) => checkIdTokenClaims(i.header, i.payload, i.clock, i.rules, i.options, i.alg, i.crv, i.hashes),
   },
   access: {
     name: 'access',

@@ -2,14 +2,14 @@ import { DpopError, VerifyError, describeValue, type DpopErrorKind } from '../er
 import { ASYMMETRIC_ALGORITHMS, algorithmSpec, isAlgorithm, type AsymmetricAlgorithm } from '../jose/algorithms.js';
 import { parseCompactJws } from '../jose/compact.js';
 import { nodePlatform } from '../jose/backend.js';
-import { sha256Base64url } from '../jose/digest.js';
+import { sha256Base64url, sha256Base64urlAsync, syncHashError } from '../jose/digest.js';
 import { verifySignatureWebCrypto } from '../jose/webcrypto.js';
 import type { JoseHeader, Jwk, JwtPayload } from '../jose/types.js';
 import { importJwk, keyFitsAlgorithm, type VerificationKey } from '../keys/jwk.js';
 import { claimOnce, replayKey, type ReplayStore } from '../replay/replay-store.js';
 import { normalizeHtu } from './htu.js';
 import type { DpopNonceChecker } from './nonce.js';
-import { jwkThumbprint } from './thumbprint.js';
+import { jwkThumbprintAsync } from './thumbprint.js';
 
 /** Options of {@link verifyDpopProof}. */
 export interface DpopProofOptions {
@@ -76,9 +76,19 @@ function invalid(message: string, kind: DpopErrorKind = 'invalid_dpop_proof', no
   return new DpopError(kind, `DPoP proof: ${message}`, nonce !== undefined ? { nonce } : undefined);
 }
 
-/** base64url SHA-256 of the access token's ASCII bytes: the `ath` value (RFC 9449 §4.2). */
+/**
+ * base64url SHA-256 of the access token's ASCII bytes: the `ath` value (RFC 9449 §4.2).
+ * Synchronous, so it needs node:crypto: without it (the edge entry) it throws `ERR_CONFIG`; use
+ * {@link accessTokenHashAsync} there.
+ */
 export function accessTokenHash(accessToken: string): string {
+  if (nodePlatform() === undefined) throw syncHashError('accessTokenHash', 'accessTokenHashAsync');
   return sha256Base64url(accessToken);
+}
+
+/** {@link accessTokenHash} on any runtime: node:crypto where installed, else WebCrypto's `crypto.subtle.digest`. */
+export function accessTokenHashAsync(accessToken: string): Promise<string> {
+  return sha256Base64urlAsync(accessToken);
 }
 
 /**
@@ -145,7 +155,7 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   const jwkObj = jwk as Record<string, unknown>;
   const priv = PRIVATE_MEMBERS.filter((m) => Object.hasOwn(jwkObj, m));
   if (priv.length > 0) throw invalid(`jwk holds private key members (${priv.join(', ')}): only a public key may be sent`);
-  const jkt = jwkThumbprint(jwkObj);
+  const jkt = await jwkThumbprintAsync(jwkObj);
   if (jkt === undefined) throw invalid(`jwk is not a usable RSA, EC or OKP public key (kty ${describeValue(jwkObj.kty)})`);
   const key = importProofKey(jwkObj, jkt);
   if (typeof key === 'string') throw invalid(`jwk cannot be used: ${key}`);
@@ -183,7 +193,7 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   if (o.accessToken !== undefined) {
     const ath = (payload as Record<string, unknown>).ath;
     if (typeof ath !== 'string') throw invalid('"ath" is required with an access token');
-    if (ath !== accessTokenHash(o.accessToken)) throw invalid('"ath" does not match the hash of the access token');
+    if (ath !== (await accessTokenHashAsync(o.accessToken))) throw invalid('"ath" does not match the hash of the access token');
   }
   if (o.expectedJkt !== undefined && jkt !== o.expectedJkt) {
     throw invalid(`key thumbprint ${describeValue(jkt)} does not match the access token's cnf.jkt ${describeValue(o.expectedJkt)}`);
@@ -192,13 +202,13 @@ export async function verifyDpopProof(o: DpopProofOptions): Promise<VerifiedDpop
   // Check 10: server nonce (§8 at the authorization server, §9 at the resource server).
   if (o.nonce !== undefined) {
     const nonce = (payload as Record<string, unknown>).nonce;
-    if (typeof nonce !== 'string') throw invalid('a server nonce is required', 'use_dpop_nonce', o.nonce.current());
-    if (!o.nonce.check(nonce)) throw invalid('the nonce is not (or no longer) accepted', 'use_dpop_nonce', o.nonce.current());
+    if (typeof nonce !== 'string') throw invalid('a server nonce is required', 'use_dpop_nonce', await o.nonce.current());
+    if (!(await o.nonce.check(nonce))) throw invalid('the nonce is not (or no longer) accepted', 'use_dpop_nonce', await o.nonce.current());
   }
 
   // §11.1: the jti once per key, remembered until the proof could no longer pass the iat check.
   const expiresAtMs = Math.ceil((iat + slack) * 1000) + 1;
-  if (!(await claimOnce(o.replayStore, replayKey('dpop', jkt, jti), expiresAtMs))) {
+  if (!(await claimOnce(o.replayStore, await replayKey('dpop', jkt, jti), expiresAtMs))) {
     throw invalid('"jti" was already used (replayed proof)');
   }
   // No private member was found above, so the header's jwk is the public key as sent.

@@ -30,8 +30,8 @@ export interface SignatureBackend {
  * src/index.ts) so that nothing the edge entry reaches imports a `node:` module: keys held as
  * `KeyObject`s, `createHash`, and synchronous / threadpool / worker-lane signature checks. Without
  * it (the `workerd` / `worker` / `browser` entry) keys are held as their validated JWK members
- * with `CryptoKey`s imported per alg, hashes come from src/jose/sha2.ts, and signatures from
- * WebCrypto.
+ * with `CryptoKey`s imported per alg, and hashes (asynchronous, src/jose/digest.ts) and signatures
+ * come from WebCrypto.
  */
 export interface NodePlatform {
   /** A digest through node:crypto; `shake256-114` is SHAKE256 with a 114-octet output (Ed448). */

@@ -1,5 +1,5 @@
 import { VerifyError, describeValue } from '../errors.js';
-import { sha256Base64url } from '../jose/digest.js';
+import { sha256Base64urlAsync } from '../jose/digest.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 import { discoveryUrl } from './discovery.js';
 import { HTTP_OPTION_NAMES, checkHttpOptions, pickHttpOptions, type HttpOptions, type JsonResponse } from './http.js';
@@ -227,7 +227,7 @@ class IntrospectorImpl implements Introspector {
     const cache = this.#cache;
     if (cache === undefined) return processIntrospectionResponse(await this.#send(token, options), checks);
 
-    const key = sha256Base64url(token);
+    const key = await sha256Base64urlAsync(token);
     const hit = cache.get(key, this.#now());
     if (hit !== undefined) {
       this.#cacheHits++;

@@ -1,5 +1,5 @@
 import { utf8Text } from '../jose/bytes.js';
-import { sha256Base64url } from '../jose/digest.js';
+import { sha256Base64urlAsync } from '../jose/digest.js';
 import { checkNumber, configError } from '../option-checks.js';
 import { storeError, type ReplayStore } from './replay-store.js';
 
@@ -64,11 +64,11 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       : (options.client as NodeRedisLikeClient).set(key, '1', { NX: true, PXAT: ms });
 
   return {
-    claim(key: string, expiresAtMs: number): Promise<boolean> {
+    async claim(key: string, expiresAtMs: number): Promise<boolean> {
       if (typeof key !== 'string' || !Number.isFinite(expiresAtMs)) {
-        return Promise.reject(storeError('replay store claim needs a string key and a finite expiry'));
+        throw storeError('replay store claim needs a string key and a finite expiry');
       }
-      const k = prefix + (key.length > MAX_KEY_LENGTH ? `h:${sha256Base64url(key)}` : key);
+      const k = prefix + (key.length > MAX_KEY_LENGTH ? `h:${await sha256Base64urlAsync(key)}` : key);
       return new Promise<boolean>((resolve, reject) => {
         const timer = setTimeout(() => reject(storeError(`replay store (Redis) did not answer within ${timeout} ms`)), timeout);
         let pending: Promise<unknown>;

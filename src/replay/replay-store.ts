@@ -1,4 +1,4 @@
-import { sha256Base64url } from '../jose/digest.js';
+import { sha256Base64urlAsync } from '../jose/digest.js';
 import { VerifyError } from '../errors.js';
 
 /**
@@ -22,10 +22,11 @@ export interface ReplayStore {
 /**
  * A store key for a one-time value: `<scope>:<base64url SHA-256 of the parts>`. Hashing bounds the
  * key (about 50 characters) whatever the size of an attacker-chosen `jti`; the parts are
- * JSON-encoded together so `("a:b", "c")` and `("a", "b:c")` never collide.
+ * JSON-encoded together so `("a:b", "c")` and `("a", "b:c")` never collide. Asynchronous: the
+ * digest is node:crypto's where installed, else WebCrypto's.
  */
-export function replayKey(scope: 'jti' | 'dpop', ...parts: readonly string[]): string {
-  return `${scope}:${sha256Base64url(JSON.stringify(parts))}`;
+export async function replayKey(scope: 'jti' | 'dpop', ...parts: readonly string[]): Promise<string> {
+  return `${scope}:${await sha256Base64urlAsync(JSON.stringify(parts))}`;
 }
 
 /** `ERR_REPLAY_STORE`: the store failed, so the verification cannot prove the token is fresh. */

@@ -73,7 +73,7 @@ export async function claimJti(payload: JwtPayload, common: CommonConfig, replay
   const nowMs = common.now();
   const exp = typeof payload.exp === 'number' ? payload.exp : Infinity;
   const expiresAtMs = Math.min(Math.ceil((exp + common.clockTolerance) * 1000), nowMs + replay.maxReplayWindow * 1000);
-  if (!(await claimOnce(store, replayKey('jti', iss, jti), expiresAtMs))) {
+  if (!(await claimOnce(store, await replayKey('jti', iss, jti), expiresAtMs))) {
     throw new ClaimError(
       'ERR_REPLAY',
       'jti',

@@ -12,7 +12,10 @@ import { createVerifier } from '../../src/index.js';
 import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 import { startServer, type Handler, type TestServer } from '../support/jwks-server.js';
 import { runSuite, type SuiteInput, type SuiteOutput } from './suite.js';
+import { assertHashes, hashFixture } from './hash-fixture.js';
 import {
+  AUDIENCE,
+  ISSUER,
   assertNodeReference,
   assertSameAsNode,
   assertVectors,
@@ -123,4 +126,11 @@ test('browser: RS256, PS256, ES256/384/512 and EdDSA verify; none, a wrong key, 
   assert.equal(keys.count('/jwks') - before, 1, 'one JWKS fetch from the page served every remote token');
   // The page talked to nobody but the two local servers.
   for (const url of requests) assert.ok(url.startsWith(site.origin) || url.startsWith(keys.origin), url);
+});
+
+test('browser: at_hash/c_hash/s_hash, a DPoP-bound token (ath, cnf.jkt, replay), nonce HMAC and hash helpers via WebCrypto; sync helpers ERR_CONFIG', async () => {
+  const input = await hashFixture(fixture.issuers, ISSUER, AUDIENCE);
+  const out = await inPage({ part: 'hashes', hashes: input });
+  assert.equal(out.backend.name, 'webcrypto');
+  assertHashes(input, out.hashes!, RUNTIME, true);
 });

@@ -13,6 +13,7 @@ import { detectRuntime, signatureBackend, useNodeCrypto, useWebCrypto, type KeyH
 import { importJwk } from '../../src/keys/jwk.js';
 import type { createVerifier as CreateVerifier } from '../../src/index.js';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { runHashes, type HashSuiteInput, type HashSuiteOutput } from './suite-hashes.js';
 
 export type Mode = 'node' | 'node-async' | 'webcrypto';
 
@@ -42,7 +43,9 @@ export interface TokenCase {
 
 export interface SuiteInput {
   /** Which part runs: the Wycheproof vectors, or the verification path (static and remote keys). */
-  part: 'wycheproof' | 'verify' | 'bench';
+  part: 'wycheproof' | 'verify' | 'bench' | 'hashes';
+  /** hashes: hash claims, DPoP `ath`/`jkt`, nonce HMAC, hash helpers (test/runtimes/suite-hashes.ts). */
+  hashes?: HashSuiteInput;
   /** bench: tokens per alg, verified by each library in turn, `rounds` times (interleaved). */
   bench?: { tokens: Record<string, string[]>; libs: ('oidc-verifier' | 'jose')[]; rounds: number; backend?: Mode };
   files?: Record<string, VectorFile>;
@@ -91,6 +94,7 @@ export interface SuiteOutput {
   verify?: Record<string, Outcome>;
   remote?: Record<string, Outcome>;
   sync?: Outcome;
+  hashes?: HashSuiteOutput;
   /** bench: ms per round, by alg then library (0 where the runtime's clock stands still, as in workerd). */
   bench?: Record<string, Record<string, number[]>>;
   ms: number;
@@ -273,6 +277,8 @@ export async function runSuite(input: SuiteInput, createVerifier: typeof CreateV
   };
   if (input.part === 'bench') {
     out.bench = await runBench(input, createVerifier);
+  } else if (input.part === 'hashes') {
+    out.hashes = await runHashes(input.hashes!, createVerifier);
   } else if (input.part === 'wycheproof') {
     try {
       out.vectors = await runVectors(input.files ?? {}, input.modes ?? [], hooks);

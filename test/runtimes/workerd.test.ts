@@ -10,7 +10,10 @@ import { createVerifier } from '../../src/index.js';
 import { json, startServer, type TestServer } from '../support/jwks-server.js';
 import { ISSUER as AS_ISSUER, RESOURCE, startFixture, type Fixture } from '../http/helpers.js';
 import { runSuite, type SuiteOutput } from './suite.js';
+import { assertHashes, hashFixture } from './hash-fixture.js';
 import {
+  AUDIENCE,
+  ISSUER,
   assertNodeReference,
   assertSameAsNode,
   assertVectors,
@@ -75,6 +78,15 @@ test('workerd: claims, key selection and attacks as on Node; sync is ERR_CONFIG;
     'other-key-same-kid': 'ERR_SIGNATURE_INVALID',
   });
   assert.equal(server.count('/jwks') - before, 1, 'one JWKS fetch from the isolate served every remote token');
+});
+
+test('workerd: at_hash/c_hash/s_hash, a DPoP-bound token (ath, cnf.jkt, replay), nonce HMAC and hash helpers via WebCrypto; sync helpers ERR_CONFIG', async () => {
+  const input = await hashFixture(fixture.issuers, ISSUER, AUDIENCE);
+  const reference = await runSuite({ part: 'hashes', hashes: input }, createVerifier);
+  assertHashes(input, reference.hashes!, 'Node.js', false);
+  const out = await suite({ part: 'hashes', hashes: input });
+  assert.equal(out.backend.name, 'webcrypto');
+  assertHashes(input, out.hashes!, 'workerd', true);
 });
 
 test('workerd: the Hono adapter serves real requests with keys fetched from 127.0.0.1', async () => {
