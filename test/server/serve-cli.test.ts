@@ -123,8 +123,9 @@ describe('oidc-verifier serve (child process): SIGTERM drains', () => {
     await inFlightAtLeast(s.url, 1);
     s.child.kill('SIGTERM');
     await s.waitFor('draining');
-    // Not accepting any more.
-    assert.equal(await check(s.url, token), 'ECONNREFUSED');
+    // Not accepting any more: refused, or reset when the kernel had completed the handshake into
+    // the listen backlog just before the listening socket closed (either way, never answered).
+    assert.ok(['ECONNREFUSED', 'ECONNRESET'].includes(String(await check(s.url, token))));
     for (const release of held.splice(0)) release();
     assert.equal(await inFlight, 200);
     assert.equal(await s.exit, 0);
