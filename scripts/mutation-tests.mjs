@@ -29,7 +29,7 @@ const TESTS_BY_SOURCE = {
   'src/jose/signature.ts': SIGNATURE,
   'src/keys/fitting-key-source.ts': ['test/keys/fitting-key-source.test.ts', 'test/keys/custom-key-source.test.ts'],
   'src/keys/import-verification-key.ts': ['test/keys/custom-key-source.test.ts'],
-  'src/keys/jwk.ts': ['test/keys/jwk.test.ts', 'test/security-core.test.ts'],
+  'src/keys/jwk.ts': ['test/keys/jwk-edge.test.ts', 'test/keys/jwk.test.ts', 'test/security-core.test.ts'],
   'src/keys/key-set.ts': ['test/keys/key-set.test.ts', 'test/keys/key-set-limits.test.ts', 'test/keys/fitting-key-source.test.ts'],
 };
 

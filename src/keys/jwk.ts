@@ -141,6 +141,10 @@ export function importJwk(input: unknown, index: number): ImportResult {
   let keyObject: KeyObject | undefined;
   let bits: number | undefined;
   let e: bigint | undefined;
+  // The members' shape first on both paths: node:crypto's base64url decoder skips characters
+  // outside the alphabet, so without this a key would import from a non-canonical spelling.
+  const shape = memberShape(material);
+  if ('reason' in shape) return { reason: `cannot import: ${shape.reason}` };
   if (node !== undefined) {
     try {
       keyObject = node.importPublicKey(material);
@@ -155,8 +159,6 @@ export function importJwk(input: unknown, index: number): ImportResult {
     // No node:crypto (the edge entry): the same checks on the JWK members. EC points are checked
     // on the curve by WebCrypto's importKey when the key is first used (a key it refuses verifies
     // nothing).
-    const shape = memberShape(material);
-    if ('reason' in shape) return { reason: `cannot import: ${shape.reason}` };
     bits = shape.bits;
     e = shape.e;
   }
