@@ -16,7 +16,7 @@ const SIGNATURE = ['test/jose/signature.test.ts', 'test/jose/wycheproof.test.ts'
 /** Source file (mutated) -> the test files that pin its rules (fast ones: a mutant's run must stay well under the timeout). */
 const TESTS_BY_SOURCE = {
   'src/claims/access-token.ts': CLAIMS,
-  'src/claims/hash-claim.ts': CLAIMS,
+  'src/claims/hash-claim.ts': ['test/claims/hash-claim-edge.test.ts', ...CLAIMS],
   'src/claims/id-token.ts': CLAIMS,
   'src/claims/logout-token.ts': CLAIMS,
   'src/claims/rules.ts': CLAIMS,
