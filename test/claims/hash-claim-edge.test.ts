@@ -35,7 +35,7 @@ const syncError = ((): unknown => {
 })();
 const noneAhead = hashClaimsAhead({}, 'RS256');
 const ahead = Promise.all(
-  ALGS.map(([alg, crv]) => (crv === undefined ? hashClaimsAhead(VALUES, alg) : precomputeHashClaims(VALUES, alg, crv))),
+  ALGS.map(async ([alg, crv]) => (crv === undefined ? await hashClaimsAhead(VALUES, alg) : await precomputeHashClaims(VALUES, alg, crv))),
 );
 const single = Promise.all(ALGS.map(([alg, crv]) => hashClaimValueAsync(VALUES.code, alg, crv)));
 
