@@ -1,7 +1,7 @@
 import { decodeBase64url } from '../jose/base64url.js';
 import { base64, bytesEqual, utf8Bytes } from '../jose/bytes.js';
 import { nodePlatform } from '../jose/backend.js';
-import { hmacSha256, hmacSha256Async, syncHashError } from '../jose/digest.js';
+import { hmacSha256, hmacSha256AsyncWith, syncHashError } from '../jose/digest.js';
 import { checkNumber, configError } from '../option-checks.js';
 
 /**
@@ -106,9 +106,10 @@ export function createDpopNonceSource(options: DpopNonceSourceOptions): DpopNonc
  */
 export function createDpopNonceSourceAsync(options: DpopNonceSourceOptions): AsyncDpopNonceSource {
   const { secret, windowNow } = nonceSetup(options);
+  const hmac = hmacSha256AsyncWith(secret);
   async function mac(n: number): Promise<Uint8Array> {
     const out = windowBytes(n);
-    out.set((await hmacSha256Async(secret, out.slice(0, 8))).subarray(0, MAC_BYTES), 8);
+    out.set((await hmac(out.slice(0, 8))).subarray(0, MAC_BYTES), 8);
     return out;
   }
   return {

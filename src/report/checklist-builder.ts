@@ -9,7 +9,7 @@ import type { VerifiedToken } from '../verifier.js';
 import { decodeSegments } from './decode-token.js';
 import { oneLine } from './input-text.js';
 import { MAX_JSON_DEPTH, deeperThanLimit } from './json-depth.js';
-import { jwkThumbprint } from './jwk-info.js';
+import { jwkThumbprint } from '../dpop/thumbprint.js';
 import { runLibrary } from './run-library.js';
 import { LABELS, PROFILES, at, show, type RowContext } from './profiles.js';
 import { cannotCheck, type Checklist, type ChecklistRequest, type ChecklistRow } from './types.js';

@@ -1,32 +1,8 @@
 import '../concurrency/node-platform.js';
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { jwkThumbprint } from '../dpop/thumbprint.js';
 import { importJwk } from '../keys/jwk.js';
 import { isoSeconds } from './time.js';
-
-/** The required members of each key type for an RFC 7638 thumbprint, in lexicographic order. */
-const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  RSA: ['e', 'kty', 'n'],
-  EC: ['crv', 'kty', 'x', 'y'],
-  OKP: ['crv', 'kty', 'x'],
-  oct: ['k', 'kty'],
-};
-
-/**
- * RFC 7638 JWK thumbprint (SHA-256, base64url): the required members only, sorted, no
- * whitespace. Undefined when a required member is missing or not a string.
- */
-export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | undefined {
-  const kty = jwk.kty;
-  if (typeof kty !== 'string' || !Object.hasOwn(THUMBPRINT_MEMBERS, kty)) return undefined;
-  const canonical: Record<string, string> = {};
-  for (const m of THUMBPRINT_MEMBERS[kty]!) {
-    const v = jwk[m];
-    if (typeof v !== 'string') return undefined;
-    canonical[m] = v;
-  }
-  // Insertion order is the sorted member list, and base64url strings need no JSON escaping.
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
-}
 
 export interface CertificateInfo {
   readonly subject: string;
@@ -70,8 +46,9 @@ function certificate(x5c: unknown, jwk: Record<string, unknown>, now: number): {
   try {
     const cert = new X509Certificate(Buffer.from(first, 'base64'));
     const certJwk = cert.publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
-    const members = THUMBPRINT_MEMBERS[String(jwk.kty)] ?? [];
-    const matchesKey = members.length > 0 && members.every((m) => certJwk[m] === jwk[m]);
+    // Same RFC 7638 required members, same key.
+    const certThumbprint = jwkThumbprint(certJwk);
+    const matchesKey = certThumbprint !== undefined && certThumbprint === jwkThumbprint(jwk);
     const to = Math.floor(Date.parse(cert.validTo) / 1000);
     return {
       info: {

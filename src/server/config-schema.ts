@@ -76,17 +76,17 @@ export interface GatewayConfig {
   readonly envoy?: { readonly pathPrefix?: string };
 }
 
-/** A route after validation. */
-export interface ResolvedRoute {
+/** A route after validation: `path` and `claims` as written, the rest compiled or defaulted. */
+export interface ResolvedRoute extends Pick<GatewayRouteConfig, 'path' | 'claims'> {
   /** Metrics/log label: the route's name or its index. */
   readonly label: string;
   readonly methods?: ReadonlySet<string>;
-  readonly path?: string;
   readonly pattern?: RegExp;
   readonly allow: boolean;
   readonly scopes: readonly string[];
-  readonly claims?: Readonly<Record<string, string | number | boolean>>;
 }
+
+type IntrospectionConfig = NonNullable<GatewayConfig['introspection']>;
 
 /** The configuration after validation, defaults applied and secrets read. */
 export interface ResolvedGatewayConfig {
@@ -103,15 +103,10 @@ export interface ResolvedGatewayConfig {
   readonly clockTolerance?: number;
   readonly timeout?: number;
   readonly realm?: string;
-  readonly introspection?: {
-    readonly issuer?: string;
-    readonly endpoint?: string;
-    readonly clientId: string;
+  /** As written, with the secret read and `use` defaulted. */
+  readonly introspection?: Omit<IntrospectionConfig, 'clientSecret' | 'use'> & {
     readonly clientSecret: string;
-    readonly clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
-    readonly audience?: string | readonly string[];
-    readonly cache?: { readonly ttl: number; readonly maxEntries?: number };
-    readonly use: 'opaque' | 'always';
+    readonly use: NonNullable<IntrospectionConfig['use']>;
   };
   readonly redis?: { readonly url: string; readonly prefix: string; readonly timeout: number };
   readonly routes: readonly ResolvedRoute[];

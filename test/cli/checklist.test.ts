@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerifier, VerifyError } from '../../src/index.js';
 import { buildChecklist, type Checklist, type ChecklistRequest } from '../../src/report/checklist-builder.js';
-import { jwkThumbprint } from '../../src/report/jwk-info.js';
+import { jwkThumbprint } from '../../src/dpop/thumbprint.js';
 import { describeTime, duration, parseInstant } from '../../src/report/time.js';
 import { normalizeToken } from '../../src/report/input-text.js';
 import { exitCodeFor } from '../../src/cli/errors.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/child-process.js';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { newestSource } from '../support/newest-source.js';
@@ -44,17 +44,6 @@ function runDemo(args: string[], watch?: (stdout: string) => Promise<unknown> | 
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
   });
 }
 

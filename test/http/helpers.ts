@@ -4,11 +4,11 @@
  * header, which fetch cannot), and the standard suite every adapter runs.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createVerifier, type Verifier, type VerifierOptions, type VerifyRequestOptions } from '../../src/index.js';
 import { json, makeKey, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
+import { signAccessToken } from '../support/access-token.js';
+import { rawRequest, type RawAnswer } from '../support/raw-request.js';
 
 export const ISSUER = 'https://as.test.example';
 export const RESOURCE = 'https://api.test.example';
@@ -48,21 +48,8 @@ export async function startFixture(): Promise<Fixture> {
     serve(req, res);
   });
   const verifiers: Verifier[] = [];
-  const accessToken = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, signer = key): Promise<string> => {
-    const now = Math.floor(Date.now() / 1000);
-    const payload: Record<string, unknown> = {
-      iss: ISSUER,
-      aud: RESOURCE,
-      sub: 'alice',
-      client_id: 'client-1',
-      jti: randomUUID(),
-      exp: now + 300,
-      scope: 'read write',
-      ...claims,
-    };
-    for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
-    return signer.sign(payload, { typ: 'at+jwt', ...header });
-  };
+  const accessToken = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, signer = key): Promise<string> =>
+    signAccessToken(signer, ISSUER, RESOURCE, claims, header);
   return {
     jwksUrl: `${server.origin}/jwks`,
     key,
@@ -90,31 +77,17 @@ export async function startFixture(): Promise<Fixture> {
   };
 }
 
-export interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
+export interface Answer extends RawAnswer {
   json(): Record<string, unknown>;
 }
 
 /** One request over node:http; header values given as arrays are sent as repeated header lines. */
-export function send(
+export async function send(
   url: string,
   init: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) as Record<string, unknown> });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
+  const a = await rawRequest(url, init);
+  return { ...a, json: () => JSON.parse(a.body) as Record<string, unknown> };
 }
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });

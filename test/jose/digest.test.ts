@@ -74,6 +74,30 @@ test('without node:crypto: the async helpers give the RFC 7638 and OIDC Core vec
   assertConfigError(() => hmacSha256(new Uint8Array(32), new Uint8Array(1)), 'hmacSha256', 'hmacSha256Async');
 });
 
+test('without node:crypto: a nonce source imports its HMAC key into WebCrypto once, not per nonce', async () => {
+  assert.equal(nodePlatform(), undefined);
+  const subtle = globalThis.crypto.subtle;
+  const realImport = subtle.importKey.bind(subtle);
+  let imports = 0;
+  // Counts the calls and passes them to the real WebCrypto (the values below are WebCrypto's).
+  const counting = ((...args: Parameters<typeof realImport>) => {
+    imports++;
+    return realImport(...args);
+  }) as typeof subtle.importKey;
+  Object.defineProperty(subtle, 'importKey', { value: counting, configurable: true, writable: true });
+  try {
+    const nonces = createDpopNonceSourceAsync({ secret: 's'.repeat(32), now: () => 1_700_000_000_000 });
+    const first = await nonces.current();
+    for (let i = 0; i < 5; i++) assert.equal(await nonces.check(first), true);
+    assert.equal(await nonces.check(first.slice(0, -1) + (first.endsWith('A') ? 'B' : 'A')), false);
+    assert.equal(await nonces.current(), first);
+    assert.equal(imports, 1);
+  } finally {
+    delete (subtle as { importKey?: unknown }).importKey;
+  }
+  assert.equal(Object.hasOwn(subtle, 'importKey'), false, 'the real method is back');
+});
+
 test('with node:crypto: the sync helpers work and agree with the WebCrypto answers; nonce sources agree', async () => {
   const secret = 'n'.repeat(32);
   const now = (): number => 1_700_000_000_000;

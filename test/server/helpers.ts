@@ -3,9 +3,9 @@
  * stop publishing), RFC 9068 access tokens signed with jose, a raw HTTP client that sets any
  * header (Host included), and a Prometheus text parser.
  */
-import { request as httpRequest } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { json, makeKey, startServer, type TestKey, type TestServer } from '../support/jwks-server.js';
+import { signAccessToken } from '../support/access-token.js';
+import { rawRequest, type RawAnswer } from '../support/raw-request.js';
 import { startGateway, type GatewayHandle, type GatewayLogLine } from '../../src/server/index.js';
 
 export const ISSUER = 'https://as.gateway.example';
@@ -36,21 +36,7 @@ export async function startIssuer(): Promise<IssuerFixture> {
     server,
     key,
     jwksUri: `${server.origin}/jwks`,
-    token(claims = {}, header = {}) {
-      const now = Math.floor(Date.now() / 1000);
-      const payload: Record<string, unknown> = {
-        iss: ISSUER,
-        aud: RESOURCE,
-        sub: 'alice',
-        client_id: 'client-1',
-        jti: randomUUID(),
-        exp: now + 300,
-        scope: 'read write',
-        ...claims,
-      };
-      for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
-      return key.sign(payload, { typ: 'at+jwt', ...header });
-    },
+    token: (claims, header) => signAccessToken(key, ISSUER, RESOURCE, claims, header),
     setDown: (d) => void (down = d),
     close: () => server.close(),
   };
@@ -80,39 +66,15 @@ export async function gateway(config: unknown, logged: Logged = logSink()): Prom
   return Object.assign(h, { logs: logged.lines });
 }
 
-export interface Answer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-}
+export type Answer = RawAnswer;
 
-/** One request with exactly these headers (repeatable as arrays), over a fresh connection. */
+/** One request with exactly these headers (repeatable as arrays) and this raw path, over a fresh connection. */
 export function send(
   base: string,
   path: string,
   options: { method?: string; headers?: Record<string, string | string[]>; localAddress?: string } = {},
 ): Promise<Answer> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: u.hostname,
-        port: u.port,
-        path,
-        method: options.method ?? 'GET',
-        headers: { connection: 'close', ...options.headers },
-        agent: false,
-        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  return rawRequest(base, { ...options, path, headers: { connection: 'close', ...options.headers } });
 }
 
 /** Prometheus text format 0.0.4: samples by `name{labels}`, and the TYPE of every family. */

@@ -10,9 +10,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, pollUntilUp, reapWithParent } from './child-process.js';
+
+export { freePort };
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const NGINX_DOC = join(ROOT, 'docs/gateway-nginx.md');
@@ -25,17 +28,6 @@ export const DOC_ADDRESSES = {
   validators: ['127.0.0.1:8081', '127.0.0.1:8082'],
   api: '127.0.0.1:3000',
 } as const;
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -162,30 +154,17 @@ export async function startNginx(site: string, options: { workers?: number } = {
     let spawnError: Error | undefined;
     child.on('error', (e) => (spawnError = e));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // A test file killed on timeout never runs its after(): do not leave nginx behind.
-    const reap = (): void => {
+    reapWithParent(child, () => {
       for (const p of childrenOf(child.pid ?? -1)) process.kill(p, 'SIGKILL');
       child.kill('SIGKILL');
-    };
-    const reapAndExit = (): void => {
-      reap();
-      process.exit(143);
-    };
-    process.once('exit', reap);
-    process.once('SIGTERM', reapAndExit);
-    child.once('exit', () => {
-      process.removeListener('exit', reap);
-      process.removeListener('SIGTERM', reapAndExit);
     });
-    let up = false;
-    for (let i = 0; i < 200 && !up; i++) {
-      if (spawnError !== undefined) {
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`nginx could not start (${spawnError.message}): install it with "apt-get install nginx-light"`);
-      }
-      if (child.exitCode !== null) break;
-      up = await accepts(port);
-      if (!up) await new Promise((r) => setTimeout(r, 25));
+    const up = await pollUntilUp(
+      () => accepts(port),
+      () => spawnError !== undefined || child.exitCode !== null,
+    );
+    if (spawnError !== undefined) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`nginx could not start (${spawnError.message}): install it with "apt-get install nginx-light"`);
     }
     if (!up) {
       const log = readFileSync(join(dir, 'error.log'), 'utf8');

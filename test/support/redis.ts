@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, pollUntilUp, reapWithParent } from './child-process.js';
 
 export interface TestRedis {
   readonly port: number;
@@ -19,17 +20,6 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Stops it and removes the temp dir. */
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 /** Sends PING in RESP and waits for +PONG. */
@@ -81,25 +71,14 @@ export async function startRedis(): Promise<TestRedis> {
     let spawnError: Error | undefined;
     c.on('error', (e) => (spawnError = e));
     exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    // A test file killed on timeout never runs its after(): do not leave the server behind.
-    const reap = (): void => void c.kill('SIGKILL');
-    const reapAndExit = (): void => {
-      reap();
-      process.exit(143);
-    };
-    process.once('exit', reap);
-    process.once('SIGTERM', reapAndExit);
-    c.once('exit', () => {
-      process.removeListener('exit', reap);
-      process.removeListener('SIGTERM', reapAndExit);
-    });
-    for (let i = 0; i < 200; i++) {
-      if (spawnError !== undefined)
-        throw new Error(`redis-server could not start (install the redis-server package): ${spawnError.message}`);
-      if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}: ${stderr.slice(0, 500)}`);
-      if (await ping(port)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    reapWithParent(c, () => void c.kill('SIGKILL'));
+    const up = await pollUntilUp(
+      () => ping(port),
+      () => spawnError !== undefined || c.exitCode !== null,
+    );
+    if (spawnError !== undefined) throw new Error(`redis-server could not start (install the redis-server package): ${spawnError.message}`);
+    if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}: ${stderr.slice(0, 500)}`);
+    if (up) return;
     c.kill('SIGKILL');
     throw new Error('redis-server did not answer PING within 5 s');
   }
