@@ -67,6 +67,16 @@ interface Cpu {
   readonly user: number;
   readonly system: number;
   readonly main: number;
+  /** Ours only: signature checks so far by where they ran. */
+  readonly checks?: Readonly<Record<string, number>>;
+}
+
+/** Share of the checks between two counts that left the main thread (worker or threadpool). */
+function offMainShare(a: Cpu['checks'], b: Cpu['checks']): number | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const d = (k: string): number => (b[k] ?? 0) - (a[k] ?? 0);
+  const total = d('inline') + d('main') + d('worker') + d('pool');
+  return total > 0 ? (d('worker') + d('pool')) / total : undefined;
 }
 
 class ServerChild {
@@ -120,6 +130,8 @@ interface Run {
   readonly serverMainCores: number;
   readonly generatorCores: number;
   readonly idleShare: number;
+  /** Ours: share of signature checks run off the main thread (undefined: none, or a peer). */
+  readonly offMain: number | undefined;
 }
 
 async function load(server: ServerChild, path: string, tokens: readonly string[] | undefined, seconds: number): Promise<Run> {
@@ -150,6 +162,7 @@ async function load(server: ServerChild, path: string, tokens: readonly string[]
     serverMainCores: (s1.main - s0.main) / wall,
     generatorCores: (g1.user + g1.system) / 1e6 / wall,
     idleShare: (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total),
+    offMain: offMainShare(s0.checks, s1.checks),
   };
 }
 
@@ -351,6 +364,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
     'req per server CPU-s',
     'generator cores',
     'idle',
+    'checks off main',
   ];
   const rows: string[][] = [];
   let lowestVsPeer = Infinity;
@@ -369,6 +383,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
       perCpu(open),
       median(open.map((x) => x.generatorCores)).toFixed(2),
       pct(open),
+      '',
     ]);
     for (const alg of ALGS)
       for (const mode of MODES)
@@ -388,6 +403,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
             perCpu(c.runs),
             median(c.runs.map((x) => x.generatorCores)).toFixed(2),
             pct(c.runs),
+            offMain(c.runs),
           ]);
         }
   }
@@ -398,7 +414,7 @@ export async function runHttpLoadBench(o: HttpLoadOptions = {}): Promise<{ table
   const note =
     `node ${process.version}, ${cpus().length} CPU(s), load average before ${loadavg()[0]!.toFixed(2)}; ${new Date().toISOString()}; took ${((Date.now() - t0) / 1000).toFixed(0)} s. ` +
     `autocannon, ${CONNECTIONS} keep-alive connections, ${rounds} interleaved round(s) of ${seconds} s per cell; each server in its own process; the load generator shares the machine. ` +
-    `Ratios are medians over rounds of adjacent runs. server cores = CPU seconds of the server process (all threads) per second, main thread in brackets; req per server CPU-s = req/s / server cores (what a request costs the server, whatever share of a busy machine it got); idle = the machine's idle share during the run. ` +
+    `Ratios are medians over rounds of adjacent runs. server cores = CPU seconds of the server process (all threads) per second, main thread in brackets; req per server CPU-s = req/s / server cores (what a request costs the server, whatever share of a busy machine it got); idle = the machine's idle share during the run; checks off main = the share of our signature checks run by the worker thread (or the libuv threadpool). ` +
     `Other processes on the machine (other work) show as less idle and move absolute numbers; compare the ratios${o.quick ? ' (--quick: rough numbers)' : ''}.`;
   const loneNote = `Lone request p50 (one connection per server, one request at a time, servers interleaved in blocks of 10 after a 15 ms pause; distinct tokens, our cache off; ${loneN} requests each, timed by the client).`;
   return {
@@ -423,6 +439,11 @@ function cores(runs: readonly Run[]): string {
 /** Requests per CPU-second of the server process: its efficiency, whatever share of the machine it got. */
 function perCpu(runs: readonly Run[]): string {
   return fmtInt(median(runs.map((x) => x.rps / Math.max(1e-9, x.serverCores))));
+}
+
+function offMain(runs: readonly Run[]): string {
+  const shares = runs.map((x) => x.offMain).filter((x): x is number => x !== undefined);
+  return shares.length === 0 ? '' : `${(median(shares) * 100).toFixed(0)}%`;
 }
 
 function pct(runs: readonly Run[]): string {

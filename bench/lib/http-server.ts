@@ -5,7 +5,8 @@
  * Every protected route checks the signature, `iss`, `aud` and `exp` and answers `{ sub }`.
  *
  * IPC: the child sends `{ port }` once listening; on `'cpu'` it answers `{ cpu: { user, system,
- * main } }` in seconds (the whole process, all threads; and the main thread alone, from /proc).
+ * main, checks } }`: seconds (the whole process, all threads; the main thread alone, from /proc),
+ * and for ours the count of signature checks by where they ran (src/concurrency/dispatch.ts).
  */
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -138,10 +139,16 @@ async function startHono(): Promise<number> {
 
 const starters: Record<Framework, () => Promise<number>> = { fastify: startFastify, express: startExpress, hono: startHono };
 const port = await starters[config.framework]();
+interface DispatchModule {
+  dispatchInternals?: { counts(): Record<string, number> };
+}
+// Where our signature checks ran (inline, main, worker, pool); absent for peers and older checkouts.
+const dispatch =
+  config.contender === 'ours' ? ((await src('concurrency/dispatch.ts').catch(() => ({}))) as DispatchModule).dispatchInternals : undefined;
 process.on('message', (m) => {
   if (m === 'cpu') {
     const u = process.cpuUsage();
-    process.send!({ cpu: { user: u.user / 1e6, system: u.system / 1e6, main: threadCpu()?.main ?? NaN } });
+    process.send!({ cpu: { user: u.user / 1e6, system: u.system / 1e6, main: threadCpu()?.main ?? NaN, checks: dispatch?.counts() } });
   } else if (m === 'exit') process.exit(0);
 });
 process.on('disconnect', () => process.exit(0));
