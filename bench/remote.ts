@@ -126,7 +126,7 @@ async function verifyWithSource(source: ReturnType<typeof createRemoteKeySource>
 const ours: Lib = {
   name: 'oidc-verifier',
   create(url, o = {}) {
-    const source = createRemoteKeySource({ jwksUri: url, ...(o.now ? { now: o.now } : {}) });
+    const source = createRemoteKeySource({ jwksUri: url, ...(o.now ? { monotonicClock: o.now } : {}) });
     return { verify: (t) => verifyWithSource(source, t), close: () => source.close() };
   },
 };
