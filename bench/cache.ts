@@ -349,7 +349,9 @@ function memory(count: number, calls: number): MemoryResult {
     stats: `hits ${s.hits}, misses ${s.misses}, evictions ${s.evictions}, entries ${s.entries}, bytes ${s.bytes}`,
     cacheDeltaMB: on.delta / 1048576,
     offDeltaMB: off.delta / 1048576,
-    perEntryBytes: (on.delta - off.delta) / s.entries!,
+    // The run without the cache only removes growth that is not the cache's; when the heap shrank
+    // in it (garbage from before the run collected), there is nothing to remove.
+    perEntryBytes: (on.delta - Math.max(0, off.delta)) / s.entries!,
     accountedPerEntry: s.bytes! / s.entries!,
   };
 }
