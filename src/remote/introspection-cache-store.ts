@@ -26,6 +26,15 @@ export interface IntrospectionCacheStore {
   get(key: string): Promise<IntrospectionCacheEntry | undefined>;
   /** Stores `entry` under `key` until `entry.expiresAt`. */
   set(key: string, entry: IntrospectionCacheEntry): Promise<void>;
+  /**
+   * Optional single flight across processes: claims the right to ask the server about `key` for
+   * `ms` milliseconds. True when this process got it (e.g. `SET NX PX`), false while another holds
+   * it; then the introspector waits for that one's answer in the store instead of asking too. A
+   * claim that fails or rejects counts as "ask the server yourself".
+   */
+  claim?(key: string, ms: number): Promise<boolean>;
+  /** Ends this process's claim on `key` early (its answer is stored, or there is none to store). */
+  release?(key: string): Promise<void>;
 }
 
 /** Whether `v` has the members of an {@link IntrospectionCacheStore}. */
@@ -34,6 +43,9 @@ export function isIntrospectionCacheStore(v: unknown): v is IntrospectionCacheSt
     typeof v === 'object' &&
     v !== null &&
     typeof (v as Record<string, unknown>).get === 'function' &&
-    typeof (v as Record<string, unknown>).set === 'function'
+    typeof (v as Record<string, unknown>).set === 'function' &&
+    ['claim', 'release'].every(
+      (m) => (v as Record<string, unknown>)[m] === undefined || typeof (v as Record<string, unknown>)[m] === 'function',
+    )
   );
 }

@@ -3,6 +3,8 @@ import { sha256Base64urlAsync } from '../jose/digest.js';
 import { checkNumber, configError, rejectUnknownOptions } from '../option-checks.js';
 import { discoveryUrl } from './discovery.js';
 import { HTTP_OPTION_NAMES, checkHttpOptions, pickHttpOptions, type HttpOptions, type JsonResponse } from './http.js';
+import { HTTP_DEFAULTS } from './http-options.js';
+import { releaseClaim, sharedLookup } from './introspection-shared-flight.js';
 import { createMemoryIntrospectionCache, type LocalIntrospectionCache } from './introspection-cache.js';
 import { isIntrospectionCacheStore, type IntrospectionCacheStore } from './introspection-cache-store.js';
 import { IntrospectionEndpointDiscovery } from './introspection-discovery.js';
@@ -161,7 +163,7 @@ function validateIntrospectorOptions(o: IntrospectorOptions): string | undefined
 }
 
 /** An introspection answer: sent now, or read from the shared cache (then with its expiry). */
-type SharedOrSent = Pick<JsonResponse, 'url' | 'body'> & { readonly sharedUntil?: number };
+type SharedOrSent = Pick<JsonResponse, 'url' | 'body'> & { readonly sharedUntil?: number; readonly stored?: boolean };
 
 class IntrospectorImpl implements Introspector {
   readonly #options: IntrospectorOptions;
@@ -240,33 +242,40 @@ class IntrospectorImpl implements Introspector {
     }
     const res = await pending;
     const result = processIntrospectionResponse(res, checks);
-    // A shared entry keeps its own expiry and is not written back.
-    this.#remember(cache, key, res, res.sharedUntil ?? Infinity, res.sharedUntil === undefined);
+    // A shared entry keeps its own expiry and is not written back, nor is one the claimant stored.
+    this.#remember(cache, key, res, res.sharedUntil ?? Infinity, res.sharedUntil === undefined && res.stored !== true);
     return result;
   }
 
-  /** The shared cache's entry (a cache hit), else a request. The store failing counts as a miss. */
+  /**
+   * The shared cache's entry (a cache hit), else a request. The store failing counts as a miss.
+   * A store that can claim keys makes this a single flight across processes: the claimant asks the
+   * server, stores an active answer, then releases; the others wait for that entry (at most the
+   * request timeout plus 1 s) before asking themselves.
+   */
   async #sharedOrSend(key: string, token: string, options: IntrospectOptions): Promise<SharedOrSent> {
     const store = this.#options.cache?.store;
-    if (store !== undefined) {
-      const entry = await Promise.resolve()
-        .then(() => store.get(key))
-        .catch(() => undefined);
-      const now = this.#now();
-      if (
-        typeof entry === 'object' &&
-        entry !== null &&
-        typeof entry.body === 'object' &&
-        entry.body !== null &&
-        typeof entry.url === 'string' &&
-        typeof entry.expiresAt === 'number' &&
-        entry.expiresAt > now
-      ) {
-        this.#cacheHits++;
-        return { url: entry.url, body: structuredClone(entry.body), sharedUntil: entry.expiresAt };
-      }
+    if (store === undefined) return this.#send(token, options);
+    const found = await sharedLookup(store, key, this.#now, (this.#options.timeout ?? HTTP_DEFAULTS.timeout) + 1000);
+    if (found.hit !== undefined) {
+      this.#cacheHits++;
+      return { url: found.hit.url, body: structuredClone(found.hit.body), sharedUntil: found.hit.expiresAt };
     }
-    return this.#send(token, options);
+    if (!found.claimed) return this.#send(token, options);
+    try {
+      const res = await this.#send(token, options);
+      if (res.body.active !== true) return res;
+      // Stored before the claim ends, so the waiters find it; not written again by #remember.
+      const expiresAt = this.#expiry(res, Infinity);
+      if (expiresAt > this.#now()) {
+        await Promise.resolve()
+          .then(() => store.set(key, { body: structuredClone(res.body), url: res.url, expiresAt }))
+          .catch(() => undefined);
+      }
+      return { ...res, stored: true };
+    } finally {
+      await releaseClaim(store, key);
+    }
   }
 
   async #send(token: string, options: IntrospectOptions): Promise<JsonResponse> {
@@ -286,8 +295,7 @@ class IntrospectorImpl implements Introspector {
   #remember(cache: LocalIntrospectionCache, key: string, res: SharedOrSent, until: number, share: boolean): void {
     const now = this.#now();
     if (cache.get(key, now) !== undefined) return; // a concurrent call of the same flight stored it
-    const exp = typeof res.body.exp === 'number' ? res.body.exp * 1000 : Infinity;
-    const expiresAt = Math.min(now + this.#cacheTtl, exp, until);
+    const expiresAt = this.#expiry(res, until);
     if (expiresAt <= now) return;
     cache.set(key, { body: structuredClone(res.body), url: res.url, expiresAt }, now);
     const store = this.#options.cache?.store;
@@ -298,6 +306,12 @@ class IntrospectorImpl implements Introspector {
         // a store that throws synchronously only loses the shared entry
       }
     }
+  }
+
+  /** When a cached answer stops counting: the TTL, the token's `exp` and `until`, whichever comes first. */
+  #expiry(res: SharedOrSent, until: number): number {
+    const exp = typeof res.body.exp === 'number' ? res.body.exp * 1000 : Infinity;
+    return Math.min(this.#now() + this.#cacheTtl, exp, until);
   }
 
   stats(): IntrospectorStats {

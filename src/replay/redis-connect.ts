@@ -1,10 +1,12 @@
 import { configError } from '../option-checks.js';
 import type { NodeRedisLikeClient } from './redis-replay-store.js';
 
-/** A node-redis client as the gateway uses it: replay claims, the shared cache, PING and shutdown. */
+/** A node-redis client as the gateway uses it: replay claims, the shared cache and its claims, PING and shutdown. */
 export interface ConnectedRedis extends NodeRedisLikeClient {
   /** `GET key`: the value or null. */
   get(key: string): Promise<unknown>;
+  /** `DEL key`: ends an introspection claim. */
+  del(key: string): Promise<unknown>;
   /** `PING`: resolves `"PONG"`. */
   ping(): Promise<unknown>;
   /** Closes the connection (pending commands are answered first). */
@@ -27,6 +29,7 @@ interface RedisModule {
     connect(): Promise<unknown>;
     ping(): Promise<unknown>;
     get(key: string): Promise<unknown>;
+    del(key: string): Promise<unknown>;
     set(key: string, value: string, options: object): Promise<unknown>;
     close?(): Promise<unknown>;
     quit?(): Promise<unknown>;
@@ -61,6 +64,7 @@ export async function connectRedis(options: ConnectRedisOptions): Promise<Connec
   return {
     set: (key: string, value: string, o: object) => client.set(key, value, o),
     get: (key: string) => client.get(key),
+    del: (key: string) => client.del(key),
     ping: () => client.ping(),
     async close(): Promise<void> {
       try {

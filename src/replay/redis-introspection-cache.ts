@@ -5,8 +5,10 @@ import type { IntrospectionCacheEntry, IntrospectionCacheStore } from '../remote
 export interface NodeRedisCacheClient {
   /** `GET key`: the value or null. */
   get(key: string): Promise<unknown>;
-  /** `SET key value PXAT ms` in node-redis's option form. */
-  set(key: string, value: string, options: { NX: true; PXAT: number } | { PXAT: number }): Promise<unknown>;
+  /** `SET key value PXAT ms` (and `SET key value NX PX ms` for claims) in node-redis's option form. */
+  set(key: string, value: string, options: { NX: true; PXAT: number } | { PXAT: number } | { NX: true; PX: number }): Promise<unknown>;
+  /** `DEL key`: ends a claim early. Without it a claim lasts until it expires. */
+  del?(key: string): Promise<unknown>;
 }
 
 /** Options of {@link createRedisIntrospectionCache}. */
@@ -28,6 +30,8 @@ const MAX_VALUE = 256 * 1024;
  * An {@link IntrospectionCacheStore} in Redis: `SET <prefix><sha256> <json> PXAT <expiresAt>`, so
  * Redis drops the entry when it stops counting; `GET` on a miss of the memory cache. Only active
  * results are stored (the introspector never stores others), under the token's SHA-256.
+ * Claims (the single flight across replicas) are `SET <prefix>claim:<sha256> 1 NX PX <ms>`, ended
+ * by `DEL` when the client has it; a claim that fails or times out means "ask the server".
  */
 export function createRedisIntrospectionCache(options: RedisIntrospectionCacheOptions): IntrospectionCacheStore {
   if (typeof options !== 'object' || options === null) throw configError('redis introspection cache options must be an object');
@@ -93,5 +97,32 @@ export function createRedisIntrospectionCache(options: RedisIntrospectionCacheOp
       if (!Number.isFinite(entry.expiresAt)) return;
       await options.client.set(prefix + key, JSON.stringify(entry), { PXAT: Math.floor(entry.expiresAt) });
     },
+    async claim(key: string, ms: number): Promise<boolean> {
+      const reply = await withDeadline(
+        options.client.set(`${prefix}claim:${key}`, '1', { NX: true, PX: Math.max(1, Math.ceil(ms)) }),
+        timeout,
+      );
+      return reply === 'OK';
+    },
+    async release(key: string): Promise<void> {
+      if (typeof options.client.del === 'function') await withDeadline(options.client.del(`${prefix}claim:${key}`), timeout);
+    },
   };
+}
+
+/** `p`, or a rejection after `ms`: a Redis that does not answer must not hold a check. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

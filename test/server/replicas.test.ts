@@ -33,21 +33,25 @@ before(async () => {
       const auth = req.headers.authorization ?? '';
       const ok = auth === `Basic ${Buffer.from(`gw:${SECRET}`).toString('base64')}`;
       const active = ok && token.startsWith('opaque-active');
-      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify(
-          active
-            ? {
-                active: true,
-                sub: 'bob',
-                client_id: 'svc-1',
-                scope: 'read',
-                exp: Math.floor(Date.now() / 1000) + 600,
-                token_type: 'Bearer',
-              }
-            : { active: false },
-        ),
-      );
+      // "opaque-active-slow" tokens are answered after 50 ms, so checks on both replicas overlap.
+      const delay = token.startsWith('opaque-active-slow') ? 50 : 0;
+      setTimeout(() => {
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(
+            active
+              ? {
+                  active: true,
+                  sub: 'bob',
+                  client_id: 'svc-1',
+                  scope: 'read',
+                  exp: Math.floor(Date.now() / 1000) + 600,
+                  token_type: 'Bearer',
+                }
+              : { active: false },
+          ),
+        );
+      }, delay);
     });
   });
   const config = baseConfig(issuer, {
@@ -136,6 +140,26 @@ describe('serve: two replicas sharing one redis-server', () => {
     assert.equal(mb.value('oidc_verifier_introspection_requests_total'), 0);
     assert.equal(mb.value('oidc_verifier_introspection_cache_hits_total'), 3);
     assert.equal(mb.value('oidc_verifier_introspection_shared_cache_lookups_total', { result: 'hit' }), 1);
+  });
+
+  it('a new opaque token checked on both replicas AT ONCE makes one introspection request (a claim in Redis)', async () => {
+    const token = `opaque-active-slow-${process.pid}-${Date.now()}`;
+    const headers = { authorization: `Bearer ${token}`, ...nginx('GET', '/x') };
+    const answers = await Promise.all([a, b, a, b].map((g) => send(g.url, '/check', { headers })));
+    for (const r of answers) {
+      assert.equal(r.status, 200, r.body);
+      assert.equal(r.headers['x-auth-subject'], 'bob');
+    }
+    assert.equal(introspected.get(token), 1);
+    const check = createClient({ url: redis.url });
+    await check.connect();
+    try {
+      // The claim is released once the answer is stored; claims too are keyed by the SHA-256.
+      assert.deepEqual(await check.keys(`gwtest-${process.pid}:introspection:claim:*`), []);
+      for (const k of await check.keys(`gwtest-${process.pid}:*`)) assert.ok(!k.includes(token));
+    } finally {
+      await check.close();
+    }
   });
 
   it('an inactive token is never cached: each check asks again, and is refused with 401', async () => {
