@@ -5,7 +5,7 @@
  * across replicas (RFC 9449 §4.3, §11.1).
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { rawRequest, type RawAnswer } from '../support/raw-request.js';
 import { after, before, test } from 'node:test';
 import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from 'dpop';
 import { AUDIENCE, ISSUER, metrics, startStack, type Stack } from '../support/gateway-stack.js';
@@ -21,25 +21,12 @@ after(async () => {
   await stack?.close();
 });
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
+type Answer = RawAnswer;
 
-/** One request over node:http (it can set Host, which fetch cannot). */
+/** One request over node:http (it can set Host, which fetch cannot); every header value sent is kept. */
 function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
   for (const v of Object.values(init.headers ?? {})) sent.push(v);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
+  return rawRequest(url, init);
 }
 
 const echoed = (a: Answer): { method: string; path: string; headers: Record<string, string> } =>

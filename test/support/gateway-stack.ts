@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { json, makeKey, startServer, type TestKey, type TestServer } from './jwks-server.js';
 import { newestSource } from './newest-source.js';
+import { signAccessToken } from './access-token.js';
 import { siteConfig, startNginx, startUpstream, type TestNginx, type TestUpstream } from './nginx.js';
 import { startRedis, type TestRedis } from './redis.js';
 
@@ -196,19 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => nginx.close());
     const token = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, signer: TestKey = key): Promise<string> => {
       const now = Math.floor(Date.now() / 1000);
-      const payload: Record<string, unknown> = {
-        iss: ISSUER,
-        aud: AUDIENCE,
-        sub: 'alice',
-        client_id: 'client-1',
-        jti: randomUUID(),
-        iat: now,
-        exp: now + 600,
-        scope: 'read',
-        ...claims,
-      };
-      for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
-      return signer.sign(payload, { typ: 'at+jwt', ...header });
+      return signAccessToken(signer, ISSUER, AUDIENCE, { iat: now, exp: now + 600, scope: 'read', ...claims }, header);
     };
     return { nginx, replicas, api, redis, jwksServer, key, forger, config, token, close };
   } catch (err) {
