@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
-import { baseConfig, gateway, send, startIssuer, ISSUER, parseMetrics, type IssuerFixture } from './helpers.js';
-import type { GatewayHandle, GatewayLogLine } from '../../src/server/index.js';
+import { baseConfig, gateway, logSink, send, startIssuer, ISSUER, parseMetrics, type IssuerFixture } from './helpers.js';
+import { startGateway, type GatewayHandle, type GatewayLogLine } from '../../src/server/index.js';
 
 type Gw = GatewayHandle & { logs: GatewayLogLine[] };
 
@@ -235,6 +235,33 @@ describe('serve: untrusted peers', () => {
       assert.equal(untrusted.logs.filter((l) => l.msg === 'denied').at(-1)!.path, '/check');
     } finally {
       await untrusted.close();
+    }
+  });
+
+  it('over real IPv6 and IPv4-mapped sockets: a trusted ::1 is believed, 127.0.0.1 arriving as ::ffff:127.0.0.1 is its IPv4 address', async () => {
+    // Dual-stack listener: an IPv4 client shows up as ::ffff:127.0.0.1.
+    const v6 = await startGateway(baseConfig(issuer, { routes: ROUTES, trustedProxies: ['::1'] }), {
+      port: 0,
+      host: '::',
+      log: logSink().log,
+    });
+    const v4 = await startGateway(baseConfig(issuer, { routes: ROUTES, trustedProxies: ['127.0.0.1'] }), {
+      port: 0,
+      host: '::',
+      log: logSink().log,
+    });
+    try {
+      const at = (g: GatewayHandle, ip: string): string => `http://${ip.includes(':') ? `[${ip}]` : ip}:${g.port}`;
+      // ::1 trusted: the original URI names the public route.
+      assert.equal((await send(at(v6, '::1'), '/check', { headers: nginx('GET', '/public/x') })).status, 200);
+      // 127.0.0.1 is not ::1: the headers are ignored and /check itself needs a token.
+      assert.equal((await send(at(v6, '127.0.0.1'), '/check', { headers: nginx('GET', '/public/x') })).status, 401);
+      // Trusting 127.0.0.1 covers the IPv4-mapped peer, and not ::1.
+      assert.equal((await send(at(v4, '127.0.0.1'), '/check', { headers: nginx('GET', '/public/x') })).status, 200);
+      assert.equal((await send(at(v4, '::1'), '/check', { headers: nginx('GET', '/public/x') })).status, 401);
+    } finally {
+      await v6.close();
+      await v4.close();
     }
   });
 
