@@ -16,6 +16,8 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import jwksRsa from 'jwks-rsa';
 import jsonwebtoken from 'jsonwebtoken';
+// Run alone, nothing else installs node:crypto for the key sources (src/index.ts does it for the library).
+import '../src/concurrency/node-platform.js';
 import { VerifyError } from '../src/errors.js';
 import { ALGORITHMS, type Algorithm } from '../src/jose/algorithms.js';
 import { parseCompactJws } from '../src/jose/compact.js';
