@@ -37,6 +37,9 @@ const CORPUS: Record<string, Jwk> = {
   'RSA n not base64url': { ...rsa2048, n: `${String(rsa2048.n)}!` },
   'RSA e not base64url': { ...rsa2048, e: 'A=' },
   'RSA n one octet short': { ...rsa2048, n: shorter(rsa2048.n) },
+  // Leading zero octets do not make a key longer: 1024 bits padded to 258 octets is still 1024.
+  'RSA 1024 padded with 130 zero octets': { ...rsa1024, n: encodeBase64url(Uint8Array.of(...new Uint8Array(130), ...bytes(rsa1024.n))) },
+  'RSA 2048 with a leading zero octet': { ...rsa2048, n: longer(rsa2048.n) },
   'P-256': p256,
   'P-384': p384,
   'P-521': p521,
@@ -44,6 +47,7 @@ const CORPUS: Record<string, Jwk> = {
   'P-256 y one octet long': { ...p256, y: longer(p256.y) },
   'P-384 x not base64url': { ...p384, x: '+' },
   'P-521 y short': { ...p521, y: shorter(p521.y) },
+  'P-256 y not base64url': { ...p256, y: `${String(p256.y)}*` },
   'unknown curve': { ...p256, crv: 'P-255' },
   Ed25519: ed25519,
   'Ed25519 x short': { ...ed25519, x: shorter(ed25519.x) },
@@ -53,9 +57,9 @@ const CORPUS: Record<string, Jwk> = {
   'OKP unknown curve': { ...ed25519, crv: 'X25519' },
 };
 
-/** What must agree between the two paths. */
+/** What must agree between the two paths: the key, or the reason it was refused. */
 function outcome(r: ImportResult): string {
-  if ('reason' in r) return 'refused';
+  if ('reason' in r) return `refused: ${r.reason}`;
   const k = r.key;
   return JSON.stringify({ kty: k.kty, crv: k.crv, bits: k.bits, algorithms: [...k.algorithms].sort() });
 }
@@ -67,8 +71,26 @@ test('the edge path decides every key of the corpus as node:crypto does', async 
   assert.ok(edge !== undefined, 'node:crypto was installed before this file loaded');
   await import('../../src/concurrency/node-platform.js');
   assert.ok(nodePlatform() !== undefined);
-  const accepted = edge.filter(([, o]) => o !== 'refused').length;
+  const accepted = edge.filter(([, o]) => !o.startsWith('refused')).length;
   assert.ok(accepted >= 6 && accepted < edge.length, `${accepted} of ${edge.length} accepted`);
   for (const [name, o] of edge)
     assert.equal(o, outcome(importJwk(CORPUS[name], 0)), `${name}: ${JSON.stringify(importJwk(CORPUS[name], 0))}`);
+});
+
+test('the edge path names what is wrong with a refused key', () => {
+  assert.ok(edge !== undefined);
+  const reason = new Map(edge);
+  const expected: Record<string, string> = {
+    'RSA n not base64url': 'refused: cannot import: "n" is not base64url',
+    'RSA e not base64url': 'refused: cannot import: "e" is not base64url',
+    'RSA 1024 padded with 130 zero octets': 'refused: RSA key of 1024 bits is below the 2048-bit minimum',
+    'RSA e = 1': 'refused: RSA public exponent 1 is not an odd number of at least 3',
+    'P-256 y one octet long': 'refused: cannot import: "y" of a P-256 key has 33 octets, not 32',
+    'P-521 y short': 'refused: cannot import: "y" of a P-521 key has 65 octets, not 66',
+    'P-384 x not base64url': 'refused: cannot import: "x" is not base64url',
+    'P-256 y not base64url': 'refused: cannot import: "y" is not base64url',
+    'Ed25519 x short': 'refused: cannot import: "x" of a Ed25519 key has 31 octets, not 32',
+  };
+  for (const [name, want] of Object.entries(expected)) assert.equal(reason.get(name), want, name);
+  assert.match(reason.get('RSA 2048 with a leading zero octet')!, /"bits":2048/);
 });
