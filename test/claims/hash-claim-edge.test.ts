@@ -38,11 +38,29 @@ const ahead = Promise.all(
   ALGS.map(async ([alg, crv]) => (crv === undefined ? await hashClaimsAhead(VALUES, alg) : await precomputeHashClaims(VALUES, alg, crv))),
 );
 const single = Promise.all(ALGS.map(([alg, crv]) => hashClaimValueAsync(VALUES.code, alg, crv)));
+// One value at a time: each alone is enough to compute ahead, and only its own claim is computed.
+const alone = Promise.all([
+  hashClaimsAhead({ accessToken: VALUES.accessToken }, 'RS256'),
+  hashClaimsAhead({ code: VALUES.code }, 'RS256'),
+  hashClaimsAhead({ state: VALUES.state }, 'RS256'),
+]);
+// Ed448's SHAKE256 is not in WebCrypto: no value, rather than a wrong one.
+const ed448 = hashClaimValueAsync(VALUES.code, 'EdDSA', 'Ed448');
 
 test('without node:crypto the hash claims are computed ahead and match node:crypto', async () => {
   assert.ok(edge, 'node:crypto was installed before this file loaded');
   assert.ok(syncError instanceof VerifyError && syncError.code === 'ERR_CONFIG', String(syncError));
-  assert.match((syncError as Error).message, /hashClaimValueAsync/);
+  assert.match((syncError as Error).message, /^hashClaimValue is synchronous and needs node:crypto; on .+ use hashClaimValueAsync$/);
+  const [onlyToken, onlyCode, onlyState] = await alone;
+  assert.deepEqual(
+    [onlyToken, onlyCode, onlyState].map((v) =>
+      Object.entries(v ?? {})
+        .filter(([, x]) => x !== undefined)
+        .map(([k]) => k),
+    ),
+    [['at_hash'], ['c_hash'], ['s_hash']],
+  );
+  assert.equal(await ed448, undefined);
   assert.equal(noneAhead, undefined, 'nothing to hash: nothing computed ahead');
   const edgeValues = await ahead;
   const edgeSingle = await single;
@@ -66,6 +84,10 @@ test('without node:crypto the hash claims are computed ahead and match node:cryp
     assert.deepEqual(edgeValues[i], want, alg);
     assert.equal(edgeSingle[i], want.c_hash, alg);
   });
+  assert.deepEqual(
+    [onlyToken?.at_hash, onlyCode?.c_hash, onlyState?.s_hash],
+    [hashClaimValue(VALUES.accessToken, 'RS256'), hashClaimValue(VALUES.code, 'RS256'), hashClaimValue(VALUES.state, 'RS256')],
+  );
   // OIDC Core §A.3: at_hash of its access token under RS256.
   assert.equal(edgeValues[0]!.at_hash, '77QmUPtjPfzWtF2AnpK9RQ');
 });
