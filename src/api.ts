@@ -10,15 +10,15 @@ export type {
   VerifiedIdToken,
   VerifiedAccessToken,
   VerifiedLogoutToken,
-  IdTokenClaims,
-  AccessTokenClaims,
-  LogoutTokenClaims,
   IdTokenVerifyOptions,
   AccessTokenVerifyOptions,
   ReplayCheckOptions,
   DpopRequest,
   VerifierStats,
-} from './verifier.js';
+} from './verifier/types.js';
+export type { IdTokenClaims } from './claims/id-token.js';
+export type { AccessTokenClaims } from './claims/access-token.js';
+export type { LogoutTokenClaims } from './claims/logout-token.js';
 export type { IdTokenCheckOptions } from './claims/id-token.js';
 export type { AccessTokenCheckOptions } from './claims/access-token.js';
 export { BACKCHANNEL_LOGOUT_EVENT } from './claims/logout-token.js';

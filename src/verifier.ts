@@ -41,22 +41,6 @@ import type {
  * DPoP binding and replay (verifier/dpop-and-replay.ts).
  */
 
-export type { IdTokenClaims } from './claims/id-token.js';
-export type { AccessTokenClaims } from './claims/access-token.js';
-export type { LogoutTokenClaims } from './claims/logout-token.js';
-export type {
-  AccessTokenVerifyOptions,
-  DpopRequest,
-  IdTokenVerifyOptions,
-  ReplayCheckOptions,
-  TokenVerifier,
-  VerifiedAccessToken,
-  VerifiedIdToken,
-  VerifiedLogoutToken,
-  VerifiedToken,
-  VerifierStats,
-} from './verifier/types.js';
-
 type Profile = TokenProfileName;
 
 export class OidcVerifier implements TokenVerifier {

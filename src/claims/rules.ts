@@ -133,13 +133,20 @@ export interface TimeRules {
   readonly maxTokenAge?: number;
 }
 
-/** `exp`, `nbf` and `iat` against the clock (RFC 7519 §4.1.4-6, OIDC Core §3.1.3.7 steps 9-10). */
-export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRules): void {
+/**
+ * `exp` and `nbf` (already read as numbers) against the clock, in seconds (RFC 7519 §4.1.4-5).
+ * `failWith` builds the error: an introspection response names itself in its messages.
+ */
+export function checkValidityWindow(
+  exp: number | undefined,
+  nbf: number | undefined,
+  clock: ClaimClock,
+  failWith: typeof fail = fail,
+): void {
   const { now, tolerance } = clock;
-  const exp = numericDate(payload.exp, 'exp', rules.requireExp);
   // Stryker disable next-line ConditionalExpression: the undefined guard is for reading; a comparison with undefined is false anyway
   if (exp !== undefined && now >= exp + tolerance) {
-    throw fail(
+    throw failWith(
       'ERR_EXPIRED',
       'exp',
       'expired',
@@ -148,10 +155,9 @@ export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRu
       exp,
     );
   }
-  const nbf = numericDate(payload.nbf, 'nbf', false);
   // Stryker disable next-line ConditionalExpression: the undefined guard is for reading; a comparison with undefined is false anyway
   if (nbf !== undefined && nbf > now + tolerance) {
-    throw fail(
+    throw failWith(
       'ERR_NOT_BEFORE',
       'nbf',
       'not yet valid',
@@ -160,6 +166,13 @@ export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRu
       nbf,
     );
   }
+}
+
+/** `exp`, `nbf` and `iat` against the clock (RFC 7519 §4.1.4-6, OIDC Core §3.1.3.7 steps 9-10). */
+export function checkTimes(payload: JwtPayload, clock: ClaimClock, rules: TimeRules): void {
+  const { now, tolerance } = clock;
+  const exp = numericDate(payload.exp, 'exp', rules.requireExp);
+  checkValidityWindow(exp, numericDate(payload.nbf, 'nbf', false), clock);
   const iat = numericDate(payload.iat, 'iat', rules.requireIat);
   // Stryker disable next-line ConditionalExpression: the undefined guard is for reading; a comparison with undefined is false anyway
   if (iat !== undefined) {

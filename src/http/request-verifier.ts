@@ -1,7 +1,8 @@
 import { ASYMMETRIC_ALGORITHMS } from '../jose/algorithms.js';
 import { unavailableReason } from '../jose/backend.js';
 import type { VerifierOptions } from '../options.js';
-import { type OidcVerifier, createTokenVerifier, type TokenVerifier } from '../verifier.js';
+import { type OidcVerifier, createTokenVerifier } from '../verifier.js';
+import type { TokenVerifier } from '../verifier/types.js';
 import type { HttpRequest } from './http-request.js';
 import { verifyRequestWith, type VerifiedRequest, type VerifyRequestOptions } from './verify-request.js';
 

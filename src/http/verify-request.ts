@@ -2,7 +2,7 @@ import { ClaimError, DpopError, VerifyError, describeValue } from '../errors.js'
 import type { JwtPayload } from '../jose/types.js';
 import { missingScopes, parseScope } from '../claims/scopes.js';
 import type { Introspector, IntrospectionResponse } from '../remote/introspection.js';
-import type { AccessTokenVerifyOptions, VerifiedAccessToken } from '../verifier.js';
+import type { AccessTokenVerifyOptions, VerifiedAccessToken } from '../verifier/types.js';
 import { checkRealm, isScopeToken } from './challenge.js';
 import { extractBearer, type CredentialScheme, type CredentialSource, type ExtractOptions } from './bearer-token.js';
 import { viewRequest, type HttpRequest, type RequestView } from './http-request.js';

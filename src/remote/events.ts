@@ -94,15 +94,13 @@ export type RemoteKeyEvent =
       readonly retryInMs: number;
     };
 
-/** Counters of a remote key source. Network counters are those of the shared per-URI cache. */
-export interface RemoteKeyStats extends KeySourceStats {
+/** Counters of one JWKS cache (the JWKS part of `RemoteKeyStats`). */
+export interface JwksCacheStats {
   /** JWKS requests started (successful or not). */
   readonly fetches: number;
-  /** Discovery requests started by this source. */
-  readonly discoveryFetches: number;
   /** Lookups answered from the cached set without waiting. */
   readonly cacheHits: number;
-  /** Failed JWKS and discovery requests. */
+  /** Failed JWKS requests. */
   readonly errors: number;
   /** When the JWKS was last fetched successfully (ms since the epoch, wall clock), if ever. */
   readonly lastRefresh: number | undefined;
@@ -112,6 +110,17 @@ export interface RemoteKeyStats extends KeySourceStats {
   readonly staleServed: number;
   /** Unknown-kid lookups rejected inside the cooldown without a request. */
   readonly cooldownRejections: number;
+}
+
+/**
+ * Counters of a remote key source: its JWKS cache's (shared per URI), plus discovery. Every
+ * member KeySourceStats leaves optional is present here.
+ */
+export interface RemoteKeyStats extends Omit<KeySourceStats, keyof JwksCacheStats>, Omit<JwksCacheStats, 'errors'> {
+  /** Discovery requests started by this source. */
+  readonly discoveryFetches: number;
+  /** Failed JWKS and discovery requests. */
+  readonly errors: number;
 }
 
 /** Receives {@link RemoteKeyEvent}s (the `onEvent` option); it must not throw. */

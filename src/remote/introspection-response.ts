@@ -1,5 +1,6 @@
 import { ClaimError, type FetchError, VerifyError, describeValue, type ErrorCode } from '../errors.js';
 import { missingScopes, parseScope } from '../claims/scopes.js';
+import { checkValidityWindow } from '../claims/rules.js';
 import { fetchFailure, type JsonResponse } from './http.js';
 
 /**
@@ -97,30 +98,8 @@ export function processIntrospectionResponse(
   }
   if (checks.audience !== undefined) checkAudience(aud, checks.audience);
 
-  const nowSec = (checks.now ?? Date.now)() / 1000;
-  const tolerance = checks.clockTolerance ?? 0;
-  const exp = body.exp as number | undefined;
-  if (exp !== undefined && nowSec >= exp + tolerance) {
-    throw claimFail(
-      'ERR_EXPIRED',
-      'exp',
-      'expired',
-      `token expired: "exp" is ${exp}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`,
-      `> ${Math.floor(nowSec - tolerance)}`,
-      exp,
-    );
-  }
-  const nbf = body.nbf as number | undefined;
-  if (nbf !== undefined && nbf > nowSec + tolerance) {
-    throw claimFail(
-      'ERR_NOT_BEFORE',
-      'nbf',
-      'not yet valid',
-      `token not yet valid: "nbf" is ${nbf}, now is ${Math.floor(nowSec)} (tolerance ${tolerance} s)`,
-      `<= ${Math.floor(nowSec + tolerance)}`,
-      nbf,
-    );
-  }
+  const clock = { now: (checks.now ?? Date.now)() / 1000, tolerance: checks.clockTolerance ?? 0 };
+  checkValidityWindow(body.exp as number | undefined, body.nbf as number | undefined, clock, claimFail);
   if (checks.requiredScopes !== undefined && checks.requiredScopes.length > 0)
     checkScopes(body.scope as string | undefined, checks.requiredScopes);
   return { ...body } as IntrospectionResponse;

@@ -5,25 +5,8 @@ import { PRIVATE_KEY_REASON, type VerificationKey } from '../keys/jwk.js';
 import { keyNotFound, type KeySet } from '../keys/key-set.js';
 import type { Freshness } from './cache-control.js';
 import type { RefreshReason, RemoteKeyEvent } from './events.js';
+export type { JwksCacheStats } from './events.js';
 import { fetchFailure } from './http.js';
-
-/** Counters of one JWKS cache (the JWKS part of `RemoteKeyStats`). */
-export interface JwksCacheStats {
-  /** JWKS requests started (successful or not). */
-  readonly fetches: number;
-  /** Lookups answered from the cached set without waiting. */
-  readonly cacheHits: number;
-  /** Failed JWKS requests. */
-  readonly errors: number;
-  /** When the JWKS was last fetched successfully (ms since the epoch, wall clock), if ever. */
-  readonly lastRefresh: number | undefined;
-  /** Usable keys in the cached set. */
-  readonly keys: number;
-  /** Lookups answered with keys past freshness while the endpoint failed. */
-  readonly staleServed: number;
-  /** Unknown-kid lookups rejected inside the cooldown without a request. */
-  readonly cooldownRejections: number;
-}
 
 /** The events and errors a JWKS cache reports (see jwks-cache.ts); pure functions. */
 

@@ -5,7 +5,7 @@ import { parseCompactJws } from '../jose/compact.js';
 import type { JoseHeader, JwtPayload } from '../jose/types.js';
 import type { VerificationKey } from '../keys/jwk.js';
 import { KeySet } from '../keys/key-set.js';
-import type { VerifiedToken } from '../verifier.js';
+import type { VerifiedToken } from '../verifier/types.js';
 import { decodeSegments } from './decode-token.js';
 import { oneLine } from './input-text.js';
 import { MAX_JSON_DEPTH, deeperThanLimit } from './json-depth.js';
@@ -102,6 +102,11 @@ function formatRow(jws: ReturnType<typeof parseCompactJws>): ChecklistRow {
     actual: `3 segments, ${jws.header.alg} signature of ${jws.signature.length} bytes`,
     reason: 'base64url header, payload and signature; JSON header and payload',
   };
+}
+
+/** The format row of a token that could not be parsed or shown, with the reason. */
+function formatFailure(reason: string): ChecklistRow {
+  return { id: 'format', group: 'token', label: LABELS.format!, status: 'fail', reason, code: 'ERR_MALFORMED' };
 }
 
 /** The `alg` row: on the allowlist (RFC 8725 §3.1), never "none". */
@@ -306,31 +311,15 @@ export async function buildChecklist(req: ChecklistRequest): Promise<Checklist> 
 
   if ('problem' in parsed) {
     const message = oneLine(err?.message ?? parsed.problem);
-    const row: ChecklistRow = {
-      id: 'format',
-      group: 'token',
-      label: LABELS.format!,
-      status: 'fail',
-      reason: message,
-      code: 'ERR_MALFORMED',
-    };
     const code = err?.code ?? 'ERR_MALFORMED';
-    return { ...base, ...shown, verdict: 'invalid', code, message, rows: [row] };
+    return { ...base, ...shown, verdict: 'invalid', code, message, rows: [formatFailure(message)] };
   }
   const { header, payload } = parsed.jws;
   if (tooDeep) {
     // The library may accept members it never reads, but every row and renderer below recurses.
     const part = deeperThanLimit(header) ? 'header' : 'payload';
     const message = `token ${part} is nested deeper than ${MAX_JSON_DEPTH} levels: too deep to check and show here`;
-    const row: ChecklistRow = {
-      id: 'format',
-      group: 'token',
-      label: LABELS.format!,
-      status: 'fail',
-      reason: message,
-      code: 'ERR_MALFORMED',
-    };
-    return { ...base, verdict: 'invalid', code: 'ERR_MALFORMED', message, rows: [row] };
+    return { ...base, verdict: 'invalid', code: 'ERR_MALFORMED', message, rows: [formatFailure(message)] };
   }
 
   const failedRow = err ? errorRowId(err) : undefined;

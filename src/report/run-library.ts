@@ -5,7 +5,7 @@ import type { Algorithm } from '../jose/algorithms.js';
 import type { JwtPayload } from '../jose/types.js';
 import type { VerifierOptions } from '../options.js';
 import { createVerifier } from '../http/request-verifier.js';
-import type { VerifiedToken } from '../verifier.js';
+import type { VerifiedToken } from '../verifier/types.js';
 import type { ChecklistRequest } from './types.js';
 
 /** Runs the library, the judge of every report: one verifier per run, with the report's clock. */
