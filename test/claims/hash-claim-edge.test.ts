@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { nodePlatform } from '../../src/jose/backend.js';
 import { checkHashClaim, hashClaimValue, hashClaimValueAsync, hashClaimsAhead, precomputeHashClaims } from '../../src/claims/hash-claim.js';
 import { VerifyError } from '../../src/errors.js';
+import { OIDC_ACCESS_TOKEN, OIDC_AT_HASH } from '../support/spec-vectors.js';
 
 const ALGS: readonly (readonly [string, string | undefined])[] = [
   ['RS256', undefined],
@@ -20,7 +21,7 @@ const ALGS: readonly (readonly [string, string | undefined])[] = [
   ['none', undefined],
 ];
 const VALUES = {
-  accessToken: 'jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y',
+  accessToken: OIDC_ACCESS_TOKEN,
   code: 'Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk',
   state: 'ünïcødé',
 };
@@ -89,5 +90,5 @@ test('without node:crypto the hash claims are computed ahead and match node:cryp
     [hashClaimValue(VALUES.accessToken, 'RS256'), hashClaimValue(VALUES.code, 'RS256'), hashClaimValue(VALUES.state, 'RS256')],
   );
   // OIDC Core §A.3: at_hash of its access token under RS256.
-  assert.equal(edgeValues[0]!.at_hash, '77QmUPtjPfzWtF2AnpK9RQ');
+  assert.equal(edgeValues[0]!.at_hash, OIDC_AT_HASH);
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createVerifier, VerifyError } from '../../src/index.js';
 import { buildChecklist, type Checklist, type ChecklistRequest } from '../../src/report/checklist-builder.js';
 import { jwkThumbprint } from '../../src/dpop/thumbprint.js';
+import { RFC7638_KEY, RFC7638_THUMBPRINT } from '../support/spec-vectors.js';
 import { describeTime, duration, parseInstant } from '../../src/report/time.js';
 import { normalizeToken } from '../../src/report/input-text.js';
 import { exitCodeFor } from '../../src/cli/errors.js';
@@ -181,14 +182,7 @@ describe('checklist: access and logout profiles', () => {
 
 describe('helpers', () => {
   it('RFC 7638 §3.1 example thumbprint', () => {
-    const jwk = {
-      kty: 'RSA',
-      n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
-      e: 'AQAB',
-      alg: 'RS256',
-      kid: '2011-04-29',
-    };
-    assert.equal(jwkThumbprint(jwk), 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+    assert.equal(jwkThumbprint(RFC7638_KEY), RFC7638_THUMBPRINT);
     assert.equal(jwkThumbprint({ kty: 'RSA', e: 'AQAB' }), undefined);
   });
 

@@ -13,6 +13,7 @@ import {
   type DpopProofOptions,
 } from '../../src/index.js';
 import { normalizeHtu } from '../../src/dpop/htu.js';
+import { RFC7638_KEY, RFC7638_THUMBPRINT } from '../support/spec-vectors.js';
 
 const URL_ = 'https://api.example.com/resource';
 const AT = 'an-access-token.with.dots';
@@ -69,14 +70,7 @@ before(async () => {
 
 describe('jwkThumbprint (RFC 7638)', () => {
   it('matches the RFC 7638 §3.1 example and the dpop package', async () => {
-    const rfcKey = {
-      kty: 'RSA',
-      n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
-      e: 'AQAB',
-      alg: 'RS256',
-      kid: '2011-04-29',
-    };
-    assert.equal(jwkThumbprint(rfcKey), 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+    assert.equal(jwkThumbprint(RFC7638_KEY), RFC7638_THUMBPRINT);
     const header = JSON.parse(Buffer.from((await generateProof(es, URL_, 'GET')).split('.')[0]!, 'base64url').toString()) as {
       jwk: Record<string, unknown>;
     };

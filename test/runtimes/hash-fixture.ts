@@ -7,20 +7,9 @@ import { createHash } from 'node:crypto';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 import { createDpopNonceSource } from '../../src/index.js';
 import type { TestIssuer } from '../support/sign.js';
+import { OIDC_ACCESS_TOKEN, OIDC_AT_HASH, RFC7638_KEY, RFC7638_THUMBPRINT } from '../support/spec-vectors.js';
 import type { HashIdTokenCase, HashSuiteInput, HashSuiteOutput } from './suite-hashes.js';
 
-// RFC 7638 §3.1.
-const RFC7638_KEY = {
-  kty: 'RSA',
-  n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
-  e: 'AQAB',
-  alg: 'RS256',
-  kid: '2011-04-29',
-};
-const RFC7638_THUMBPRINT = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
-// OIDC Core §A.3.
-const OIDC_ACCESS_TOKEN = 'jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y';
-const OIDC_AT_HASH = '77QmUPtjPfzWtF2AnpK9RQ';
 const DPOP_URL = 'https://api.runtimes.test/items';
 
 /** OIDC Core §3.1.3.6 with node:crypto: the left half of the alg's hash, base64url. */
