@@ -166,23 +166,26 @@ export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, 
   let n = 0;
   const pick = <T>(list: readonly T[]): T => list[n++ % list.length]!;
   const bearer = (t: string, kind: Kind): Record<string, string> => ({ authorization: `Bearer ${t}`, 'x-load-kind': kind });
-  const mixed: AutocannonRequest[] = [
-    {
-      method: 'GET',
-      setupRequest: (req, ctx) => {
-        const i = n++ % POOL;
-        ctx.sub = `user-${i}`;
-        return { ...req, path: `/orders/${i}`, headers: bearer(valid[i]!, 'valid') };
-      },
-      onResponse: check('valid', (ctx) => String(ctx.sub)),
+  // A valid GET (two of every 11 requests) and a token whose kid no key has (two more).
+  const validGet: AutocannonRequest = {
+    method: 'GET',
+    setupRequest: (req, ctx) => {
+      const i = n++ % POOL;
+      ctx.sub = `user-${i}`;
+      return { ...req, path: `/orders/${i}`, headers: bearer(valid[i]!, 'valid') };
     },
+    onResponse: check('valid', (ctx) => String(ctx.sub)),
+  };
+  const randomKid = (path: string): AutocannonRequest => ({
+    method: 'GET',
+    setupRequest: (req) => ({ ...req, path, headers: bearer(randomKidToken(), 'random-kid') }),
+    onResponse: check('random-kid'),
+  });
+  const mixed: AutocannonRequest[] = [
+    validGet,
     { method: 'GET', path: '/public/status', headers: { 'x-load-kind': 'public' }, onResponse: check('public') },
     { method: 'GET', path: '/orders/1', headers: bearer(forged, 'bad-signature'), onResponse: check('bad-signature') },
-    {
-      method: 'GET',
-      setupRequest: (req) => ({ ...req, path: '/orders/2', headers: bearer(randomKidToken(), 'random-kid') }),
-      onResponse: check('random-kid'),
-    },
+    randomKid('/orders/2'),
     {
       method: 'POST',
       setupRequest: (req, ctx) => {
@@ -193,21 +196,9 @@ export async function runGatewayLoad(stack: Stack, counts: Map<string, number>, 
       onResponse: check('valid-post', (ctx) => String(ctx.sub)),
     },
     { method: 'GET', path: '/orders/3', headers: bearer(expired, 'expired'), onResponse: check('expired') },
-    {
-      method: 'GET',
-      setupRequest: (req, ctx) => {
-        const i = n++ % POOL;
-        ctx.sub = `user-${i}`;
-        return { ...req, path: `/orders/${i}`, headers: bearer(valid[i]!, 'valid') };
-      },
-      onResponse: check('valid', (ctx) => String(ctx.sub)),
-    },
+    validGet,
     { method: 'GET', path: '/orders/4', headers: bearer(wrongAud, 'wrong-audience'), onResponse: check('wrong-audience') },
-    {
-      method: 'GET',
-      setupRequest: (req) => ({ ...req, path: '/orders/5', headers: bearer(randomKidToken(), 'random-kid') }),
-      onResponse: check('random-kid'),
-    },
+    randomKid('/orders/5'),
     { method: 'GET', path: '/orders/6', headers: { 'x-load-kind': 'no-token' }, onResponse: check('no-token') },
     { method: 'POST', path: '/admin/items', headers: bearer(pick(valid), 'missing-scope'), onResponse: check('missing-scope') },
   ];
