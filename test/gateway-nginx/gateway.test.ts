@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { rawRequest, type RawAnswer } from '../support/raw-request.js';
 import { after, before, test } from 'node:test';
-import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from 'dpop';
+import { generateProof } from 'dpop';
+import { holder } from '../support/dpop-holder.js';
 import { AUDIENCE, ISSUER, metrics, startStack, type Stack } from '../support/gateway-stack.js';
 
 let stack: Stack;
@@ -100,16 +101,6 @@ test('a public route passes without a token; identity headers sent by the client
   assert.equal(b.status, 200, b.body);
   assert.equal(echoed(b).headers['x-auth-subject'], 'bob');
 });
-
-interface Holder {
-  readonly key: KeyPair;
-  readonly jkt: string;
-}
-
-async function holder(): Promise<Holder> {
-  const key = await generateKeyPair('ES256');
-  return { key, jkt: await calculateThumbprint(key.publicKey) };
-}
 
 test('DPoP: a proof used at one replica is refused at the other (replay state shared in Redis)', async () => {
   const h = await holder();

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from 'dpop';
+import { generateProof } from 'dpop';
+import { holder, type Holder } from '../support/dpop-holder.js';
 import { createClient } from 'redis';
 import { createDpopNonceSource, createRedisReplayStore, type VerifyRequestOptions } from '../../src/index.js';
 import { startRedis } from '../support/redis.js';
@@ -25,16 +26,6 @@ const dpopHeaders = (token: string, proof: string | string[]): Record<string, st
   authorization: `DPoP ${token}`,
   dpop: proof,
 });
-
-interface Holder {
-  readonly key: KeyPair;
-  readonly jkt: string;
-}
-
-async function holder(): Promise<Holder> {
-  const key = await generateKeyPair('ES256');
-  return { key, jkt: await calculateThumbprint(key.publicKey) };
-}
 
 const boundToken = (f: Fixture, h: Holder): Promise<string> => f.accessToken({ cnf: { jkt: h.jkt } });
 
